@@ -1,0 +1,132 @@
+"""Prefrontal: a runtime for personal multi-agent systems.
+
+A few domain-owning orchestrators (persistent state, a serial decision loop, capable models
+or plain rules) over many stateless workers (bounded, typed commissions on cheap models or
+plain code), with a typed, bounded, measured seam between them and one journal underneath.
+
+Packages, from the bottom up (imports only point down): ``errors``, ``clock``, ``config``,
+``journal``, ``models`` (foundations); ``seam`` (records); ``policies`` and ``workers``
+(tiers); ``runtime`` (assembly and the loop); ``cli`` (interface). ``prefrontal.testing``
+ships the fakes.
+"""
+
+from prefrontal.clock import Clock, ManualClock, SystemClock
+from prefrontal.config import Config, load_config, parse_config
+from prefrontal.errors import (
+    BudgetExceededError,
+    ConfigError,
+    JournalError,
+    PayloadTooLargeError,
+    PolicyError,
+    PrefrontalError,
+    ProviderError,
+    RecordError,
+    RoutingError,
+    UsageError,
+    WorkerError,
+    WorkerTimeoutError,
+    WorldError,
+)
+from prefrontal.journal import Journal, SqlJournal, Stored, open_journal
+from prefrontal.policies import LlmPolicy, Policy, RulePolicy
+from prefrontal.runtime import (
+    CostLedger,
+    InboxEntry,
+    ReplayReport,
+    System,
+    cost_ledger,
+    inbox_entries,
+    open_system,
+    replay,
+)
+from prefrontal.seam import (
+    ApprovalEvent,
+    Commission,
+    CommissionAction,
+    Decision,
+    DecisionEvent,
+    DomainView,
+    EscalateAction,
+    HandOffAction,
+    HandOffEvent,
+    InboundEvent,
+    InboxItem,
+    Percept,
+    RememberAction,
+    ReplyAction,
+    Report,
+    RequestEvent,
+    RoutedEvent,
+    ScheduleAction,
+    TimerEvent,
+    Usage,
+    WaitAction,
+    WorkerSpec,
+)
+from prefrontal.workers import CommissionContext, LlmWorker, ToolWorker, Worker
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ApprovalEvent",
+    "BudgetExceededError",
+    "Clock",
+    "Commission",
+    "CommissionAction",
+    "CommissionContext",
+    "Config",
+    "ConfigError",
+    "CostLedger",
+    "Decision",
+    "DecisionEvent",
+    "DomainView",
+    "EscalateAction",
+    "HandOffAction",
+    "HandOffEvent",
+    "InboundEvent",
+    "InboxEntry",
+    "InboxItem",
+    "Journal",
+    "JournalError",
+    "LlmPolicy",
+    "LlmWorker",
+    "ManualClock",
+    "PayloadTooLargeError",
+    "Percept",
+    "Policy",
+    "PolicyError",
+    "PrefrontalError",
+    "ProviderError",
+    "RecordError",
+    "RememberAction",
+    "ReplayReport",
+    "ReplyAction",
+    "Report",
+    "RequestEvent",
+    "RoutedEvent",
+    "RoutingError",
+    "RulePolicy",
+    "ScheduleAction",
+    "SqlJournal",
+    "Stored",
+    "System",
+    "SystemClock",
+    "TimerEvent",
+    "ToolWorker",
+    "Usage",
+    "UsageError",
+    "WaitAction",
+    "Worker",
+    "WorkerError",
+    "WorkerSpec",
+    "WorkerTimeoutError",
+    "WorldError",
+    "__version__",
+    "cost_ledger",
+    "inbox_entries",
+    "load_config",
+    "open_journal",
+    "open_system",
+    "parse_config",
+    "replay",
+]

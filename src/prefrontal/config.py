@@ -1,0 +1,281 @@
+"""Configuration: one ``prefrontal.toml``, validated with pydantic.
+
+Owns the config schema, loading, cross-checks and import-path resolution. Imports only
+``prefrontal.errors``. A mistake raises ``ConfigError`` naming the file, the key, the
+offending value and the fix; nothing half-valid is ever returned.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import sys
+import tomllib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from prefrontal.errors import ConfigError
+
+DEFAULT_FILE = "prefrontal.toml"
+_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PrincipalConfig(_Section):
+    name: str = "you"
+    interruptions_per_day: int = Field(default=5, ge=0)
+
+
+class JournalConfig(_Section):
+    url: str = "sqlite:///prefrontal.db"
+    synchronous: Literal["OFF", "NORMAL", "FULL"] = "NORMAL"
+
+
+class ExecutorConfig(_Section):
+    concurrency: int = Field(default=32, ge=1, le=10_000)
+
+
+class EndpointTier(_Section):
+    """An OpenAI-compatible server (Ollama, llama.cpp's server, vLLM) reached by base URL."""
+
+    base_url: str
+    model: str
+    api_key_env: str | None = None
+
+
+ModelTier = str | EndpointTier
+
+
+class RouterConfig(_Section):
+    classifier: str | None = None
+    min_confidence: float = Field(default=0.6, ge=0.0, le=1.0)
+
+
+class GuardsConfig(_Section):
+    max_commissions_per_event: int = Field(default=8, ge=1)
+    max_handoff_depth: int = Field(default=3, ge=0)
+    max_identical_commissions: int = Field(default=2, ge=1)
+    max_decisions_per_thread: int = Field(default=24, ge=1)
+    max_idle_decisions: int = Field(default=4, ge=1)
+
+
+class _WorkerBase(_Section):
+    description: str = ""
+    timeout_s: float = Field(default=30.0, gt=0)
+    retries: int = Field(default=2, ge=0, le=10)
+    concurrency: int = Field(default=8, ge=1)
+    max_output_bytes: int = Field(default=64 * 1024, ge=64, le=16 * 1024 * 1024)
+
+
+class ToolWorkerConfig(_WorkerBase):
+    """A typed Python function. ``cost_usd`` prices a call to a paid service (SMS, an API)."""
+
+    kind: Literal["tool"] = "tool"
+    function: str
+    cost_usd: float = Field(default=0.0, ge=0)
+
+
+class LlmWorkerConfig(_WorkerBase):
+    """A cheap-tier model with instructions and an output type, fresh for each commission."""
+
+    kind: Literal["llm"]
+    tier: str
+    instructions: str
+    output: str | None = None
+    max_tokens: int = Field(default=1024, ge=1)
+    max_cost_usd: float = Field(default=0.05, ge=0)
+
+
+WorkerConfig = Annotated[ToolWorkerConfig | LlmWorkerConfig, Field(discriminator="kind")]
+
+
+class LlmPolicyConfig(_Section):
+    kind: Literal["llm"] = "llm"
+    tier: str
+    instructions: str = ""
+    retries: int = Field(default=2, ge=0, le=5)
+
+
+class BudgetConfig(_Section):
+    usd_per_day: float = Field(default=1.0, ge=0)
+    context_tokens: int = Field(default=4000, ge=256)
+
+
+class DomainConfig(_Section):
+    charter: str
+    never: tuple[str, ...] = ()
+    policy: str | LlmPolicyConfig
+    workers: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
+    budget: BudgetConfig = BudgetConfig()
+    recent_events: int = Field(default=12, ge=1, le=1000)
+    memory_notes: int = Field(default=40, ge=1, le=10_000)
+
+    @field_validator("patterns")
+    @classmethod
+    def _compiles(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise ValueError(
+                    f"pattern {pattern!r} is not a regular expression: {error}"
+                ) from None
+        return patterns
+
+
+class Config(_Section):
+    """The whole system: principal, journal, model tiers, workers and domains."""
+
+    principal: PrincipalConfig = PrincipalConfig()
+    journal: JournalConfig = JournalConfig()
+    executor: ExecutorConfig = ExecutorConfig()
+    models: dict[str, ModelTier] = Field(default_factory=dict)
+    router: RouterConfig = RouterConfig()
+    guards: GuardsConfig = GuardsConfig()
+    workers: dict[str, WorkerConfig] = Field(default_factory=dict)
+    domains: dict[str, DomainConfig]
+    base_dir: Path = Field(default=Path("."), exclude=True)
+    source: str = Field(default=DEFAULT_FILE, exclude=True)
+
+    def journal_url(self) -> str:
+        """The journal URL, with a relative SQLite path taken from the config's folder."""
+        url = self.journal.url
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix:
+            return prefix + str((self.base_dir / url[len(prefix) :]).resolve())
+        return url
+
+
+def load_config(path: str | Path = DEFAULT_FILE) -> Config:
+    """Read, validate and cross-check a config file."""
+    file = Path(path)
+    if not file.exists():
+        raise ConfigError(
+            f"{file}: no such file. Run 'prefrontal init' to write a starter config, "
+            "or pass --config PATH."
+        )
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{file}: TOML syntax error: {error}. Fix that line.") from error
+    return parse_config(data, source=str(file), base_dir=file.resolve().parent)
+
+
+def parse_config(data: dict[str, Any], *, source: str, base_dir: Path) -> Config:
+    """Validate a parsed TOML document; ``source`` names it in errors."""
+    try:
+        config = Config.model_validate({**data, "base_dir": base_dir, "source": source})
+    except ValidationError as error:
+        raise _config_error(source, error) from None
+    _cross_check(config)
+    return config
+
+
+def _config_error(source: str, error: ValidationError) -> ConfigError:
+    first = error.errors()[0]
+    location = [str(p) for p in first["loc"] if not str(p).startswith(("function-", "str"))]
+    # Drop pydantic's union branch names ("ToolWorkerConfig", "LlmPolicyConfig", "tool").
+    key = ".".join(p for p in location if not p[:1].isupper() and p not in ("tool", "llm"))
+    value = first.get("input")
+    shown = "" if isinstance(value, dict) else f" = {value!r}"
+    fix = _FIXES.get(first["type"], "see the config reference in the README")
+    more = f" ({error.error_count() - 1} more problems)" if error.error_count() > 1 else ""
+    return ConfigError(f"{source}: {key}{shown}: {first['msg']}; {fix}.{more}")
+
+
+_FIXES = {
+    "extra_forbidden": "remove the key or check its spelling against the config reference",
+    "missing": "add the key",
+    "union_tag_invalid": "use kind = 'tool' or kind = 'llm'",
+    "union_tag_not_found": "add kind = 'tool' or kind = 'llm'",
+}
+
+
+def _cross_check(config: Config) -> None:
+    src = config.source
+    if not config.domains:
+        raise ConfigError(f"{src}: no [domains.NAME] is declared; declare at least one domain.")
+    tiers = sorted(config.models)
+    for name in [*config.domains, *config.workers]:
+        if not _NAME.match(name):
+            raise ConfigError(
+                f"{src}: name {name!r} is not allowed; use 1-32 lowercase letters, digits, "
+                "'_' or '-', starting with a letter."
+            )
+    for name, domain in config.domains.items():
+        for worker in domain.workers:
+            if worker not in config.workers:
+                raise ConfigError(
+                    f"{src}: [domains.{name}] workers: {worker!r} is not declared; declared "
+                    f"workers: {sorted(config.workers)}. Declare it under [workers.{worker}] "
+                    "or remove it."
+                )
+        if isinstance(domain.policy, LlmPolicyConfig):
+            _check_tier(src, f"[domains.{name}.policy] tier", domain.policy.tier, tiers)
+        elif ":" not in domain.policy:
+            raise ConfigError(
+                f"{src}: [domains.{name}] policy = {domain.policy!r} is not an import path; "
+                "use 'module:function' (a rule policy) or a table with kind = 'llm'."
+            )
+    for name, worker in config.workers.items():
+        if isinstance(worker, LlmWorkerConfig):
+            _check_tier(src, f"[workers.{name}] tier", worker.tier, tiers)
+        elif ":" not in worker.function:
+            raise ConfigError(
+                f"{src}: [workers.{name}] function = {worker.function!r} is not an import "
+                "path; use 'module:function'."
+            )
+    if config.router.classifier is not None:
+        _check_tier(src, "[router] classifier", config.router.classifier, tiers)
+
+
+def _check_tier(src: str, where: str, tier: str, tiers: list[str]) -> None:
+    if tier not in tiers:
+        raise ConfigError(
+            f"{src}: {where} = {tier!r} is not a declared tier; declared tiers: {tiers}. "
+            f'Add it under [models], e.g. {tier} = "anthropic:claude-haiku-4-5".'
+        )
+
+
+def load_object(spec: str, *, where: str, config: Config) -> Any:
+    """Import ``module:attribute``; the config's folder is searched first."""
+    module_name, _, attribute = spec.partition(":")
+    folder = str(config.base_dir)
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as error:
+        raise ConfigError(
+            f"{config.source}: {where} = {spec!r}: module {module_name!r} cannot be imported "
+            f"({error}). Put {module_name.replace('.', '/')}.py beside {config.source} or fix "
+            "the import path."
+        ) from error
+    try:
+        return getattr(module, attribute)
+    except AttributeError:
+        names = sorted(n for n in vars(module) if not n.startswith("_"))
+        raise ConfigError(
+            f"{config.source}: {where} = {spec!r}: module {module_name!r} has no "
+            f"{attribute!r}; it has {names[:20]}."
+        ) from None
+
+
+def tiers_in_use(config: Config) -> Iterable[tuple[str, str]]:
+    """(tier, who uses it) for every tier something refers to."""
+    for name, domain in config.domains.items():
+        if isinstance(domain.policy, LlmPolicyConfig):
+            yield domain.policy.tier, f"[domains.{name}.policy]"
+    for name, worker in config.workers.items():
+        if isinstance(worker, LlmWorkerConfig):
+            yield worker.tier, f"[workers.{name}]"
+    if config.router.classifier is not None:
+        yield config.router.classifier, "[router] classifier"

@@ -1,0 +1,17 @@
+"""The journal: the append-only, sequence-numbered event log every state is a fold of.
+
+Owns: ``Journal`` (the protocol) and ``SqlJournal`` (SQLAlchemy 2 Core: SQLite in WAL mode by
+default, PostgreSQL by URL). Imports only the seam and errors.
+
+Invariants (``SqlJournal.verify`` checks them):
+- rows are never updated or deleted; ``seq`` strictly increases in commit order;
+- an event with a key is stored at most once (one decision per inbound event, one report per
+  commission, one firing per timer, one answer per escalation);
+- a decision and everything it issues (commissions, inbox items, timers, hand-offs) are
+  committed in one transaction, before any of it is acted on.
+"""
+
+from prefrontal.journal.base import Journal, Stored, event_key, event_ref
+from prefrontal.journal.sql import SqlJournal, open_journal
+
+__all__ = ["Journal", "SqlJournal", "Stored", "event_key", "event_ref", "open_journal"]

@@ -1,0 +1,281 @@
+"""SqlJournal: the journal on SQLAlchemy 2 Core. SQLite (WAL) by default, PostgreSQL by URL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from sqlalchemy import event as sa_event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.pool import StaticPool
+
+from prefrontal.errors import ConfigError, JournalError
+from prefrontal.journal.base import Stored, event_key, event_ref
+from prefrontal.seam.codec import decode_event, encode_event
+from prefrontal.seam.events import INBOUND_KINDS, Event, TimerSet
+
+Synchronous = Literal["OFF", "NORMAL", "FULL"]
+
+_metadata = sa.MetaData()
+events = sa.Table(
+    "events",
+    _metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.String(40), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("domain", sa.String(64)),
+    sa.Column("ref", sa.String(200)),
+    sa.Column("cause", sa.Integer),
+    sa.Column("key", sa.String(300), unique=True),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Index("events_domain_kind", "domain", "kind"),
+    sa.Index("events_kind_ref", "kind", "ref"),
+    sa.Index("events_cause", "cause"),
+)
+
+
+def _row(event: Event) -> dict[str, Any]:
+    at: datetime = event.at
+    return {
+        "at": at.isoformat(),
+        "kind": event.kind,
+        "domain": getattr(event, "domain", None),
+        "ref": event_ref(event),
+        "cause": getattr(event, "cause_seq", None) if event.kind == "decision" else None,
+        "key": event_key(event),
+        "body": encode_event(event),
+    }
+
+
+class SqlJournal:
+    """The journal on one database. Not thread-safe: one runtime owns it.
+
+    SQLite runs in WAL mode; ``synchronous`` trades durability against speed (NORMAL: a
+    crash of the process loses nothing, a power cut may lose the last commits; FULL: an
+    fsync per commit). Writes take SQLite's write lock at BEGIN, so two processes sharing a
+    file never interleave inside a transaction.
+    """
+
+    def __init__(self, url: str, *, synchronous: Synchronous = "NORMAL") -> None:
+        self.url = url
+        self.engine = _make_engine(url, synchronous)
+        try:
+            _metadata.create_all(self.engine)
+        except SQLAlchemyError as error:
+            raise JournalError(f"cannot open the journal at {url!r}: {error}") from error
+        self._sqlite = self.engine.dialect.name == "sqlite"
+        self._conn = self.engine.connect()
+        self._conn.info["immediate"] = True
+        shared = self._sqlite and isinstance(self.engine.pool, StaticPool)
+        self._reader = self._conn if shared else self.engine.connect()
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def append(self, batch: Sequence[Event]) -> list[Stored | None]:
+        if not batch:
+            return []
+        rows = [_row(e) for e in batch]
+        try:
+            with self._conn.begin():
+                present = self._present_keys([r["key"] for r in rows if r["key"]])
+                fresh: list[int] = []
+                seen: set[str] = set()
+                for index, row in enumerate(rows):
+                    key = row["key"]
+                    if key is not None and (key in present or key in seen):
+                        continue
+                    if key is not None:
+                        seen.add(key)
+                    fresh.append(index)
+                stored: list[Stored | None] = [None] * len(batch)
+                if fresh:
+                    result = self._conn.execute(
+                        events.insert().returning(events.c.seq, sort_by_parameter_order=True),
+                        [rows[i] for i in fresh],
+                    )
+                    for index, (seq,) in zip(fresh, result.all(), strict=True):
+                        stored[index] = Stored(seq, batch[index])
+        except SQLAlchemyError as error:
+            raise JournalError(f"cannot append to the journal at {self.url!r}: {error}") from error
+        return stored
+
+    def _present_keys(self, keys: list[str]) -> set[str]:
+        if not keys:
+            return set()
+        found: set[str] = set()
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            query = sa.select(events.c.key).where(events.c.key.in_(chunk))
+            found.update(k for (k,) in self._conn.execute(query))
+        return found
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _select(self, query: sa.Select[Any, Any]) -> list[Stored]:
+        try:
+            rows = self._reader.execute(query).all()
+            self._reader.rollback()
+        except SQLAlchemyError as error:
+            raise JournalError(f"cannot read the journal at {self.url!r}: {error}") from error
+        return [Stored(row[0], decode_event(row[1])) for row in rows]
+
+    def read(
+        self,
+        *,
+        after: int = 0,
+        kinds: Iterable[str] | None = None,
+        domain: str | None = None,
+        limit: int | None = None,
+    ) -> list[Stored]:
+        query = sa.select(events.c.seq, events.c.body).where(events.c.seq > after)
+        if kinds is not None:
+            query = query.where(events.c.kind.in_(list(kinds)))
+        if domain is not None:
+            query = query.where(events.c.domain == domain)
+        query = query.order_by(events.c.seq)
+        if limit is not None:
+            query = query.limit(limit)
+        return self._select(query)
+
+    def pending(self, domain: str) -> list[Stored]:
+        decisions = events.alias("d")
+        answered = (
+            sa.select(decisions.c.seq)
+            .where(decisions.c.kind == "decision", decisions.c.cause == events.c.seq)
+            .exists()
+        )
+        query = (
+            sa.select(events.c.seq, events.c.body)
+            .where(events.c.domain == domain, events.c.kind.in_(INBOUND_KINDS), ~answered)
+            .order_by(events.c.seq)
+        )
+        return self._select(query)
+
+    def _without(self, kind: str, *others: str) -> sa.Select[Any, Any]:
+        other = events.alias("o")
+        sibling = (
+            sa.select(other.c.seq)
+            .where(other.c.kind.in_(others), other.c.ref == events.c.ref)
+            .exists()
+        )
+        return (
+            sa.select(events.c.seq, events.c.body)
+            .where(events.c.kind == kind, ~sibling)
+            .order_by(events.c.seq)
+        )
+
+    def open_commissions(self) -> list[Stored]:
+        return self._select(self._without("commission", "report"))
+
+    def unrouted(self) -> list[Stored]:
+        return self._select(self._without("request", "routed", "inbox"))
+
+    def due_timers(self, now: datetime) -> list[Stored]:
+        return [
+            s
+            for s in self._select(self._without("timer_set", "timer"))
+            if isinstance(s.event, TimerSet) and s.event.due_at <= now
+        ]
+
+    def next_timer(self) -> datetime | None:
+        due = [
+            s.event.due_at
+            for s in self._select(self._without("timer_set", "timer"))
+            if isinstance(s.event, TimerSet)
+        ]
+        return min(due, default=None)
+
+    def find(self, ref: str, kind: str) -> Stored | None:
+        query = (
+            sa.select(events.c.seq, events.c.body)
+            .where(events.c.kind == kind, events.c.ref == ref)
+            .order_by(events.c.seq)
+            .limit(1)
+        )
+        found = self._select(query)
+        return found[0] if found else None
+
+    def last_seq(self) -> int:
+        query = sa.select(sa.func.coalesce(sa.func.max(events.c.seq), 0))
+        try:
+            value = self._reader.execute(query).scalar_one()
+            self._reader.rollback()
+        except SQLAlchemyError as error:
+            raise JournalError(f"cannot read the journal at {self.url!r}: {error}") from error
+        return int(value)
+
+    def verify(self) -> list[str]:
+        """Check the journal's invariants; return the problems found (empty when sound)."""
+        problems: list[str] = []
+        with self.engine.connect() as conn:
+            if self._sqlite:
+                status = conn.exec_driver_sql("PRAGMA integrity_check").scalar_one()
+                if status != "ok":
+                    problems.append(f"SQLite integrity_check: {status}")
+            orphans = conn.execute(
+                sa.text(
+                    "SELECT count(*) FROM events r WHERE r.kind = 'report' AND NOT EXISTS "
+                    "(SELECT 1 FROM events c WHERE c.kind = 'commission' AND c.ref = r.ref)"
+                )
+            ).scalar_one()
+            if orphans:
+                problems.append(f"{orphans} reports without an issued commission")
+            undecided_issue = conn.execute(
+                sa.text(
+                    "SELECT count(*) FROM events c WHERE c.kind = 'commission' AND NOT EXISTS "
+                    "(SELECT 1 FROM events d WHERE d.kind = 'decision' AND d.cause = c.cause)"
+                )
+            ).scalar_one()
+            if undecided_issue:
+                problems.append(f"{undecided_issue} commissions issued without a decision")
+        return problems
+
+    def close(self) -> None:
+        if self._reader is not self._conn:
+            self._reader.close()
+        self._conn.close()
+        self.engine.dispose()
+
+
+def _make_engine(url: str, synchronous: Synchronous) -> Engine:
+    try:
+        parsed = sa.make_url(url)
+    except ArgumentError as error:
+        raise ConfigError(
+            f"[journal] url = {url!r} is not a database URL. "
+            "Use 'sqlite:///prefrontal.db' or 'postgresql+psycopg://user@host/db'."
+        ) from error
+    if parsed.get_backend_name() != "sqlite":
+        return sa.create_engine(url)
+    memory = parsed.database in (None, "", ":memory:")
+    if not memory and parsed.database:
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(
+        url, poolclass=StaticPool if memory else None, connect_args={"check_same_thread": False}
+    )
+
+    @sa_event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        if not memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    @sa_event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        immediate = not memory and conn.info.get("immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def open_journal(url: str, *, synchronous: Synchronous = "NORMAL") -> SqlJournal:
+    """Open (and create if needed) the journal at ``url``."""
+    return SqlJournal(url, synchronous=synchronous)

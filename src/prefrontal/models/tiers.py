@@ -1,0 +1,106 @@
+"""Resolve configured tiers to pydantic-ai models, failing at start-up with the tier's name."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from pydantic_ai.models import Model, infer_model
+
+from prefrontal.config import Config, EndpointTier, ModelTier, tiers_in_use
+from prefrontal.errors import ConfigError
+
+# The environment variable each provider reads its key from ("" = needs none).
+PROVIDER_KEYS: dict[str, tuple[str, ...]] = {
+    "anthropic": ("ANTHROPIC_API_KEY",),
+    "openai": ("OPENAI_API_KEY",),
+    "openai-chat": ("OPENAI_API_KEY",),
+    "openai-responses": ("OPENAI_API_KEY",),
+    "google": ("GOOGLE_API_KEY", "GEMINI_API_KEY"),
+    "google-gla": ("GOOGLE_API_KEY", "GEMINI_API_KEY"),
+    "groq": ("GROQ_API_KEY",),
+    "mistral": ("MISTRAL_API_KEY",),
+    "test": (),
+}
+_ALIASES = {"google-gla": "google"}
+
+
+def resolve_tier(
+    name: str, tier: ModelTier, *, source: str, env: Mapping[str, str] | None = None
+) -> Model:
+    """The pydantic-ai model for one tier, or a ``ConfigError`` naming the tier and the fix."""
+    env = os.environ if env is None else env
+    if isinstance(tier, EndpointTier):
+        return _endpoint(name, tier, source=source, env=env)
+    provider, _, model_name = tier.partition(":")
+    if tier != "test" and not model_name:
+        raise ConfigError(
+            f"{source}: [models] {name} = {tier!r} names no model; use 'provider:model', "
+            "e.g. 'anthropic:claude-haiku-4-5', or a table with base_url and model."
+        )
+    if provider not in PROVIDER_KEYS:
+        raise ConfigError(
+            f"{source}: [models] {name} = {tier!r}: unknown provider {provider!r}; known "
+            f"providers: {sorted(PROVIDER_KEYS)}. For a local OpenAI-compatible server use "
+            f"[models.{name}] with base_url and model."
+        )
+    keys = PROVIDER_KEYS[provider]
+    if keys and not any(env.get(k) for k in keys):
+        raise ConfigError(
+            f"{source}: tier {name!r} uses {tier!r} but {' or '.join(keys)} is not set. "
+            f"Export {keys[0]}=... before starting, or point the tier at another model."
+        )
+    spec = f"{_ALIASES.get(provider, provider)}:{model_name}" if model_name else tier
+    try:
+        return infer_model(spec)
+    except ImportError as error:
+        raise ConfigError(
+            f"{source}: tier {name!r} uses {tier!r}, whose client is not installed: {error}"
+        ) from None
+    except Exception as error:
+        raise ConfigError(f"{source}: tier {name!r} = {tier!r} is not usable: {error}") from None
+
+
+def _endpoint(name: str, tier: EndpointTier, *, source: str, env: Mapping[str, str]) -> Model:
+    from pydantic_ai.models.openai import OpenAIChatModel
+    from pydantic_ai.profiles.openai import OpenAIModelProfile
+    from pydantic_ai.providers.openai import OpenAIProvider
+
+    if not tier.base_url.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"{source}: [models.{name}] base_url = {tier.base_url!r} is not an http(s) URL; "
+            "e.g. 'http://127.0.0.1:11434/v1' for Ollama."
+        )
+    api_key = "not-needed"
+    if tier.api_key_env:
+        api_key = env.get(tier.api_key_env, "")
+        if not api_key:
+            raise ConfigError(
+                f"{source}: tier {name!r} reads its key from {tier.api_key_env}, which is not "
+                f"set. Export {tier.api_key_env}=... or remove api_key_env."
+            )
+    # Local servers ignore max_completion_tokens and some fail on JSON-schema output:
+    # send max_tokens, and take structured output through a forced tool call.
+    profile = OpenAIModelProfile(
+        openai_chat_supports_max_completion_tokens=False,
+        supports_json_schema_output=False,
+        supports_json_object_output=False,
+        default_structured_output_mode="tool",
+    )
+    provider = OpenAIProvider(base_url=tier.base_url, api_key=api_key)
+    return OpenAIChatModel(tier.model, provider=provider, profile=profile)
+
+
+def resolve_tiers(
+    config: Config,
+    *,
+    overrides: Mapping[str, Model] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> dict[str, Model]:
+    """Resolve every tier something uses. ``overrides`` supply models directly (tests)."""
+    overrides = overrides or {}
+    resolved: dict[str, Model] = dict(overrides)
+    for tier, _user in tiers_in_use(config):
+        if tier not in resolved:
+            resolved[tier] = resolve_tier(tier, config.models[tier], source=config.source, env=env)
+    return resolved

@@ -1,0 +1,29 @@
+"""The policy protocol."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from prefrontal.seam.actions import Decision
+from prefrontal.seam.events import InboundEvent
+from prefrontal.seam.roster import DomainView
+from prefrontal.seam.usage import Usage
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PolicyResult:
+    decision: Decision
+    usage: tuple[Usage, ...] = ()
+
+
+class Policy(Protocol):
+    """Decides one event. ``deterministic`` policies are re-checked by ``prefrontal replay``."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def deterministic(self) -> bool: ...
+
+    async def decide(self, state: DomainView, event: InboundEvent) -> PolicyResult: ...

@@ -1,0 +1,184 @@
+"""The local executor: runs commissions on anyio with limits, time-outs and retries.
+
+Global and per-worker concurrency limits; a time limit per attempt (a cancel scope);
+retries with exponential backoff for retryable failures only (time-outs, 429 and 5xx);
+cancellation by commission id. Every outcome becomes a ``Report``: a worker failure is data
+for the orchestrator, never an exception that stops the runtime.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Mapping
+
+import anyio
+
+from prefrontal.clock import Clock
+from prefrontal.errors import PrefrontalError, WorkerError, WorkerTimeoutError
+from prefrontal.seam.bounds import check_payload
+from prefrontal.seam.events import Commission, CommissionStarted, Report, ReportError
+from prefrontal.seam.usage import Usage
+from prefrontal.workers.base import CommissionContext, Worker, WorkerResult
+
+
+def error_code(error: PrefrontalError) -> str:
+    """``WorkerTimeoutError`` → ``worker_timeout``."""
+    name = type(error).__name__.removesuffix("Error") or "error"
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+class Executor:
+    def __init__(
+        self,
+        workers: Mapping[str, Worker],
+        *,
+        clock: Clock,
+        concurrency: int = 32,
+        per_worker: Mapping[str, int] | None = None,
+        max_output_bytes: Mapping[str, int] | None = None,
+        backoff_s: float = 0.05,
+    ) -> None:
+        self.workers = workers
+        self.clock = clock
+        self.backoff_s = backoff_s
+        self._global = anyio.CapacityLimiter(concurrency)
+        self._limiters = {
+            name: anyio.CapacityLimiter((per_worker or {}).get(name, concurrency))
+            for name in workers
+        }
+        self._max_output = dict(max_output_bytes or {})
+        self._scopes: dict[str, anyio.CancelScope] = {}
+
+    @property
+    def running(self) -> tuple[str, ...]:
+        return tuple(self._scopes)
+
+    def cancel(self, commission_id: str) -> bool:
+        scope = self._scopes.get(commission_id)
+        if scope is None:
+            return False
+        scope.cancel()
+        return True
+
+    async def execute(
+        self, commission: Commission, *, started: Callable[[CommissionStarted], None]
+    ) -> Report:
+        """Run one commission to a report. ``started`` is told of every attempt."""
+        begun = time.perf_counter()
+        usage: list[Usage] = []
+        attempts = 0
+        failure: PrefrontalError | None = None
+        worker = self.workers.get(commission.worker)
+        with anyio.CancelScope() as scope:
+            self._scopes[commission.commission_id] = scope
+            try:
+                if worker is None:
+                    failure = WorkerError(
+                        f"worker {commission.worker!r} is not declared; declared workers: "
+                        f"{sorted(self.workers)}"
+                    )
+                else:
+                    async with self._global, self._limiters[commission.worker]:
+                        for attempt in range(1, commission.limits.retries + 2):
+                            attempts = attempt
+                            started(
+                                CommissionStarted(
+                                    commission_id=commission.commission_id,
+                                    domain=commission.domain,
+                                    attempt=attempt,
+                                    at=self.clock.now(),
+                                )
+                            )
+                            outcome = await self._attempt(worker, commission, attempt, usage)
+                            if isinstance(outcome, WorkerResult):
+                                return self._report(
+                                    commission, "ok", begun, attempts, usage, result=outcome
+                                )
+                            failure = outcome
+                            if not failure.retryable or attempt > commission.limits.retries:
+                                break
+                            await anyio.sleep(self.backoff_s * 2 ** (attempt - 1))
+            finally:
+                self._scopes.pop(commission.commission_id, None)
+        cancelled = scope.cancel_called
+        if cancelled:
+            return self._report(
+                commission,
+                "cancelled",
+                begun,
+                attempts,
+                usage,
+                error=ReportError(code="cancelled", message="cancelled"),
+            )
+        if failure is None:  # pragma: no cover - every path above sets one
+            failure = WorkerError(f"worker {commission.worker!r} made no attempt")
+        return self._report(
+            commission,
+            "failed",
+            begun,
+            attempts,
+            usage,
+            error=ReportError(
+                code=error_code(failure), message=str(failure), retryable=failure.retryable
+            ),
+        )
+
+    async def _attempt(
+        self, worker: Worker, commission: Commission, attempt: int, usage: list[Usage]
+    ) -> WorkerResult | PrefrontalError:
+        limits = commission.limits
+        context = CommissionContext(
+            idempotency_key=commission.commission_id,
+            worker=commission.worker,
+            attempt=attempt,
+            constraints=commission.constraints,
+            timeout_s=limits.timeout_s,
+            max_tokens=limits.max_tokens,
+        )
+        try:
+            with anyio.fail_after(limits.timeout_s):
+                result = await worker.run(dict(commission.inputs), context)
+            limit = self._max_output.get(commission.worker)
+            if limit is not None:
+                check_payload(f"output of worker {commission.worker!r}", result.output, limit)
+            return result
+        except TimeoutError:
+            return WorkerTimeoutError(
+                f"worker {commission.worker!r} ran past its {limits.timeout_s:g} s limit "
+                f"(attempt {attempt}); raise timeout_s in [workers.{commission.worker}]"
+            )
+        except PrefrontalError as error:
+            return error
+        except Exception as error:  # a worker bug is reported, never fatal to the runtime
+            return WorkerError(f"worker {commission.worker!r} raised {error!r}")
+        finally:
+            usage.extend(context.usage)
+
+    def _report(
+        self,
+        commission: Commission,
+        status: str,
+        begun: float,
+        attempts: int,
+        usage: list[Usage],
+        *,
+        result: WorkerResult | None = None,
+        error: ReportError | None = None,
+    ) -> Report:
+        return Report(
+            commission_id=commission.commission_id,
+            domain=commission.domain,
+            worker=commission.worker,
+            status=status,  # type: ignore[arg-type]
+            output=None if result is None else result.output,
+            confidence=1.0 if result is None else result.confidence,
+            evidence=() if result is None else result.evidence,
+            error=error,
+            usage=tuple(usage),
+            attempts=attempts,
+            duration_s=time.perf_counter() - begun,
+            thread_id=commission.thread_id,
+            source=commission.source,
+            at=self.clock.now(),
+        )

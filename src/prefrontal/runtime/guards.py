@@ -1,0 +1,156 @@
+"""Guards in code, not in prompts: each trip turns into an escalation with its evidence.
+
+Applied to every decision before anything is journaled or dispatched: undeclared workers or
+domains, commissions per event, identical repeated commissions (ping-pong), hand-off depth,
+decisions per thread and decisions without progress (stall), the domain's budget (refused
+before dispatch), and failures nobody handled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from prefrontal.config import GuardsConfig
+from prefrontal.runtime.state import DomainState, inputs_key
+from prefrontal.seam.actions import (
+    Action,
+    CommissionAction,
+    EscalateAction,
+    HandOffAction,
+    ReplyAction,
+)
+from prefrontal.seam.events import GuardTrip, InboundEvent, Report
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GuardInput:
+    domain: str
+    workers: tuple[str, ...]
+    domains: tuple[str, ...]
+    budget_usd: Decimal
+    limits: GuardsConfig
+
+
+def _trip(
+    trips: list[GuardTrip],
+    guard: str,
+    detail: str,
+    *,
+    evidence: tuple[str, ...] = (),
+    proposed: tuple[CommissionAction, ...] = (),
+) -> EscalateAction:
+    trips.append(GuardTrip(guard=guard, detail=detail))
+    return EscalateAction(
+        text=f"[{guard}] {detail}", priority="normal", evidence=evidence, proposed=proposed
+    )
+
+
+def apply_guards(
+    actions: tuple[Action, ...],
+    *,
+    state: DomainState,
+    event: InboundEvent,
+    guards: GuardInput,
+    approved: bool = False,
+) -> tuple[tuple[Action, ...], tuple[GuardTrip, ...]]:
+    """The actions that may proceed, and the trips. ``approved`` skips the budget check."""
+    limits = guards.limits
+    thread = event.thread_id
+    trips: list[GuardTrip] = []
+    evidence = (f"event: {event.kind} in thread {thread}",)
+    decisions = state.thread_decisions[thread] + 1
+    if decisions > limits.max_decisions_per_thread:
+        detail = (
+            f"thread {thread} reached {decisions} decisions (limit "
+            f"{limits.max_decisions_per_thread}); stopped to avoid a runaway loop"
+        )
+        return (_trip(trips, "stall", detail, evidence=evidence),), tuple(trips)
+    if state.idle_streak[thread] + 1 > limits.max_idle_decisions and all(
+        a.kind == "wait" for a in actions
+    ):
+        detail = (
+            f"thread {thread} made {state.idle_streak[thread] + 1} decisions in a row without "
+            f"progress (limit {limits.max_idle_decisions})"
+        )
+        return (_trip(trips, "stall", detail, evidence=evidence),), tuple(trips)
+
+    day = event.at.date().isoformat()
+    committed = state.spent_on(day) + state.reserved()
+    kept: list[Action] = []
+    commissions = 0
+    for action in actions:
+        refusal: tuple[str, str] | None = None
+        if isinstance(action, CommissionAction):
+            commissions += 1
+            refusal = _commission_refusal(action, commissions, state, thread, guards)
+            ceiling = state.ceiling(action)
+            if refusal is None and not approved and committed + ceiling > guards.budget_usd:
+                detail = (
+                    f"commissioning {action.worker!r} (up to ${ceiling:.4f}) would exceed "
+                    f"domain {guards.domain!r}'s budget: ${committed:.4f} spent or reserved of "
+                    f"${guards.budget_usd:.2f} today. Approve to dispatch it anyway"
+                )
+                kept.append(_trip(trips, "budget", detail, evidence=evidence, proposed=(action,)))
+                continue
+            if refusal is None:
+                committed += ceiling
+        elif isinstance(action, HandOffAction):
+            refusal = _handoff_refusal(action, state.handoff_depth(event) + 1, guards)
+        if refusal is not None:
+            kept.append(_trip(trips, *refusal, evidence=evidence))
+        else:
+            kept.append(action)
+
+    if (
+        isinstance(event, Report)
+        and not event.ok
+        and not any(isinstance(a, CommissionAction | ReplyAction | EscalateAction) for a in kept)
+    ):
+        message = event.error.message if event.error else event.status
+        kept.append(
+            _trip(
+                trips,
+                "unhandled failure",
+                (f"commission {event.commission_id} to {event.worker!r} {event.status}: {message}"),
+                evidence=evidence,
+            )
+        )
+    return tuple(kept), tuple(trips)
+
+
+def _commission_refusal(
+    action: CommissionAction, ordinal: int, state: DomainState, thread: str, guards: GuardInput
+) -> tuple[str, str] | None:
+    limits = guards.limits
+    if action.worker not in guards.workers:
+        return "undeclared worker", (
+            f"domain {guards.domain!r} may not commission {action.worker!r}; "
+            f"its workers: {list(guards.workers)}"
+        )
+    if ordinal > limits.max_commissions_per_event:
+        return "commissions per event", (
+            f"more than {limits.max_commissions_per_event} commissions for one event; "
+            f"{action.worker!r} with inputs {str(action.inputs)[:200]} was not dispatched"
+        )
+    repeats = state.issued[(thread, inputs_key(action))]
+    if repeats >= limits.max_identical_commissions:
+        return "ping-pong", (
+            f"{action.worker!r} was already commissioned {repeats} times in thread {thread} "
+            f"with the same inputs {str(action.inputs)[:200]}"
+        )
+    return None
+
+
+def _handoff_refusal(
+    action: HandOffAction, depth: int, guards: GuardInput
+) -> tuple[str, str] | None:
+    if action.domain == guards.domain or action.domain not in guards.domains:
+        others = [d for d in guards.domains if d != guards.domain]
+        return "unknown domain", f"cannot hand off to {action.domain!r}; other domains: {others}"
+    if depth > guards.limits.max_handoff_depth:
+        return "hand-off depth", (
+            f"hand-off to {action.domain!r} would be depth {depth} "
+            f"(limit {guards.limits.max_handoff_depth})"
+        )
+    return None

@@ -1,0 +1,102 @@
+"""The principal's single inbox, with its attention budget.
+
+Replies and escalations become ``InboxItem`` records, journaled with the decision that made
+them. The attention budget allows ``interruptions_per_day``: urgent items always interrupt,
+normal ones interrupt while the day's budget lasts, low ones and everything past the budget
+go to the digest. Escalations that wait for an answer stay pending until the principal
+approves or denies them, across restarts, wherever they were delivered.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from prefrontal.journal.base import Journal
+from prefrontal.seam.actions import EscalateAction, Priority, ReplyAction
+from prefrontal.seam.events import ApprovalEvent, InboxItem, RoutedEvent, Source
+
+
+class Inbox:
+    """Assigns delivery (interrupt or digest) under the attention budget."""
+
+    def __init__(self, interruptions_per_day: int) -> None:
+        self.interruptions_per_day = interruptions_per_day
+        self._interrupts: Counter[str] = Counter()
+
+    def load(self, journal: Journal) -> None:
+        """Count the interruptions already made, so a restart keeps the day's budget."""
+        for stored in journal.read(kinds=["inbox"]):
+            self.note(stored.event)  # type: ignore[arg-type]
+
+    def note(self, item: InboxItem) -> None:
+        if item.delivery == "interrupt":
+            self._interrupts[item.at.date().isoformat()] += 1
+
+    def interruptions(self, day: str) -> int:
+        return self._interrupts[day]
+
+    def delivery(self, priority: Priority, at: datetime) -> str:
+        if priority == "urgent":
+            return "interrupt"
+        if priority == "low":
+            return "digest"
+        day = at.date().isoformat()
+        return "interrupt" if self._interrupts[day] < self.interruptions_per_day else "digest"
+
+    def item(
+        self,
+        action: ReplyAction | EscalateAction,
+        *,
+        item_id: str,
+        domain: str,
+        thread_id: str,
+        source: Source,
+        at: datetime,
+    ) -> InboxItem:
+        escalation = isinstance(action, EscalateAction)
+        item = InboxItem(
+            item_id=item_id,
+            domain=domain,
+            item="escalation" if escalation else "reply",
+            text=action.text,
+            priority=action.priority,
+            delivery="interrupt" if self.delivery(action.priority, at) == "interrupt" else "digest",
+            needs_answer=escalation,
+            proposed=action.proposed if isinstance(action, EscalateAction) else (),
+            evidence=action.evidence if isinstance(action, EscalateAction) else (),
+            thread_id=thread_id,
+            source=source,
+            at=at,
+        )
+        self.note(item)
+        return item
+
+
+@dataclass(frozen=True, slots=True)
+class InboxEntry:
+    """An inbox item as the principal sees it: the item, its journal seq, and its answer."""
+
+    seq: int
+    item: InboxItem
+    answer: ApprovalEvent | RoutedEvent | None
+
+    @property
+    def pending(self) -> bool:
+        return self.item.needs_answer and self.answer is None
+
+
+def inbox_entries(journal: Journal) -> list[InboxEntry]:
+    """Every inbox item with its answer, folded from the journal."""
+    answers: dict[str, ApprovalEvent | RoutedEvent] = {}
+    for stored in journal.read(kinds=["approval", "routed"]):
+        event = stored.event
+        if isinstance(event, ApprovalEvent):
+            answers[event.item_id] = event
+        elif isinstance(event, RoutedEvent) and event.method == "principal":
+            answers[f"q-{event.request.request_id}"] = event
+    return [
+        InboxEntry(stored.seq, stored.event, answers.get(stored.event.item_id))  # type: ignore[union-attr,arg-type]
+        for stored in journal.read(kinds=["inbox"])
+    ]

@@ -1,0 +1,279 @@
+"""The orchestrator: one per domain, a serial loop over its events.
+
+For each inbound event, in journal order: build the context from its own domain, ask the
+policy, apply the guards, and journal the decision together with everything it issues
+(commissions, inbox items, timers, hand-offs) in one transaction. Only after that commit is
+anything dispatched. The orchestrator has no domain tools: it acts only through the fixed
+action space. ``decide`` is pure apart from the policy call, so replay can re-run it.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+import anyio
+
+from prefrontal.clock import Clock
+from prefrontal.config import Config, DomainConfig, LlmWorkerConfig, ToolWorkerConfig
+from prefrontal.errors import JournalError, PolicyError
+from prefrontal.journal.base import Stored
+from prefrontal.policies.base import Policy, PolicyResult
+from prefrontal.runtime.context import build_view
+from prefrontal.runtime.guards import GuardInput, apply_guards
+from prefrontal.runtime.inbox import Inbox
+from prefrontal.runtime.state import DomainState, commission_id
+from prefrontal.runtime.writer import Writer
+from prefrontal.seam.actions import (
+    Action,
+    CommissionAction,
+    Decision,
+    EscalateAction,
+    HandOffAction,
+    ReplyAction,
+    ScheduleAction,
+)
+from prefrontal.seam.events import (
+    ApprovalEvent,
+    Commission,
+    DecisionEvent,
+    Event,
+    GuardTrip,
+    HandOffEvent,
+    InboundEvent,
+    Limits,
+    TimerSet,
+)
+from prefrontal.seam.roster import WorkerSpec
+
+
+def resolve_limits(config: Config, action: CommissionAction) -> Limits:
+    """A commission's limits: the worker's configured ones, overridden by the action's."""
+    worker = config.workers.get(action.worker)
+    if isinstance(worker, LlmWorkerConfig):
+        base = Limits(
+            timeout_s=worker.timeout_s,
+            max_tokens=worker.max_tokens,
+            max_cost_usd=worker.max_cost_usd,
+            retries=worker.retries,
+        )
+    elif isinstance(worker, ToolWorkerConfig):
+        base = Limits(
+            timeout_s=worker.timeout_s, max_cost_usd=worker.cost_usd, retries=worker.retries
+        )
+    else:
+        base = Limits()
+    overrides = action.limits.model_dump(exclude_none=True)
+    return base.model_copy(update=overrides) if overrides else base
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    decision: DecisionEvent
+    approved: bool
+
+
+class Orchestrator:
+    def __init__(
+        self,
+        name: str,
+        *,
+        config: Config,
+        policy: Policy,
+        roster: tuple[WorkerSpec, ...],
+        clock: Clock,
+    ) -> None:
+        self.name = name
+        self.config = config
+        self.domain: DomainConfig = config.domains[name]
+        self.policy = policy
+        self.roster = roster
+        self.clock = clock
+        self.state = DomainState(
+            domain=name,
+            ceiling=lambda action: Decimal(str(resolve_limits(config, action).max_cost_usd)),
+            recent_limit=self.domain.recent_events,
+            memory_limit=self.domain.memory_notes,
+        )
+        self.guards = GuardInput(
+            domain=name,
+            workers=self.domain.workers,
+            domains=tuple(config.domains),
+            budget_usd=Decimal(str(self.domain.budget.usd_per_day)),
+            limits=config.guards,
+        )
+        self.mailbox: deque[Stored] = deque()
+        self._wake = anyio.Event()
+        self.busy = False
+
+    # -- deciding (pure apart from the policy) ---------------------------------------------
+
+    async def decide(self, stored: Stored) -> DecisionEvent:
+        event: InboundEvent = stored.event  # type: ignore[assignment]
+        view = build_view(
+            name=self.name,
+            config=self.domain,
+            principal=self.config.principal.name,
+            state=self.state,
+            roster=self.roster,
+            event=event,
+        )
+        approved = isinstance(event, ApprovalEvent) and event.approved and bool(event.proposed)
+        trips: list[GuardTrip] = []
+        policy_name = self.policy.name
+        if approved:
+            assert isinstance(event, ApprovalEvent)
+            result = PolicyResult(decision=Decision(actions=event.proposed))
+            policy_name = "principal"
+        elif not self.policy.deterministic and view.spent_usd >= view.budget_usd:
+            result = self._escalation(
+                trips,
+                "budget",
+                (
+                    f"domain {self.name!r} has spent ${view.spent_usd:.4f} of its "
+                    f"${view.budget_usd:.2f} budget today; the policy's model was not called"
+                ),
+            )
+        else:
+            try:
+                result = await self.policy.decide(view, event)
+            except PolicyError as error:
+                result = self._escalation(trips, "policy error", str(error))
+            except Exception as error:
+                result = self._escalation(
+                    trips,
+                    "policy error",
+                    (f"policy {self.policy.name!r} raised {type(error).__name__}: {error}"),
+                )
+        actions, guard_trips = apply_guards(
+            result.decision.actions,
+            state=self.state,
+            event=event,
+            guards=self.guards,
+            approved=approved,
+        )
+        return DecisionEvent(
+            domain=self.name,
+            cause_seq=stored.seq,
+            policy=policy_name,
+            actions=actions,
+            rationale=result.decision.rationale,
+            trips=(*trips, *guard_trips),
+            context_tokens=view.context_tokens,
+            usage=result.usage,
+            thread_id=event.thread_id,
+            source=event.source,
+            at=self.clock.now(),
+        )
+
+    def _escalation(self, trips: list[GuardTrip], guard: str, detail: str) -> PolicyResult:
+        trips.append(GuardTrip(guard=guard, detail=detail))
+        action = EscalateAction(text=f"[{guard}] {detail}"[:8000], priority="normal")
+        return PolicyResult(decision=Decision(actions=(action,)))
+
+    def issue(self, decision: DecisionEvent, event: InboundEvent, inbox: Inbox) -> list[Event]:
+        """The records a decision issues, journaled in the same transaction as the decision."""
+        records: list[Event] = [decision]
+        for index, action in enumerate(decision.actions):
+            ident = commission_id(self.name, decision.cause_seq, index)
+            records.extend(self._records_for(action, ident, decision, event, inbox))
+        return records
+
+    def _records_for(
+        self,
+        action: Action,
+        ident: str,
+        decision: DecisionEvent,
+        event: InboundEvent,
+        inbox: Inbox,
+    ) -> list[Event]:
+        at = decision.at
+        match action:
+            case CommissionAction():
+                return [
+                    Commission(
+                        commission_id=ident,
+                        domain=self.name,
+                        worker=action.worker,
+                        inputs=action.inputs,
+                        constraints=action.constraints,
+                        limits=resolve_limits(self.config, action),
+                        cause_seq=decision.cause_seq,
+                        thread_id=decision.thread_id,
+                        source=decision.source,
+                        at=at,
+                    )
+                ]
+            case ReplyAction() | EscalateAction():
+                return [
+                    inbox.item(
+                        action,
+                        item_id=f"i-{ident}",
+                        domain=self.name,
+                        thread_id=decision.thread_id,
+                        source=decision.source,
+                        at=at,
+                    )
+                ]
+            case ScheduleAction():
+                return [
+                    TimerSet(
+                        timer_id=f"t-{ident}",
+                        domain=self.name,
+                        name=action.name,
+                        due_at=at + timedelta(seconds=action.after_s),
+                        payload=action.payload,
+                        at=at,
+                    )
+                ]
+            case HandOffAction():
+                return [
+                    HandOffEvent(
+                        handoff_id=f"h-{ident}",
+                        from_domain=self.name,
+                        domain=action.domain,
+                        text=action.text,
+                        payload=action.payload,
+                        depth=self.state.handoff_depth(event) + 1,
+                        thread_id=decision.thread_id,
+                        source=decision.source,
+                        at=at,
+                    )
+                ]
+            case _:
+                return []
+
+    # -- the serial loop -------------------------------------------------------------------
+
+    def deliver(self, stored: Stored) -> None:
+        self.mailbox.append(stored)
+        self._wake.set()
+
+    async def process(self, stored: Stored, writer: Writer, inbox: Inbox) -> DecisionEvent:
+        """Decide one event, journal the decision and its records, then fold the state."""
+        event: InboundEvent = stored.event  # type: ignore[assignment]
+        decision = await self.decide(stored)
+        written = await writer.commit(self.issue(decision, event, inbox))
+        if written[0] is None:
+            raise JournalError(
+                f"event #{stored.seq} of domain {self.name!r} was already decided by another "
+                "process; only one 'prefrontal run' may drive a journal at a time"
+            )
+        self.state.apply(stored.seq, event, decision)
+        return decision
+
+    async def run(self, writer: Writer, inbox: Inbox, done: Callable[[], None]) -> None:
+        while True:
+            while not self.mailbox:
+                await self._wake.wait()
+                self._wake = anyio.Event()
+            stored = self.mailbox.popleft()
+            self.busy = True
+            try:
+                await self.process(stored, writer, inbox)
+            finally:
+                self.busy = False
+                done()

@@ -1,0 +1,80 @@
+"""What the principal can put into the journal: requests, answers to escalations, routes.
+
+These build validated records from the journal's current state; the caller commits them
+(through the running system's writer, or straight to the journal when another process is
+driving it). Mistakes raise ``UsageError`` naming the item and the fix.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from prefrontal.errors import UsageError
+from prefrontal.journal.base import Journal
+from prefrontal.runtime.inbox import inbox_entries
+from prefrontal.runtime.router import Router, split_address
+from prefrontal.seam.events import ApprovalEvent, InboxItem, RequestEvent, RoutedEvent
+
+
+def new_request(
+    router: Router,
+    text: str,
+    *,
+    at: datetime,
+    domain: str | None = None,
+    request_id: str | None = None,
+) -> RequestEvent:
+    """A request, addressed by ``domain`` or a leading ``@domain``; the address is checked."""
+    address, body = split_address(text.strip())
+    if domain is not None:
+        address, body = domain, text.strip()
+    router.check_address(address)
+    if not body.strip():
+        raise UsageError(
+            f"request {text!r} is empty; say what you need, e.g. '@home water the plants'"
+        )
+    return RequestEvent(
+        request_id=request_id or f"r-{uuid.uuid4().hex[:12]}", text=body, address=address, at=at
+    )
+
+
+def _open_item(journal: Journal, item_id: str, kind: str) -> InboxItem:
+    entries = {e.item.item_id: e for e in inbox_entries(journal)}
+    entry = entries.get(item_id)
+    pending = sorted(i for i, e in entries.items() if e.pending and e.item.item == kind)
+    if entry is None or entry.item.item != kind:
+        raise UsageError(
+            f"inbox item {item_id!r} is not a pending {kind}; pending: {pending}. "
+            "List them with 'prefrontal inbox'."
+        )
+    if not entry.pending:
+        raise UsageError(f"inbox item {item_id!r} was already answered (#{entry.answer})")
+    return entry.item
+
+
+def answer_escalation(
+    journal: Journal, item_id: str, *, approved: bool, note: str, at: datetime
+) -> ApprovalEvent:
+    item = _open_item(journal, item_id, "escalation")
+    assert item.domain is not None
+    return ApprovalEvent(
+        item_id=item_id,
+        domain=item.domain,
+        approved=approved,
+        note=note,
+        proposed=item.proposed if approved else (),
+        thread_id=item.thread_id,
+        source=item.source,
+        at=at,
+    )
+
+
+def answer_route(
+    journal: Journal, router: Router, item_id: str, domain: str, *, at: datetime
+) -> RoutedEvent:
+    item = _open_item(journal, item_id, "question")
+    found = journal.find(item.thread_id, "request")
+    if found is None or not isinstance(found.event, RequestEvent):
+        raise UsageError(f"question {item_id!r} has no request in the journal")
+    return router.answer(found.event, domain, at=at)

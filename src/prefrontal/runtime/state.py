@@ -1,0 +1,145 @@
+"""A domain's state: a fold over the decisions its orchestrator journaled.
+
+The state is never stored; it is rebuilt by folding ``(cause event, decision)`` pairs in
+journal order, live or on replay, so both see exactly the same state at every decision.
+Old lines of the recent history are compacted into summary notes; notes the policy chose to
+remember are kept verbatim. The journal itself is never rewritten.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from prefrontal.seam.actions import (
+    CommissionAction,
+    EscalateAction,
+    HandOffAction,
+    RememberAction,
+    ReplyAction,
+    WaitAction,
+)
+from prefrontal.seam.events import DecisionEvent, HandOffEvent, InboundEvent, Report
+from prefrontal.seam.render import actions_line, one_line
+from prefrontal.seam.usage import Usage
+
+_THREADS_KEPT = 4096
+
+
+def commission_id(domain: str, cause_seq: int, index: int) -> str:
+    """The deterministic idempotency key of the ``index``-th action of a decision."""
+    return f"{domain}-{cause_seq}-{index}"
+
+
+def inputs_key(action: CommissionAction) -> str:
+    return json.dumps([action.worker, action.inputs], sort_keys=True, default=str)
+
+
+@dataclass(slots=True)
+class OpenCommission:
+    worker: str
+    thread_id: str
+    ceiling: Decimal
+
+
+@dataclass
+class DomainState:
+    """What an orchestrator knows about its own domain, and nothing else."""
+
+    domain: str
+    ceiling: Callable[[CommissionAction], Decimal]
+    recent_limit: int = 12
+    memory_limit: int = 40
+    memory: list[str] = field(default_factory=list)
+    compacted: list[str] = field(default_factory=list)
+    recent: deque[tuple[int, str]] = field(default_factory=deque)
+    open: dict[str, OpenCommission] = field(default_factory=dict)
+    spent: dict[str, Decimal] = field(default_factory=dict)
+    unpriced_calls: int = 0
+    decisions: int = 0
+    forgotten: int = 0
+    thread_decisions: Counter[str] = field(default_factory=Counter)
+    idle_streak: Counter[str] = field(default_factory=Counter)
+    issued: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+    def spent_on(self, day: str) -> Decimal:
+        return self.spent.get(day, Decimal(0))
+
+    def reserved(self) -> Decimal:
+        return sum((c.ceiling for c in self.open.values()), Decimal(0))
+
+    def open_in(self, thread_id: str) -> int:
+        return sum(1 for c in self.open.values() if c.thread_id == thread_id)
+
+    def handoff_depth(self, event: InboundEvent) -> int:
+        return event.depth if isinstance(event, HandOffEvent) else 0
+
+    def _spend(self, day: str, usage: tuple[Usage, ...]) -> None:
+        for item in usage:
+            if item.cost_usd is None:
+                self.unpriced_calls += 1
+            else:
+                self.spent[day] = self.spent_on(day) + item.cost_usd
+
+    def apply(self, cause_seq: int, event: InboundEvent, decision: DecisionEvent) -> None:
+        """Fold one decision (and the event it answered) into the state."""
+        day = event.at.date().isoformat()
+        thread = event.thread_id
+        self.decisions += 1
+        self.thread_decisions[thread] += 1
+        if isinstance(event, Report):
+            self.open.pop(event.commission_id, None)
+            self._spend(day, event.usage)
+        self._spend(day, decision.usage)
+        for index, action in enumerate(decision.actions):
+            if isinstance(action, CommissionAction):
+                cid = commission_id(self.domain, cause_seq, index)
+                self.open[cid] = OpenCommission(action.worker, thread, self.ceiling(action))
+                self.issued[(thread, inputs_key(action))] += 1
+            elif isinstance(action, RememberAction):
+                self.memory.append(action.note)
+        progress = (
+            any(
+                isinstance(a, CommissionAction | ReplyAction | EscalateAction | HandOffAction)
+                for a in decision.actions
+            )
+            or self.open_in(thread) > 0
+        )
+        only_waits = all(isinstance(a, WaitAction) for a in decision.actions)
+        self.idle_streak[thread] = 0 if progress or not only_waits else self.idle_streak[thread] + 1
+        self.recent.append((cause_seq, f"#{cause_seq} {one_line(event)}"))
+        self.recent.append((cause_seq, f"  → {actions_line(decision.actions)}"))
+        self._compact()
+        self._trim_threads()
+
+    def _compact(self) -> None:
+        if len(self.recent) <= self.recent_limit * 2:
+            return
+        batch = [self.recent.popleft() for _ in range(self.recent_limit)]
+        first, last = batch[0][0], batch[-1][0]
+        kinds = Counter(line.split(" ", 2)[1] for _, line in batch if line.startswith("#"))
+        acted = Counter(
+            part.strip().split(" ")[0]
+            for _, line in batch
+            if line.startswith("  →")
+            for part in line[4:].split(";")
+        )
+        summary = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+        actions = ", ".join(f"{k}×{n}" for k, n in sorted(acted.items()))
+        self.compacted.append(f"events #{first}-#{last}: {summary}; actions: {actions}")
+        while len(self.memory) + len(self.compacted) > self.memory_limit and self.compacted:
+            self.compacted.pop(0)
+            self.forgotten += 1
+        while len(self.memory) > self.memory_limit:
+            self.memory.pop(0)
+            self.forgotten += 1
+
+    def _trim_threads(self) -> None:
+        for counter in (self.thread_decisions, self.idle_streak):
+            while len(counter) > _THREADS_KEPT:
+                del counter[next(iter(counter))]
+        while len(self.issued) > _THREADS_KEPT * 4:
+            del self.issued[next(iter(self.issued))]

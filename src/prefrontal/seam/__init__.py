@@ -1,0 +1,81 @@
+"""The seam: every record that crosses between tiers, and its validation.
+
+Owns: requests, commissions, reports, percepts, actions, decisions and the journal's event
+union, with their bounds. Imports only ``prefrontal.errors`` and pydantic; never the runtime,
+policies, workers or senses. Every record is a frozen pydantic model with a ``kind``
+discriminator, serialised by one adapter (``prefrontal.seam.codec``) for the journal and for
+remote workers alike. Bounds are enforced here: an oversized field raises
+``PayloadTooLargeError``; nothing is truncated silently.
+"""
+
+from prefrontal.seam.actions import (
+    Action,
+    CommissionAction,
+    Decision,
+    EscalateAction,
+    HandOffAction,
+    RememberAction,
+    ReplyAction,
+    ScheduleAction,
+    WaitAction,
+)
+from prefrontal.seam.bounds import Bounds
+from prefrontal.seam.codec import decode_event, encode_event
+from prefrontal.seam.events import (
+    ApprovalEvent,
+    Commission,
+    CommissionStarted,
+    DecisionEvent,
+    Event,
+    GuardTrip,
+    HandOffEvent,
+    InboundEvent,
+    InboxItem,
+    Limits,
+    Report,
+    ReportError,
+    RequestEvent,
+    RoutedEvent,
+    Source,
+    TimerEvent,
+    TimerSet,
+)
+from prefrontal.seam.percept import Percept
+from prefrontal.seam.roster import DomainView, WorkerSpec
+from prefrontal.seam.usage import Usage
+
+__all__ = [
+    "Action",
+    "ApprovalEvent",
+    "Bounds",
+    "Commission",
+    "CommissionAction",
+    "CommissionStarted",
+    "Decision",
+    "DecisionEvent",
+    "DomainView",
+    "EscalateAction",
+    "Event",
+    "GuardTrip",
+    "HandOffAction",
+    "HandOffEvent",
+    "InboundEvent",
+    "InboxItem",
+    "Limits",
+    "Percept",
+    "RememberAction",
+    "ReplyAction",
+    "Report",
+    "ReportError",
+    "RequestEvent",
+    "RoutedEvent",
+    "ScheduleAction",
+    "Source",
+    "TimerEvent",
+    "TimerSet",
+    "Usage",
+    "WaitAction",
+    "WorkerSpec",
+    "decode_event",
+    "encode_event",
+]

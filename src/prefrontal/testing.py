@@ -1,0 +1,107 @@
+"""Fakes for testing systems built on Prefrontal, shipped for users too.
+
+- ``ScriptedModel``: a pydantic-ai ``FunctionModel`` that answers from a script, with exact
+  token counts under a real model name, so cost figures are exact and offline.
+- ``FakeClock``: a clock that moves only when told to.
+- ``MemoryJournal``: the real SQL journal on an in-memory SQLite database.
+- ``echo``/``echo_worker``: a tool worker that returns its input.
+- ``forbid_model_requests``: pydantic-ai's switch that makes any real model call raise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic_ai import ModelResponse, RequestUsage, TextPart, ToolCallPart
+from pydantic_ai.messages import ModelMessage
+from pydantic_ai.models.function import AgentInfo, FunctionModel
+
+from prefrontal.clock import ManualClock
+from prefrontal.journal.sql import SqlJournal
+from prefrontal.workers.base import CommissionContext
+from prefrontal.workers.tool import ToolWorker
+
+FakeClock = ManualClock
+
+Step = dict[str, Any] | str | BaseException
+
+
+class ScriptedModel(FunctionModel):
+    """Answers each model request with the next step of ``script``.
+
+    A ``dict`` becomes a call of the output tool with those arguments; a ``str`` becomes the
+    output tool's raw argument text (use it for malformed output) or plain text when the agent
+    has no output tool; an exception is raised (e.g. ``ModelHTTPError(429, ...)``). When the
+    script runs out the last step repeats. Every response reports ``input_tokens`` and
+    ``output_tokens`` exactly, under ``model_name`` and ``provider``, so genai-prices can
+    price it.
+    """
+
+    def __init__(
+        self,
+        script: Sequence[Step],
+        *,
+        model_name: str = "claude-haiku-4-5",
+        provider: str = "anthropic",
+        input_tokens: int = 100,
+        output_tokens: int = 20,
+    ) -> None:
+        if not script:
+            raise ValueError("ScriptedModel needs at least one step")
+        self.script = list(script)
+        self.provider_label = provider
+        self.input_tokens = input_tokens
+        self.output_tokens = output_tokens
+        self.calls = 0
+        self.prompts: list[list[ModelMessage]] = []
+        super().__init__(self._answer, model_name=model_name)
+
+    def _answer(self, messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        step = self.script[min(self.calls, len(self.script) - 1)]
+        self.calls += 1
+        self.prompts.append(list(messages))
+        if isinstance(step, BaseException):
+            raise step
+        if info.output_tools:
+            part: TextPart | ToolCallPart = ToolCallPart(info.output_tools[0].name, step)
+        else:
+            part = TextPart(step if isinstance(step, str) else str(step))
+        return ModelResponse(
+            parts=[part],
+            usage=RequestUsage(input_tokens=self.input_tokens, output_tokens=self.output_tokens),
+            provider_name=self.provider_label,
+        )
+
+
+class MemoryJournal(SqlJournal):
+    """The SQL journal on a private in-memory SQLite database."""
+
+    def __init__(self) -> None:
+        super().__init__("sqlite://")
+
+
+def echo(text: str, context: CommissionContext) -> dict[str, str]:
+    """Return the input text and the idempotency key it was done under."""
+    return {"text": text, "key": context.idempotency_key}
+
+
+def echo_worker(name: str = "echo") -> ToolWorker:
+    return ToolWorker(name, echo, description="returns its input")
+
+
+def forbid_model_requests() -> None:
+    """Make any request to a real model provider raise (scripted models still work)."""
+    import pydantic_ai.models
+
+    pydantic_ai.models.ALLOW_MODEL_REQUESTS = False
+
+
+__all__ = [
+    "FakeClock",
+    "MemoryJournal",
+    "ScriptedModel",
+    "echo",
+    "echo_worker",
+    "forbid_model_requests",
+]

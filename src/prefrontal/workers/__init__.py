@@ -1,0 +1,21 @@
+"""Workers: stateless executors of one kind of commission, typed in and typed out.
+
+Owns: the ``Worker`` protocol, ``ToolWorker`` (a typed Python function) and ``LlmWorker``
+(a cheap-tier model, fresh for each commission). Imports the seam, errors and models only;
+never the runtime, policies or senses. A worker sees its commission and nothing else: no
+history, no other domain, no orchestrator state.
+"""
+
+from prefrontal.seam.roster import WorkerSpec
+from prefrontal.workers.base import CommissionContext, Worker, WorkerResult
+from prefrontal.workers.llm import LlmWorker
+from prefrontal.workers.tool import ToolWorker
+
+__all__ = [
+    "CommissionContext",
+    "LlmWorker",
+    "ToolWorker",
+    "Worker",
+    "WorkerResult",
+    "WorkerSpec",
+]
