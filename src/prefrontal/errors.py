@@ -14,6 +14,7 @@ user's mistakes from failures of the world, and says whether trying again can he
     │   ├── WorkerError           a worker raised while doing a commission
     │   │   └── WorkerTimeoutError     it ran past its commission's time limit
     │   └── JournalError          the journal could not be read or written
+    │       └── JournalBusyError  another process is driving this journal
     ├── PolicyError               a policy raised or its model's output stayed malformed
     ├── BudgetExceededError       a domain's budget would be exceeded; refused before dispatch
     └── SandboxUnavailableError   no operating-system sandbox is installed
@@ -91,6 +92,10 @@ class JournalError(WorldError):
     """The journal could not be read or written."""
 
 
+class JournalBusyError(JournalError):
+    """Another process is driving this journal; requests and answers may still be appended."""
+
+
 class PolicyError(PrefrontalError):
     """A policy raised, or its model's output stayed malformed after retries."""
 
@@ -106,6 +111,7 @@ class SandboxUnavailableError(PrefrontalError):
 __all__ = [
     "BudgetExceededError",
     "ConfigError",
+    "JournalBusyError",
     "JournalError",
     "PayloadTooLargeError",
     "PolicyError",

@@ -34,11 +34,13 @@ class _Choice(BaseModel):
 
 @dataclass(frozen=True, slots=True)
 class _Rules:
+    words: tuple[str, ...]
     keywords: tuple[re.Pattern[str], ...]
     patterns: tuple[re.Pattern[str], ...]
 
     def score(self, text: str) -> tuple[int, list[str]]:
-        hits = [p.pattern for p in (*self.keywords, *self.patterns) if p.search(text)]
+        hits = [k for k, p in zip(self.words, self.keywords, strict=True) if p.search(text)]
+        hits += [p.pattern for p in self.patterns if p.search(text)]
         return len(hits), hits
 
 
@@ -59,6 +61,7 @@ class Router:
         self.charters = {n: d.charter for n, d in config.domains.items()}
         self.rules = {
             name: _Rules(
+                domain.keywords,
                 tuple(re.compile(rf"\b{re.escape(k)}\b", re.I) for k in domain.keywords),
                 tuple(re.compile(p, re.I) for p in domain.patterns),
             )

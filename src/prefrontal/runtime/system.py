@@ -23,7 +23,7 @@ from pydantic_ai.models import Model
 
 from prefrontal.clock import Clock, SystemClock
 from prefrontal.config import Config, LlmPolicyConfig, LlmWorkerConfig, load_object
-from prefrontal.errors import ConfigError, JournalError
+from prefrontal.errors import ConfigError, JournalBusyError
 from prefrontal.journal.base import Journal, Stored
 from prefrontal.journal.sql import SqlJournal, open_journal
 from prefrontal.models.tiers import resolve_tiers
@@ -40,6 +40,7 @@ from prefrontal.seam.events import (
     INBOUND_KINDS,
     Commission,
     CommissionStarted,
+    InboxItem,
     RequestEvent,
     TimerEvent,
     TimerSet,
@@ -197,6 +198,8 @@ class System:
         try:
             outcome = await self.router.route(request, at=self.clock.now())
             await self.writer.commit([outcome])
+            if isinstance(outcome, InboxItem):
+                self.inbox.note(outcome)
         finally:
             self.tracker.done()
 
@@ -368,7 +371,7 @@ async def open_system(
     lock = DriverLock(active)
     try:
         if not lock.acquire():
-            raise JournalError(
+            raise JournalBusyError(
                 f"another prefrontal process is driving {config.journal_url()!r} (lock "
                 f"{lock.path}); stop it, or let it do the work: 'ask' and 'inbox' still work."
             )

@@ -1,0 +1,135 @@
+"""``prefrontal demo``: the household example's scripted day, end to end, on the embedded default.
+
+It writes the example's config into a folder, runs a day of requests, answers and timers on a
+manual clock through the same runtime as ``prefrontal run``, prints the transcript, and leaves
+a journal that ``status``, ``costs``, ``journal`` and ``replay`` read with ``-c``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from prefrontal.cli.common import Transcript, console, journal_of, load, run_async
+from prefrontal.clock import ManualClock
+from prefrontal.config import Config
+from prefrontal.examples.household.day import DAY, Step
+from prefrontal.runtime.costs import cost_ledger
+from prefrontal.runtime.inbox import inbox_entries
+from prefrontal.runtime.replay import replay
+from prefrontal.runtime.system import System, open_system
+
+DEMO_DATE = datetime(2026, 1, 5, tzinfo=UTC)
+
+
+def write_example(folder: Path) -> Path:
+    """Copy the household config into ``folder`` (a fresh journal goes beside it)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("household.db*"):
+        stale.unlink()
+    source = resources.files("prefrontal.examples.household") / "prefrontal.toml"
+    target = folder / "prefrontal.toml"
+    target.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    return target
+
+
+def _at(step: Step) -> datetime:
+    hours, minutes = (int(p) for p in step.at.split(":"))
+    return DEMO_DATE.replace(hour=hours, minute=minutes)
+
+
+async def _advance(system: System, clock: ManualClock, target: datetime) -> None:
+    """Move the clock to ``target``, firing each timer at its own time on the way."""
+    while (due := system.journal.next_timer()) is not None and due <= target:
+        clock.set(max(due, clock.now()))
+        await system.run_until_idle()
+    clock.set(max(target, clock.now()))
+
+
+def _newest_pending(system: System, kind: str, domain: str | None) -> str:
+    pending = [
+        e.item.item_id
+        for e in inbox_entries(system.journal)
+        if e.pending and e.item.item == kind and (domain is None or e.item.domain == domain)
+    ]
+    if not pending:
+        raise typer.BadParameter(f"the scripted day expected a pending {kind} for {domain}")
+    return pending[-1]
+
+
+async def run_day(system: System, clock: ManualClock, principal: str) -> None:
+    for step in DAY:
+        await _advance(system, clock, _at(step))
+        if step.ask:
+            console.print(f"\n[bold]{step.at} {principal}:[/] {escape(step.ask)}")
+            await system.submit(step.ask)
+        elif step.approve or step.deny:
+            item = _newest_pending(system, "escalation", step.approve or step.deny)
+            verdict = "approves" if step.approve else "denies"
+            console.print(f"\n[bold]{step.at} {principal} {verdict}[/] {item}")
+            await system.answer(item, approved=bool(step.approve))
+        elif step.route:
+            item = _newest_pending(system, "question", None)
+            console.print(f"\n[bold]{step.at} {principal} routes[/] {item} → {step.route}")
+            await system.route(item, step.route)
+        await system.run_until_idle()
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def demo(
+        folder: Annotated[
+            Path, typer.Option("--dir", help="Where to write the example and its journal.")
+        ] = Path("prefrontal-demo"),
+        verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    ) -> None:
+        """Run the household example's scripted day (home, health, money) end to end."""
+        config_path = write_example(folder)
+        cfg = load(config_path)
+        clock = ManualClock(_at(DAY[0]))
+        console.print(
+            f"[bold]Prefrontal demo[/]: {len(cfg.domains)} domains "
+            f"({', '.join(cfg.domains)}), {len(cfg.workers)} workers, rule policies, "
+            "no model and no key. Journal: "
+            f"{escape(cfg.journal_url().removeprefix('sqlite:///'))}"
+        )
+
+        async def main() -> None:
+            async with open_system(cfg, clock=clock) as system:
+                system.observe(Transcript(clock, verbose=verbose))
+                await run_day(system, clock, cfg.principal.name)
+
+        run_async(main)
+        _summary(cfg, config_path)
+
+
+def _summary(cfg: Config, config_path: Path) -> None:
+    with journal_of(cfg) as journal:
+        entries = inbox_entries(journal)
+        ledger = cost_ledger(journal)
+        report = run_async(lambda: replay(cfg, journal))
+        events = journal.last_seq()
+    interrupts = sum(1 for e in entries if e.item.delivery == "interrupt")
+    digest = len(entries) - interrupts
+    pending = sum(1 for e in entries if e.pending)
+    checked = sum(s.checked for s in report.domains.values())
+    console.print("\n[bold]Day's end[/]")
+    console.print(
+        f"Journal: {events} events. Inbox: {len(entries)} items, {interrupts} "
+        f"interruptions (budget {cfg.principal.interruptions_per_day}/day plus urgent), "
+        f"{digest} in the digest, {pending} pending."
+    )
+    console.print(f"Cost: {ledger.total.money} (priced tools; no model calls).")
+    verdict = "identical" if report.ok else f"{len(report.mismatches)} MISMATCHES"
+    console.print(f"Replay: {checked} rule decisions made again: {verdict}.")
+    console.print(
+        f"Inspect: prefrontal status -c {config_path}  (also costs, journal, replay, inbox)"
+    )
+
+
+__all__ = ["run_day", "write_example"]

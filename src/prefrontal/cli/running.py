@@ -1,0 +1,104 @@
+"""``prefrontal run`` and ``prefrontal ask``: drive the system, or hand it a request."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from prefrontal.cli.common import (
+    DEFAULT_CONFIG,
+    ConfigOption,
+    Transcript,
+    console,
+    friendly_errors,
+    journal_of,
+    load,
+    run_async,
+)
+from prefrontal.clock import SystemClock
+from prefrontal.config import Config
+from prefrontal.errors import JournalBusyError
+from prefrontal.runtime.inbox import inbox_entries
+from prefrontal.runtime.principal import new_request
+from prefrontal.runtime.router import Router
+from prefrontal.runtime.system import open_system
+
+
+def _queue_for_driver(config: Config, text: str, domain: str | None) -> None:
+    """Another process drives the journal: journal the request; that process will act."""
+    with journal_of(config) as journal:
+        request = new_request(Router(config), text, at=SystemClock().now(), domain=domain)
+        journal.append([request])
+    console.print(
+        f"Queued request {request.request_id}; the running 'prefrontal run --follow' will "
+        "handle it. Read the answer with 'prefrontal inbox'."
+    )
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def ask(
+        text: Annotated[str, typer.Argument(help="The request; '@domain ...' addresses one.")],
+        domain: Annotated[
+            str | None, typer.Option("--domain", "-d", help="Send it to this domain.")
+        ] = None,
+        config: ConfigOption = DEFAULT_CONFIG,
+        verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    ) -> None:
+        """Send a request to the router, and process it until nothing more is due."""
+        cfg = load(config)
+        queued = False
+
+        async def main() -> str:
+            nonlocal queued
+            try:
+                async with open_system(cfg) as system:
+                    system.observe(Transcript(verbose=verbose))
+                    stored = await system.submit(text, domain=domain)
+                    await system.run_until_idle()
+                    return stored.event.request_id  # type: ignore[union-attr]
+            except JournalBusyError:
+                queued = True
+                return ""
+
+        request_id = run_async(main)
+        if queued:
+            with friendly_errors():
+                _queue_for_driver(cfg, text, domain)
+            return
+        with journal_of(cfg) as journal:
+            answers = [e for e in inbox_entries(journal) if e.item.thread_id == request_id]
+        for entry in answers:
+            console.print(f"[bold]→ {entry.item.domain or 'router'}:[/] {entry.item.text}")
+
+    @app.command()
+    def run(
+        config: ConfigOption = DEFAULT_CONFIG,
+        follow: Annotated[
+            bool,
+            typer.Option("--follow", "-f", help="Keep running: poll for requests, fire timers."),
+        ] = False,
+        poll: Annotated[float, typer.Option(help="Seconds between polls with --follow.")] = 0.5,
+        verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    ) -> None:
+        """Bring the system up on its journal: recover, process what is due, then stop
+        (or keep going with --follow)."""
+        cfg = load(config)
+
+        async def main() -> None:
+            async with open_system(cfg) as system:
+                system.observe(Transcript(verbose=verbose))
+                if follow:
+                    console.print(f"Driving {cfg.journal_url()}; Ctrl-C stops.")
+                    await system.serve(poll_s=poll)
+                else:
+                    await system.run_until_idle()
+
+        try:
+            run_async(main)
+        except KeyboardInterrupt:
+            console.print("Stopped.")
+        with journal_of(cfg) as journal:
+            pending = [e for e in inbox_entries(journal) if e.pending]
+            console.print(f"Journal: {journal.last_seq()} events. Inbox: {len(pending)} pending.")

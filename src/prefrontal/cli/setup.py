@@ -1,0 +1,92 @@
+"""``prefrontal init``: write a working starter config and a rule policy module."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from prefrontal.cli.common import console, errors
+
+STARTER_CONFIG = """\
+# prefrontal.toml: the principal, the model tiers, the workers and the domains.
+# Reference: see "Config reference" in Prefrontal's README.
+
+[principal]
+name = "you"
+interruptions_per_day = 5
+
+[journal]
+url = "sqlite:///prefrontal.db"   # a file beside this config; PostgreSQL works by URL
+
+# [models]                          # tiers: only needed for LLM policies and LLM workers
+# orchestrator = "anthropic:claude-sonnet-4-5"
+# worker = "openai:gpt-5-mini"
+# [models.local]                    # any OpenAI-compatible server (Ollama, llama.cpp, vLLM)
+# base_url = "http://127.0.0.1:11434/v1"
+# model = "llama3.2"
+
+[workers.count_words]
+kind = "tool"
+function = "workers:count_words"
+
+[domains.notes]
+charter = "The principal's notes: counting, filing and answering about them."
+never = ["never delete a note"]
+policy = "policies:notes"
+workers = ["count_words"]
+keywords = ["note", "notes", "words"]
+"""
+
+STARTER_POLICIES = '''\
+"""Rule policies: plain functions (state, event) -> Decision. No model needed."""
+
+from prefrontal import CommissionAction, Decision, DomainView, InboundEvent, ReplyAction
+from prefrontal import Report, RoutedEvent
+
+
+def notes(state: DomainView, event: InboundEvent) -> Decision:
+    if isinstance(event, RoutedEvent):
+        return Decision.of(CommissionAction(worker="count_words", inputs={"text": event.text}))
+    if isinstance(event, Report) and event.ok:
+        return Decision.of(ReplyAction(text=f"That note has {event.output} words."))
+    if isinstance(event, Report):
+        return Decision.of(ReplyAction(text=f"count_words failed: {event.error}"))
+    return Decision.of()
+'''
+
+STARTER_WORKERS = '''\
+"""Tool workers: typed functions; their schemas come from the type hints."""
+
+
+def count_words(text: str) -> int:
+    """Count the words of a text."""
+    return len(text.split())
+'''
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def init(
+        folder: Annotated[Path, typer.Argument(help="Where to write the files.")] = Path("."),
+        force: Annotated[bool, typer.Option(help="Overwrite existing files.")] = False,
+    ) -> None:
+        """Write a working starter prefrontal.toml, policies.py and workers.py."""
+        files = {
+            "prefrontal.toml": STARTER_CONFIG,
+            "policies.py": STARTER_POLICIES,
+            "workers.py": STARTER_WORKERS,
+        }
+        folder.mkdir(parents=True, exist_ok=True)
+        existing = [name for name in files if (folder / name).exists()]
+        if existing and not force:
+            errors.print(
+                f"[bold red]error:[/] {existing} already exist in {folder}; "
+                "pass --force to overwrite, or choose another folder."
+            )
+            raise typer.Exit(2)
+        for name, text in files.items():
+            (folder / name).write_text(text, encoding="utf-8")
+        console.print(f"Wrote {', '.join(files)} in {folder.resolve()}.")
+        console.print('Try: prefrontal ask "count the words of this note"')

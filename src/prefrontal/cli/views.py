@@ -1,0 +1,182 @@
+"""``status``, ``costs``, ``journal`` and ``replay``: read-only views of the journal."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from decimal import Decimal
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from prefrontal.cli.common import DEFAULT_CONFIG, ConfigOption, console, journal_of, load, run_async
+from prefrontal.config import Config, LlmPolicyConfig, LlmWorkerConfig
+from prefrontal.journal.sql import SqlJournal
+from prefrontal.runtime.costs import Axis, cost_ledger
+from prefrontal.runtime.replay import replay
+from prefrontal.seam.events import DecisionEvent, Report
+from prefrontal.seam.render import one_line
+
+
+def _status_tables(cfg: Config, journal: SqlJournal) -> tuple[Table, Table, str]:
+    decisions = [s.event for s in journal.read(kinds=["decision"])]
+    last = journal.read(after=max(journal.last_seq() - 1, 0))
+    day = last[0].event.at.date() if last else None
+    spent: dict[str, Decimal] = defaultdict(Decimal)
+    for stored in journal.read(kinds=["decision", "report"]):
+        event = stored.event
+        assert isinstance(event, DecisionEvent | Report)
+        if event.at.date() == day:
+            spent[event.domain] += sum((u.cost_usd or Decimal(0) for u in event.usage), Decimal(0))
+    counts = Counter(d.domain for d in decisions if isinstance(d, DecisionEvent))
+    tokens: dict[str, list[int]] = defaultdict(list)
+    for d in decisions:
+        if isinstance(d, DecisionEvent):
+            tokens[d.domain].append(d.context_tokens)
+    open_by = Counter(getattr(s.event, "domain", "") for s in journal.open_commissions())
+
+    domains = Table(title="Domains (one orchestrator each)", title_justify="left")
+    for column in (
+        "domain",
+        "policy",
+        "workers",
+        "decisions",
+        "pending",
+        "open",
+        "context tokens (mean/max)",
+        f"spent {day or ''}",
+        "budget/day",
+    ):
+        domains.add_column(column)
+    for name, domain in cfg.domains.items():
+        policy = domain.policy
+        label = f"llm:{policy.tier}" if isinstance(policy, LlmPolicyConfig) else policy
+        seen = tokens.get(name, [])
+        mean = f"{sum(seen) / len(seen):.0f}/{max(seen)}" if seen else "-"
+        domains.add_row(
+            name,
+            escape(label.rsplit(":", 1)[-1] if ":" in label else label),
+            str(len(domain.workers)),
+            str(counts[name]),
+            str(len(journal.pending(name))),
+            str(open_by[name]),
+            mean,
+            f"${spent[name]:.4f}",
+            f"${domain.budget.usd_per_day:.2f}",
+        )
+    workers = Table(title="Workers (stateless)", title_justify="left")
+    for column in ("worker", "kind", "tier / model", "price", "used by"):
+        workers.add_column(column)
+    for name, worker in cfg.workers.items():
+        users = [d for d, spec in cfg.domains.items() if name in spec.workers]
+        if isinstance(worker, LlmWorkerConfig):
+            model = cfg.models.get(worker.tier)
+            tier = f"{worker.tier} ({model if isinstance(model, str) else 'endpoint'})"
+            price = f"≤ ${worker.max_cost_usd:.4f}/commission"
+        else:
+            tier, price = "-", f"${worker.cost_usd:.4f}/call" if worker.cost_usd else "free"
+        workers.add_row(name, worker.kind, tier, price, ", ".join(users) or "-")
+    ratio = len(cfg.workers) / len(cfg.domains)
+    line = (
+        f"{len(cfg.domains)} orchestrators, {len(cfg.workers)} workers: "
+        f"{ratio:.2f} workers per orchestrator."
+    )
+    return domains, workers, line
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def status(config: ConfigOption = DEFAULT_CONFIG) -> None:
+        """Who exists: domains, orchestrators, workers, their ratio, budgets and spend."""
+        cfg = load(config)
+        with journal_of(cfg) as journal:
+            domains, workers, line = _status_tables(cfg, journal)
+        console.print(domains)
+        console.print(workers)
+        console.print(line)
+
+    @app.command()
+    def costs(config: ConfigOption = DEFAULT_CONFIG) -> None:
+        """What it cost: model calls and priced tools per domain, worker, tier, source, model."""
+        cfg = load(config)
+        with journal_of(cfg) as journal:
+            ledger = cost_ledger(journal)
+        axes: tuple[Axis, ...] = ("domain", "worker", "tier", "source", "model")
+        for axis in axes:
+            table = Table(title=f"By {axis}", title_justify="left")
+            for column in (axis, "calls", "input tokens", "output tokens", "cost"):
+                table.add_column(column)
+            for key, totals in ledger.by(axis).items():
+                table.add_row(
+                    key,
+                    str(totals.requests),
+                    f"{totals.input_tokens:,}",
+                    f"{totals.output_tokens:,}",
+                    totals.money,
+                )
+            console.print(table)
+        total = ledger.total
+        console.print(
+            f"Total: {total.money} over {total.requests} calls; "
+            f"{total.input_tokens + total.output_tokens:,} tokens."
+        )
+
+    @app.command("journal")
+    def show_journal(
+        config: ConfigOption = DEFAULT_CONFIG,
+        last: Annotated[int, typer.Option(help="How many events, newest last.")] = 50,
+        domain: Annotated[str | None, typer.Option(help="Only this domain.")] = None,
+        kind: Annotated[list[str] | None, typer.Option(help="Only these kinds.")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="One JSON record a line.")] = False,
+    ) -> None:
+        """The append-only journal, one event a line."""
+        cfg = load(config)
+        with journal_of(cfg) as journal:
+            events = journal.read(kinds=kind, domain=domain)[-last:] if last else []
+        for stored in events:
+            if as_json:
+                record = {"seq": stored.seq, **stored.event.model_dump(mode="json")}
+                typer.echo(json.dumps(record, ensure_ascii=False))
+            else:
+                where = getattr(stored.event, "domain", None) or "-"
+                console.print(
+                    f"[dim]#{stored.seq:<5} {stored.event.at:%m-%d %H:%M:%S}[/] "
+                    f"{where:<8} {escape(one_line(stored.event))}"
+                )
+
+    @app.command("replay")
+    def do_replay(config: ConfigOption = DEFAULT_CONFIG) -> None:
+        """Rebuild every domain's state from the journal; re-check rule policies' decisions."""
+        cfg = load(config)
+        with journal_of(cfg) as journal:
+            problems = journal.verify()
+            report = run_async(lambda: replay(cfg, journal))
+        table = Table(title="Replay", title_justify="left")
+        for column in ("domain", "decisions", "re-decided", "memory notes", "open", "spent"):
+            table.add_column(column)
+        for name, summary in report.domains.items():
+            table.add_row(
+                name,
+                str(summary.decisions),
+                str(summary.checked),
+                str(summary.memory_notes),
+                str(summary.open_commissions),
+                summary.spent_usd,
+            )
+        console.print(table)
+        for mismatch in report.mismatches:
+            console.print(
+                f"[red]mismatch[/] {mismatch.domain} #{mismatch.cause_seq}: recorded "
+                f"{escape(mismatch.recorded)}; replayed {escape(mismatch.replayed)}"
+            )
+        for problem in problems:
+            console.print(f"[red]journal:[/] {problem}")
+        if report.mismatches or problems:
+            raise typer.Exit(1)
+        checked = sum(s.checked for s in report.domains.values())
+        console.print(
+            f"Replay ok: {checked} rule decisions made again, all identical; "
+            "journal invariants hold."
+        )

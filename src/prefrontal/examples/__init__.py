@@ -1,0 +1,1 @@
+"""Bundled examples: the household demo (three domains, rule policies, eight tool workers)."""

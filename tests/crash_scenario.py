@@ -1,0 +1,140 @@
+"""The crash test's scenario: a rule policy, a side-effecting tool worker, and a driver.
+
+As a module it is what the scenario's config imports (``crash_scenario:policy`` and
+``crash_scenario:record``). As a script it drives one system on a journal::
+
+    python tests/crash_scenario.py DB EFFECTS ACKS N MODE
+
+It submits requests ``req-0`` .. ``req-{N-1}`` (skipping those already in ACKS), appends
+each id to ACKS once ``submit`` returned (the acknowledgement), runs until idle, and prints
+``ready`` once the system is open and ``done`` at the end. ``test_crash.py`` kills it with
+SIGKILL at random points and restarts it.
+
+The worker appends ``KEY N`` to EFFECTS for each commission it runs. MODE ``keyed`` skips
+the write when the commission's idempotency key is already there (the effect happened before
+a crash); MODE ``unkeyed`` always writes, so a commission resumed after a crash doubles it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Literal, cast
+
+import anyio
+
+import prefrontal
+from prefrontal import (
+    CommissionAction,
+    CommissionContext,
+    Decision,
+    DomainView,
+    InboundEvent,
+    ReplyAction,
+    Report,
+    RoutedEvent,
+)
+
+Mode = Literal["keyed", "unkeyed"]
+MODES: tuple[Mode, ...] = ("keyed", "unkeyed")
+MODE_ENV = "CRASH_MODE"
+EFFECTS_ENV = "CRASH_EFFECTS"
+# Sleep after the effect so that a kill often lands before the report is journaled.
+AFTER_EFFECT_S = 0.02
+
+
+def policy(state: DomainView, event: InboundEvent) -> Decision:
+    """Commission ``record`` for each request; reply when its report arrives."""
+    if isinstance(event, RoutedEvent):
+        return Decision.of(CommissionAction(worker="record", inputs={"n": int(event.text)}))
+    if isinstance(event, Report):
+        return Decision.of(ReplyAction(text=f"recorded: {event.status} {event.output}"))
+    return Decision.of()
+
+
+def record(n: int, context: CommissionContext) -> dict[str, object]:
+    """Append ``KEY n`` to the effects file: once per key (keyed) or on every run (unkeyed)."""
+    mode = os.environ[MODE_ENV]
+    effects = Path(os.environ[EFFECTS_ENV])
+    key = context.idempotency_key
+    if mode == "unkeyed" or not _has_effect(effects, key):
+        with effects.open("a", encoding="utf-8") as file:
+            file.write(f"{key} {n}\n")
+            file.flush()
+            os.fsync(file.fileno())
+    time.sleep(AFTER_EFFECT_S)
+    return {"key": key, "n": n}
+
+
+def _has_effect(effects: Path, key: str) -> bool:
+    if not effects.exists():
+        return False
+    lines = effects.read_text(encoding="utf-8").splitlines()
+    return any(line.split(" ", 1)[0] == key for line in lines)
+
+
+def request_id(n: int) -> str:
+    return f"req-{n}"
+
+
+def read_acks(acks: Path) -> set[str]:
+    if not acks.exists():
+        return set()
+    return {line for line in acks.read_text(encoding="utf-8").splitlines() if line}
+
+
+def build_config(db: Path) -> prefrontal.Config:
+    data = {
+        "journal": {"url": f"sqlite:///{db}"},
+        "workers": {
+            "record": {
+                "kind": "tool",
+                "function": "crash_scenario:record",
+                "retries": 0,
+                # One commission at a time: the backlog outlasts the kills, and a kill
+                # usually interrupts a commission between its effect and its report.
+                "concurrency": 1,
+            },
+        },
+        "domains": {
+            "work": {
+                "charter": "records numbers, each exactly once",
+                "policy": "crash_scenario:policy",
+                "workers": ["record"],
+            },
+        },
+    }
+    return prefrontal.parse_config(data, source="crash scenario", base_dir=Path(__file__).parent)
+
+
+async def drive(db: Path, acks: Path, count: int) -> None:
+    async with prefrontal.open_system(build_config(db)) as system:
+        print("ready", flush=True)
+        acknowledged = read_acks(acks)
+        with acks.open("a", encoding="utf-8") as file:
+            for n in range(count):
+                ident = request_id(n)
+                if ident in acknowledged:
+                    continue
+                await system.submit(f"@work {n}", request_id=ident)
+                file.write(f"{ident}\n")
+                file.flush()
+                os.fsync(file.fileno())
+        await system.run_until_idle()
+    print("done", flush=True)
+
+
+def main(argv: list[str]) -> None:
+    if len(argv) != 5 or argv[4] not in MODES:
+        sys.exit(f"usage: crash_scenario.py DB EFFECTS ACKS N {{{'|'.join(MODES)}}}")
+    db, effects, acks = (Path(arg).resolve() for arg in argv[:3])
+    mode = cast(Mode, argv[4])
+    os.environ[MODE_ENV] = mode
+    os.environ[EFFECTS_ENV] = str(effects)
+    anyio.run(drive, db, acks, int(argv[3]))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,224 @@
+"""Crash test: SIGKILL the runtime at random points, restart it, and check what survived.
+
+``crash_scenario.py`` runs in a subprocess that is killed at least 50 times, at a random
+moment after it is ready, and restarted each time; a last run then finishes the work.
+Afterwards every acknowledged request's effect (written by a tool worker under its
+commission's idempotency key) must exist exactly once, nothing acknowledged may be lost,
+and the journal must be sound. The same run with an unkeyed worker must show duplicates:
+that proves the test can fail.
+"""
+
+from __future__ import annotations
+
+import random
+import select
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import prefrontal
+
+SCENARIO = Path(__file__).with_name("crash_scenario.py")
+REQUESTS = 400  # enough backlog that the work outlasts the kills
+MIN_KILLS = 50
+MAX_KILLS_UNKEYED = 150
+MAX_DELAY_S = 0.25
+READY_TIMEOUT_S = 60.0
+SEED = 20251121
+
+
+@dataclass(frozen=True)
+class Files:
+    db: Path
+    effects: Path
+    acks: Path
+    log: Path
+
+    @classmethod
+    def under(cls, folder: Path) -> Files:
+        return cls(
+            db=folder / "journal.db",
+            effects=folder / "effects.txt",
+            acks=folder / "acks.txt",
+            log=folder / "stderr.log",
+        )
+
+    def log_tail(self, lines: int = 40) -> str:
+        if not self.log.exists():
+            return ""
+        return "\n".join(self.log.read_text(encoding="utf-8").splitlines()[-lines:])
+
+
+@dataclass
+class Tally:
+    runs: int = 0
+    kills: int = 0
+    finished: int = 0  # runs that printed "done" before the kill came
+
+
+@dataclass(frozen=True)
+class Effect:
+    key: str
+    n: int
+
+
+def start(files: Files, mode: str) -> subprocess.Popen[str]:
+    command = [
+        sys.executable,
+        str(SCENARIO),
+        str(files.db),
+        str(files.effects),
+        str(files.acks),
+        str(REQUESTS),
+        mode,
+    ]
+    with files.log.open("a", encoding="utf-8") as log:
+        return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True)
+
+
+def wait_ready(process: subprocess.Popen[str], files: Files) -> None:
+    assert process.stdout is not None
+    readable, _, _ = select.select([process.stdout], [], [], READY_TIMEOUT_S)
+    line = process.stdout.readline() if readable else ""
+    if line.strip() != "ready":
+        process.kill()
+        process.wait()
+        pytest.fail(
+            f"the scenario did not get ready (got {line!r}, exit {process.returncode}):\n"
+            f"{files.log_tail()}"
+        )
+
+
+def run_once(files: Files, mode: str, *, delay_s: float | None) -> bool:
+    """Run the scenario; SIGKILL it ``delay_s`` after it is ready. True when it was killed."""
+    with start(files, mode) as process:
+        wait_ready(process, files)
+        if delay_s is not None:
+            time.sleep(delay_s)
+            process.send_signal(signal.SIGKILL)  # a no-op if it already exited
+        out, _ = process.communicate(timeout=READY_TIMEOUT_S)
+    if process.returncode == -signal.SIGKILL:
+        return True
+    if process.returncode != 0 or "done" not in out.split():
+        pytest.fail(
+            f"the scenario exited with {process.returncode} (stdout {out!r}):\n"
+            f"{files.log_tail()}"
+        )
+    return False
+
+
+def crash_loop(files: Files, mode: str, enough: Callable[[Tally], bool]) -> Tally:
+    """Kill and restart the scenario until ``enough``, then let one run finish the work."""
+    rng = random.Random(SEED)
+    tally = Tally()
+    while not enough(tally):
+        tally.runs += 1
+        if run_once(files, mode, delay_s=rng.uniform(0, MAX_DELAY_S)):
+            tally.kills += 1
+        else:
+            tally.finished += 1
+        assert tally.runs <= 3 * MAX_KILLS_UNKEYED, (
+            f"only {tally.kills} kills in {tally.runs} runs: the work ran out before the "
+            "kills did; raise REQUESTS"
+        )
+    assert not run_once(files, mode, delay_s=None)
+    return tally
+
+
+def read_effects(files: Files) -> list[Effect]:
+    effects: list[Effect] = []
+    for line in files.effects.read_text(encoding="utf-8").splitlines():
+        key, n = line.split(" ")
+        effects.append(Effect(key, int(n)))
+    return effects
+
+
+def read_acks(files: Files) -> list[str]:
+    return files.acks.read_text(encoding="utf-8").splitlines()
+
+
+def duplicated(effects: list[Effect]) -> dict[int, int]:
+    """How many times each ``n`` was recorded, for those recorded more than once."""
+    counts = Counter(effect.n for effect in effects)
+    return {n: count for n, count in sorted(counts.items()) if count > 1}
+
+
+def report(mode: str, tally: Tally, effects: list[Effect], elapsed_s: float) -> None:
+    doubled = duplicated(effects)
+    extra = sum(count - 1 for count in doubled.values())
+    print(
+        f"\n[{mode}] kills={tally.kills} runs={tally.runs} finished_before_kill="
+        f"{tally.finished} requests={REQUESTS} effects={len(effects)} "
+        f"duplicated_requests={len(doubled)} extra_effects={extra} elapsed={elapsed_s:.1f}s"
+    )
+
+
+def sqlite_integrity(db: Path) -> str:
+    with sqlite3.connect(db) as conn:
+        (status,) = conn.execute("PRAGMA integrity_check").fetchone()
+    conn.close()
+    return str(status)
+
+
+@pytest.mark.slow
+def test_kills_lose_nothing_acknowledged_and_keyed_effects_happen_once(tmp_path: Path) -> None:
+    files = Files.under(tmp_path)
+    begun = time.perf_counter()
+    tally = crash_loop(files, "keyed", lambda t: t.kills >= MIN_KILLS)
+    effects = read_effects(files)
+    report("keyed", tally, effects, time.perf_counter() - begun)
+
+    assert tally.kills >= MIN_KILLS
+    acks = read_acks(files)
+    assert sorted(acks) == sorted(f"req-{n}" for n in range(REQUESTS)), "an ack is missing"
+    assert len(acks) == len(set(acks))
+    assert duplicated(effects) == {}, "a keyed effect happened twice"
+    assert sorted(e.n for e in effects) == list(range(REQUESTS)), "an acknowledged effect is lost"
+    assert sqlite_integrity(files.db) == "ok"
+
+    journal = prefrontal.open_journal(f"sqlite:///{files.db}")
+    try:
+        assert journal.verify() == []
+        assert journal.open_commissions() == []
+        assert journal.pending("work") == []
+        assert journal.unrouted() == []
+        requests = {s.event.request_id for s in journal.read(kinds=["request"])}  # type: ignore[union-attr]
+        assert requests == set(acks)
+        # Each effect belongs to exactly one journaled commission, with that commission's input.
+        commissions = {
+            s.event.commission_id: s.event.inputs["n"]  # type: ignore[union-attr]
+            for s in journal.read(kinds=["commission"])
+        }
+        assert {e.key: e.n for e in effects} == commissions
+        reports = [s.event for s in journal.read(kinds=["report"])]
+        assert len(reports) == REQUESTS
+        assert all(r.status == "ok" for r in reports)  # type: ignore[union-attr]
+    finally:
+        journal.close()
+
+
+@pytest.mark.slow
+def test_kills_double_unkeyed_effects_so_the_check_can_fail(tmp_path: Path) -> None:
+    files = Files.under(tmp_path)
+    begun = time.perf_counter()
+
+    def enough(tally: Tally) -> bool:
+        if tally.kills < MIN_KILLS:
+            return False
+        return tally.kills >= MAX_KILLS_UNKEYED or bool(duplicated(read_effects(files)))
+
+    tally = crash_loop(files, "unkeyed", enough)
+    effects = read_effects(files)
+    report("unkeyed", tally, effects, time.perf_counter() - begun)
+
+    assert duplicated(effects), f"no duplicate effect after {tally.kills} kills"
+    assert {e.n for e in effects} == set(range(REQUESTS))
+    assert sqlite_integrity(files.db) == "ok"
