@@ -19,12 +19,14 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 import prefrontal
+from prefrontal import Commission, Report, RequestEvent
 
 SCENARIO = Path(__file__).with_name("crash_scenario.py")
 REQUESTS = 400  # enough backlog that the work outlasts the kills
@@ -109,8 +111,7 @@ def run_once(files: Files, mode: str, *, delay_s: float | None) -> bool:
         return True
     if process.returncode != 0 or "done" not in out.split():
         pytest.fail(
-            f"the scenario exited with {process.returncode} (stdout {out!r}):\n"
-            f"{files.log_tail()}"
+            f"the scenario exited with {process.returncode} (stdout {out!r}):\n{files.log_tail()}"
         )
     return False
 
@@ -162,9 +163,8 @@ def report(mode: str, tally: Tally, effects: list[Effect], elapsed_s: float) -> 
 
 
 def sqlite_integrity(db: Path) -> str:
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn:
         (status,) = conn.execute("PRAGMA integrity_check").fetchone()
-    conn.close()
     return str(status)
 
 
@@ -186,21 +186,18 @@ def test_kills_lose_nothing_acknowledged_and_keyed_effects_happen_once(tmp_path:
 
     journal = prefrontal.open_journal(f"sqlite:///{files.db}")
     try:
-        assert journal.verify() == []
-        assert journal.open_commissions() == []
-        assert journal.pending("work") == []
-        assert journal.unrouted() == []
-        requests = {s.event.request_id for s in journal.read(kinds=["request"])}  # type: ignore[union-attr]
-        assert requests == set(acks)
+        assert journal.open_commissions() == [], "a commission has no report"
+        assert journal.pending("work") == [], "an inbound event has no decision"
+        assert journal.unrouted() == [], "a request was never routed"
+        requests = [s.event for s in journal.read(kinds=["request"])]
+        assert {r.request_id for r in requests if isinstance(r, RequestEvent)} == set(acks)
         # Each effect belongs to exactly one journaled commission, with that commission's input.
-        commissions = {
-            s.event.commission_id: s.event.inputs["n"]  # type: ignore[union-attr]
-            for s in journal.read(kinds=["commission"])
-        }
-        assert {e.key: e.n for e in effects} == commissions
+        commissions = [s.event for s in journal.read(kinds=["commission"])]
+        issued = {c.commission_id: c.inputs["n"] for c in commissions if isinstance(c, Commission)}
+        assert {e.key: e.n for e in effects} == issued
         reports = [s.event for s in journal.read(kinds=["report"])]
-        assert len(reports) == REQUESTS
-        assert all(r.status == "ok" for r in reports)  # type: ignore[union-attr]
+        assert [r.status for r in reports if isinstance(r, Report)] == ["ok"] * REQUESTS
+        assert journal.verify() == []
     finally:
         journal.close()
 

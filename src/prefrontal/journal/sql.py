@@ -45,7 +45,7 @@ def _row(event: Event) -> dict[str, Any]:
         "kind": event.kind,
         "domain": getattr(event, "domain", None),
         "ref": event_ref(event),
-        "cause": getattr(event, "cause_seq", None) if event.kind == "decision" else None,
+        "cause": getattr(event, "cause_seq", None),
         "key": event_key(event),
         "body": encode_event(event),
     }
