@@ -24,8 +24,10 @@ Run: ``python benchmarks/overhead.py [--commissions N] [--tiny]``.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
-import statistics
+import math
+import pstats
 import sys
 import tempfile
 import time
@@ -69,7 +71,9 @@ def fan_out(state: DomainView, event: InboundEvent) -> Decision:
     """A routed request ``"fan K"`` commissions K no-ops at once; anything else: nothing."""
     if isinstance(event, RoutedEvent):
         count = int(event.text.split()[-1])
-        return Decision.of(*(CommissionAction(worker="noop", inputs={"i": i}) for i in range(count)))
+        return Decision.of(
+            *(CommissionAction(worker="noop", inputs={"i": i}) for i in range(count))
+        )
     return Decision.of()
 
 
@@ -81,8 +85,8 @@ def percentile(values: list[float], q: float) -> float:
     if not values:
         return 0.0
     ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
-    return ordered[rank]
+    rank = min(len(ordered), max(1, math.ceil(q / 100 * len(ordered))))
+    return ordered[rank - 1]
 
 
 def _ms(seconds: float) -> float:
@@ -169,9 +173,7 @@ def bench_config(folder: Path, *, fan: int, domains: int, synchronous: str = "NO
         "principal": {"name": "bench"},
         "journal": {"url": f"sqlite:///{folder / 'journal.db'}", "synchronous": synchronous},
         "guards": {"max_commissions_per_event": max(8, fan)},
-        "workers": {
-            "noop": {"kind": "tool", "function": f"{module}:noop", "concurrency": 10_000}
-        },
+        "workers": {"noop": {"kind": "tool", "function": f"{module}:noop", "concurrency": 10_000}},
         "domains": {
             f"bench{d}": {
                 "charter": "benchmark domain",
@@ -230,9 +232,7 @@ async def durable_path(
                 for n in range(requests):
                     await window.acquire()
                     left[f"req-{n}"] = fan
-                    tg.start_soon(
-                        _submit, system, f"fan {fan}", f"bench{n % domains}", f"req-{n}"
-                    )
+                    tg.start_soon(_submit, system, f"fan {fan}", f"bench{n % domains}", f"req-{n}")
         else:
             for n in range(requests):
                 left[f"req-{n}"] = fan
@@ -305,7 +305,6 @@ def journal_appends(folder: Path, synchronous: str, *, single: int, batched: int
 
 
 SIZES = {
-    # commissions, single appends (NORMAL, FULL), batched appends, bare tasks, latency rounds
     "default": {"commissions": 20_000, "normal": 5_000, "full": 1_000, "batched": 20_000},
     "tiny": {"commissions": 64, "normal": 50, "full": 20, "batched": 200},
 }
@@ -317,56 +316,69 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--commissions", type=int, default=None, help="commissions to run")
     parser.add_argument("--fan", type=int, default=8, help="commissions per request (K)")
-    parser.add_argument("--inflight", type=int, default=32, help="requests in flight")
+    parser.add_argument("--inflight", type=int, default=32, help="requests kept in flight")
     parser.add_argument("--domains", type=int, default=1, help="domains (orchestrators)")
-    parser.add_argument("--tiny", action="store_true", help="very small counts (a test)")
-    parser.add_argument("--json", type=Path, default=None, help="also write figures here")
+    parser.add_argument("--tiny", action="store_true", help="very small counts, a few seconds")
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also profile the loaded durable path (cProfile) and print the top N hot spots",
+    )
     args = parser.parse_args(argv)
-    if args.fan < 1 or args.fan > 20:
-        parser.error("--fan must be 1-20 (the thread's decision guard allows 24 decisions)")
+    if not 1 <= args.fan <= 20:
+        parser.error("--fan must be 1-20 (a thread may make at most 24 decisions)")
+    if args.commissions is not None and args.commissions < 1:
+        parser.error("--commissions must be at least 1")
     return args
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     size = SIZES["tiny" if args.tiny else "default"]
-    commissions = args.commissions or size["commissions"]
     fan = args.fan
-    requests = max(1, commissions // fan)
-    unloaded_requests = max(1, min(requests, 250))
-    figures: dict[str, Any] = {}
-    figures["call"] = bare_call(200_000 if not args.tiny else 10_000)
-    figures["await"] = await bare_await(200_000 if not args.tiny else 10_000)
-    figures["task"] = await bare_tasks(
-        max(requests * fan, 1000), fan=fan, rounds=unloaded_requests
-    )
+    requests = max(1, (args.commissions or size["commissions"]) // fan)
+    unloaded_requests = min(requests, 250)
+    loops = 10_000 if args.tiny else 200_000
+    figures: dict[str, Any] = {
+        "call": bare_call(loops),
+        "await": await bare_await(loops),
+        "task": await bare_tasks(max(requests * fan, 1000), fan=fan, rounds=unloaded_requests),
+    }
     with tempfile.TemporaryDirectory(prefix="prefrontal-bench-") as tmp:
         folder = Path(tmp)
-        (folder / "loaded").mkdir()
-        (folder / "unloaded").mkdir()
+        for name in ("loaded", "unloaded"):
+            (folder / name).mkdir()
         figures["loaded"] = await durable_path(
-            folder / "loaded",
-            requests=requests,
-            fan=fan,
-            inflight=args.inflight,
+            folder / "loaded", requests=requests, fan=fan, inflight=args.inflight,
             domains=args.domains,
-        )
+        )  # fmt: skip
         figures["unloaded"] = await durable_path(
-            folder / "unloaded", requests=unloaded_requests, fan=fan, inflight=0, domains=1
+            folder / "unloaded", requests=unloaded_requests, fan=fan, inflight=0
         )
         figures["journal"] = {
             sync: journal_appends(folder, sync, single=size[sync.lower()], batched=size["batched"])
             for sync in ("NORMAL", "FULL")
         }
-    loaded, unloaded, task = figures["loaded"], figures["unloaded"], figures["task"]
+    call, task = figures["call"], figures["task"]
+    loaded, unloaded = figures["loaded"], figures["unloaded"]
     normal, full = figures["journal"]["NORMAL"], figures["journal"]["FULL"]
     figures["ratios"] = {
         "durable_vs_task": loaded["us_per_commission"] / task["us_per_task"],
-        "durable_vs_call": loaded["us_per_commission"] * 1000 / figures["call"]["ns_per_call"],
+        "durable_vs_call": loaded["us_per_commission"] * 1000 / call["ns_per_call"],
         "p50_overhead_ms": unloaded["p50_ms"] - task["p50_ms"],
+        "p50_latency_vs_task": unloaded["p50_ms"] / task["p50_ms"],
         "p50_loaded_overhead_ms": loaded["p50_ms"] - task["p50_ms"],
         "normal_vs_full_single": normal["single_per_s"] / full["single_per_s"],
         "normal_vs_full_batched": normal["batched_per_s"] / full["batched_per_s"],
         "batched_vs_single_normal": normal["batched_per_s"] / normal["single_per_s"],
+    }
+    figures["targets"] = {
+        "commissions_per_s": TARGET_COMMISSIONS_PER_S,
+        "commissions_per_s_met": loaded["commissions_per_s"] >= TARGET_COMMISSIONS_PER_S,
+        "p50_overhead_ms": TARGET_P50_OVERHEAD_MS,
+        "p50_overhead_met": figures["ratios"]["p50_overhead_ms"] < TARGET_P50_OVERHEAD_MS,
     }
     return figures
 
@@ -375,109 +387,136 @@ def report(figures: dict[str, Any], console: Console) -> None:
     call, awaited, task = figures["call"], figures["await"], figures["task"]
     loaded, unloaded, ratios = figures["loaded"], figures["unloaded"], figures["ratios"]
     normal, full = figures["journal"]["NORMAL"], figures["journal"]["FULL"]
+    targets = figures["targets"]
 
-    table = Table(title="Prefrontal overhead: durable path vs bare call and bare anyio task")
-    for column in ("path", "throughput", "time per unit", "p50 latency", "p99 latency", "vs"):
-        table.add_column(column, justify="left" if column == "path" else "right")
+    table = Table(title="Prefrontal overhead: the durable path against a bare call and task")
+    table.add_column("path")
+    for column in ("throughput", "per unit", "p50", "p99", "ratio"):
+        table.add_column(column, justify="right")
     table.add_row(
-        "bare call noop_sync(i)",
-        f"{call['calls_per_s']:,.0f} calls/s",
-        f"{call['ns_per_call']:,.0f} ns",
-        "",
-        "",
-        "baseline",
-    )
+        "bare call", f"{call['calls_per_s']:,.0f} calls/s", f"{call['ns_per_call']:,.0f} ns",
+        "", "", "baseline",
+    )  # fmt: skip
     table.add_row(
-        "bare await noop(i)",
-        f"{awaited['awaits_per_s']:,.0f} awaits/s",
-        f"{awaited['ns_per_await']:,.0f} ns",
-        "",
-        "",
-        "",
-    )
+        "bare await", f"{awaited['awaits_per_s']:,.0f} awaits/s",
+        f"{awaited['ns_per_await']:,.0f} ns", "", "", "",
+    )  # fmt: skip
     table.add_row(
-        f"bare anyio task (start_soon; {loaded['fan']} at once for latency)",
-        f"{task['tasks_per_s']:,.0f} tasks/s",
-        f"{task['us_per_task']:,.1f} µs",
-        f"{task['p50_ms']:.3f} ms",
-        f"{task['p99_ms']:.3f} ms",
-        "baseline",
-    )
+        f"bare anyio task ({loaded['fan']} at once)", f"{task['tasks_per_s']:,.0f} tasks/s",
+        f"{task['us_per_task']:,.1f} µs", f"{task['p50_ms']:.3f} ms",
+        f"{task['p99_ms']:.3f} ms", "baseline",
+    )  # fmt: skip
     table.add_row(
-        f"durable, loaded ({loaded['inflight']} requests × {loaded['fan']} in flight, "
-        f"{loaded['domains']} domain(s))",
-        f"{loaded['commissions_per_s']:,.0f} commissions/s",
-        f"{loaded['us_per_commission']:,.1f} µs",
-        f"{loaded['p50_ms']:.3f} ms",
-        f"{loaded['p99_ms']:.3f} ms",
+        f"durable, loaded ({loaded['inflight']}×{loaded['fan']} in flight)",
+        f"{loaded['commissions_per_s']:,.0f} comm/s", f"{loaded['us_per_commission']:,.1f} µs",
+        f"{loaded['p50_ms']:.3f} ms", f"{loaded['p99_ms']:.3f} ms",
         f"{ratios['durable_vs_task']:,.1f}× task",
-    )
+    )  # fmt: skip
     table.add_row(
-        f"durable, one request at a time ({unloaded['fan']} commissions each)",
-        f"{unloaded['commissions_per_s']:,.0f} commissions/s",
-        f"{unloaded['us_per_commission']:,.1f} µs",
-        f"{unloaded['p50_ms']:.3f} ms",
-        f"{unloaded['p99_ms']:.3f} ms",
-        f"p50 +{ratios['p50_overhead_ms']:.3f} ms",
-    )
+        "durable, 1 request at a time", f"{unloaded['commissions_per_s']:,.0f} comm/s",
+        f"{unloaded['us_per_commission']:,.1f} µs", f"{unloaded['p50_ms']:.3f} ms",
+        f"{unloaded['p99_ms']:.3f} ms", f"p50 {ratios['p50_latency_vs_task']:,.1f}× task",
+    )  # fmt: skip
     for fig in (normal, full):
+        sync = fig["synchronous"]
+        vs_single = "baseline" if fig is full else f"{ratios['normal_vs_full_single']:.2f}× FULL"
+        vs_batch = "baseline" if fig is full else f"{ratios['normal_vs_full_batched']:.2f}× FULL"
         table.add_row(
-            f"journal append, WAL synchronous={fig['synchronous']}, 1 event per call",
-            f"{fig['single_per_s']:,.0f} appends/s",
-            f"{fig['single_us']:,.1f} µs",
-            "",
-            "",
-            "baseline" if fig is full else f"{ratios['normal_vs_full_single']:,.1f}× FULL",
-        )
+            f"append {sync}, 1 event/call", f"{fig['single_per_s']:,.0f} appends/s",
+            f"{fig['single_us']:,.1f} µs", "", "", vs_single,
+        )  # fmt: skip
         table.add_row(
-            f"journal append, WAL synchronous={fig['synchronous']}, 100 events per call",
-            f"{fig['batched_per_s']:,.0f} events/s",
-            f"{fig['batched_us']:,.1f} µs",
-            "",
-            "",
-            "baseline" if fig is full else f"{ratios['normal_vs_full_batched']:,.1f}× FULL",
-        )
+            f"append {sync}, 100 events/call", f"{fig['batched_per_s']:,.0f} events/s",
+            f"{fig['batched_us']:,.1f} µs", "", "", vs_batch,
+        )  # fmt: skip
     console.print(table)
 
-    met_rate = loaded["commissions_per_s"] >= TARGET_COMMISSIONS_PER_S
-    met_p50 = ratios["p50_overhead_ms"] < TARGET_P50_OVERHEAD_MS
+    def verdict(met: bool) -> str:
+        return "met" if met else "NOT met"
+
     lines = [
-        f"bare call: {call['ns_per_call']:.0f} ns/call ({call['calls_per_s']:,.0f} calls/s)",
+        f"bare call: {call['ns_per_call']:.0f} ns/call ({call['calls_per_s']:,.0f} calls/s); "
         f"bare await: {awaited['ns_per_await']:.0f} ns/await",
         f"bare task: {task['tasks_per_s']:,.0f} tasks/s ({task['us_per_task']:.2f} µs/task); "
-        f"latency p50 {task['p50_ms']:.4f} ms, p99 {task['p99_ms']:.4f} ms",
-        f"durable (loaded): {loaded['completed']}/{loaded['commissions']} commissions in "
+        f"start_soon-to-end latency, {loaded['fan']} at once: p50 {task['p50_ms']:.4f} ms, "
+        f"p99 {task['p99_ms']:.4f} ms",
+        f"durable path (loaded): {loaded['completed']}/{loaded['commissions']} commissions in "
         f"{loaded['seconds']:.2f} s = {loaded['commissions_per_s']:,.0f} commissions/s "
         f"({loaded['us_per_commission']:.1f} µs each) = {ratios['durable_vs_task']:.1f}× a "
         f"bare task, {ratios['durable_vs_call']:,.0f}× a bare call "
-        f"[target ≥ {TARGET_COMMISSIONS_PER_S:,}/s: {'met' if met_rate else 'NOT met'}]",
-        f"durable (loaded) latency commission→report: p50 {loaded['p50_ms']:.3f} ms, "
-        f"p99 {loaded['p99_ms']:.3f} ms (queueing included)",
-        f"durable (one request at a time): {unloaded['completed']}/{unloaded['commissions']} "
-        f"commissions, latency p50 {unloaded['p50_ms']:.3f} ms, p99 {unloaded['p99_ms']:.3f} "
-        f"ms; p50 overhead over a bare task {ratios['p50_overhead_ms']:.3f} ms "
-        f"[target < {TARGET_P50_OVERHEAD_MS} ms: {'met' if met_p50 else 'NOT met'}]",
-        f"journal transactions: {loaded['transactions']} for {loaded['completed']} "
-        f"commissions ({loaded['transactions_per_commission']:.3f} per commission); "
-        f"events: {loaded['events_per_commission']:.2f} per commission {loaded['kinds']}",
-        f"journal appends, 1 per call: NORMAL {normal['single_per_s']:,.0f}/s, FULL "
-        f"{full['single_per_s']:,.0f}/s, NORMAL/FULL {ratios['normal_vs_full_single']:.1f}×",
-        f"journal appends, 100 per call: NORMAL {normal['batched_per_s']:,.0f} events/s, "
+        f"[target ≥ {targets['commissions_per_s']:,}/s: "
+        f"{verdict(targets['commissions_per_s_met'])}]",
+        f"durable path (loaded) latency, commission journaled → report journaled: p50 "
+        f"{loaded['p50_ms']:.3f} ms, p99 {loaded['p99_ms']:.3f} ms (queueing included)",
+        f"durable path (one request of {unloaded['fan']} at a time): "
+        f"{unloaded['completed']}/{unloaded['commissions']} commissions, latency p50 "
+        f"{unloaded['p50_ms']:.3f} ms, p99 {unloaded['p99_ms']:.3f} ms; p50 overhead over a "
+        f"bare task {ratios['p50_overhead_ms']:.3f} ms ({ratios['p50_latency_vs_task']:.1f}×) "
+        f"[target < {targets['p50_overhead_ms']} ms: {verdict(targets['p50_overhead_met'])}]",
+        f"journal transactions (loaded): {loaded['transactions']:,} for "
+        f"{loaded['completed']:,} commissions = {loaded['transactions_per_commission']:.3f} "
+        f"per commission; events {loaded['events_per_commission']:.2f} per commission "
+        f"{loaded['kinds']}",
+        f"journal appends, 1 event/call: NORMAL {normal['single_per_s']:,.0f}/s, FULL "
+        f"{full['single_per_s']:,.0f}/s, NORMAL/FULL {ratios['normal_vs_full_single']:.2f}×",
+        f"journal appends, 100 events/call: NORMAL {normal['batched_per_s']:,.0f} events/s, "
         f"FULL {full['batched_per_s']:,.0f} events/s, NORMAL/FULL "
-        f"{ratios['normal_vs_full_batched']:.1f}×; batching gains "
-        f"{ratios['batched_vs_single_normal']:.0f}× on NORMAL",
-        "note: the no-op worker is async (awaited in place); a plain def tool runs in a worker "
-        "thread (anyio.to_thread), which adds a thread hop per commission.",
+        f"{ratios['normal_vs_full_batched']:.2f}×; batching gains "
+        f"{ratios['batched_vs_single_normal']:.1f}× on NORMAL",
+        "note: the no-op worker is async and awaited in place; a plain def tool runs in a "
+        "worker thread (anyio.to_thread), one thread hop more per commission.",
     ]
     for line in lines:
-        console.print(line, highlight=False, soft_wrap=True)
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
+
+
+def profile(args: argparse.Namespace, console: Console) -> list[tuple[str, float]]:
+    """Profile the loaded durable path; print and return the top ``args.profile`` hot spots."""
+    requests = max(1, (args.commissions or SIZES["default"]["commissions"]) // args.fan // 4)
+    profiler = cProfile.Profile()
+
+    async def loaded() -> None:
+        with tempfile.TemporaryDirectory(prefix="prefrontal-profile-") as tmp:
+            profiler.enable()
+            await durable_path(
+                Path(tmp), requests=requests, fan=args.fan, inflight=args.inflight,
+                domains=args.domains,
+            )  # fmt: skip
+            profiler.disable()
+
+    anyio.run(loaded)
+    stats: dict[Any, Any] = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    total = sum(entry[2] for entry in stats.values()) or 1.0
+    groups: Counter[str] = Counter()
+    for (file, line, function), entry in stats.items():
+        if "/prefrontal/" in file:
+            groups[f"prefrontal/{file.split('/prefrontal/')[-1]}:{line} {function}"] += entry[2]
+        elif "site-packages/" in file:
+            groups[f"[{file.split('site-packages/')[1].split('/')[0]}]"] += entry[2]
+        elif file == "~":
+            groups[f"[builtin] {function}"] += entry[2]
+        else:
+            groups[f"[stdlib] {Path(file).name}"] += entry[2]
+    top = [(name, seconds / total) for name, seconds in groups.most_common(args.profile)]
+    console.print(
+        f"cProfile of the loaded durable path ({requests * args.fan} commissions), own time:",
+        highlight=False,
+    )
+    for name, share in top:
+        console.print(f"  {share:6.1%}  {name}", highlight=False, markup=False)
+    return top
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Run the benchmark, print its figures and return them."""
     args = parse_args(argv)
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=120)
     figures = anyio.run(run, args)
-    report(figures, Console())
+    report(figures, console)
+    if args.profile:
+        figures["profile"] = profile(args, console)
     if args.json is not None:
         args.json.write_text(json.dumps(figures, indent=2, default=str))
     return figures

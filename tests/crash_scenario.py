@@ -21,7 +21,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Literal, cast
+from typing import Literal
 
 import anyio
 
@@ -130,8 +130,7 @@ def main(argv: list[str]) -> None:
     if len(argv) != 5 or argv[4] not in MODES:
         sys.exit(f"usage: crash_scenario.py DB EFFECTS ACKS N {{{'|'.join(MODES)}}}")
     db, effects, acks = (Path(arg).resolve() for arg in argv[:3])
-    mode = cast(Mode, argv[4])
-    os.environ[MODE_ENV] = mode
+    os.environ[MODE_ENV] = argv[4]
     os.environ[EFFECTS_ENV] = str(effects)
     anyio.run(drive, db, acks, int(argv[3]))
 

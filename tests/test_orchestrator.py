@@ -109,7 +109,8 @@ async def test_context_size_is_recorded_and_bounded(config: Config) -> None:
             await system.submit(f"@money note number {n} " + "with some padding words " * 3)
         await system.run_until_idle()
     sizes = [
-        s.event.context_tokens for s in journal.read(kinds=["decision"], domain="money")
+        s.event.context_tokens
+        for s in journal.read(kinds=["decision"], domain="money")
         if isinstance(s.event, DecisionEvent)
     ]
     assert len(sizes) == 40
@@ -146,15 +147,20 @@ async def test_state_is_a_fold_over_the_journal(config: Config) -> None:
         live_view = (list(live.memory), list(live.compacted), list(live.recent), live.decisions)
     async with open_system(config, journal=journal, models=models) as system:
         again = system.orchestrators["home"].state
-        assert (list(again.memory), list(again.compacted), list(again.recent),
-                again.decisions) == live_view
+        assert (
+            list(again.memory),
+            list(again.compacted),
+            list(again.recent),
+            again.decisions,
+        ) == live_view
 
 
 async def test_replies_reach_the_inbox(config: Config) -> None:
     journal = MemoryJournal()
     clock = FakeClock()
-    async with open_system(config, journal=journal, clock=clock,
-                           models={"boss": ScriptedModel([{}])}) as system:
+    async with open_system(
+        config, journal=journal, clock=clock, models={"boss": ScriptedModel([{}])}
+    ) as system:
         await system.submit("@home ping")
         await system.run_until_idle()
     items = [s.event for s in journal.read(kinds=["inbox"])]

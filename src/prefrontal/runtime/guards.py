@@ -59,15 +59,15 @@ def apply_guards(
     thread = event.thread_id
     trips: list[GuardTrip] = []
     evidence = (f"event: {event.kind} in thread {thread}",)
-    decisions = state.thread_decisions[thread] + 1
+    decisions = state.thread_decisions[(thread, event.at.date().isoformat())] + 1
     if decisions > limits.max_decisions_per_thread:
         detail = (
-            f"thread {thread} reached {decisions} decisions (limit "
+            f"thread {thread} reached {decisions} decisions today (limit "
             f"{limits.max_decisions_per_thread}); stopped to avoid a runaway loop"
         )
         return (_trip(trips, "stall", detail, evidence=evidence),), tuple(trips)
-    if state.idle_streak[thread] + 1 > limits.max_idle_decisions and all(
-        a.kind == "wait" for a in actions
+    if state.idle_streak[thread] + 1 > limits.max_idle_decisions and not state.progresses(
+        thread, actions
     ):
         detail = (
             f"thread {thread} made {state.idle_streak[thread] + 1} decisions in a row without "

@@ -226,6 +226,7 @@ class Orchestrator:
                         name=action.name,
                         due_at=at + timedelta(seconds=action.after_s),
                         payload=action.payload,
+                        thread_id=decision.thread_id,
                         at=at,
                     )
                 ]

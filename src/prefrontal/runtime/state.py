@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from prefrontal.seam.actions import (
+    Action,
     CommissionAction,
     EscalateAction,
     HandOffAction,
     RememberAction,
     ReplyAction,
-    WaitAction,
 )
 from prefrontal.seam.events import DecisionEvent, HandOffEvent, InboundEvent, Report
 from prefrontal.seam.render import actions_line, one_line
@@ -61,7 +61,7 @@ class DomainState:
     unpriced_calls: int = 0
     decisions: int = 0
     forgotten: int = 0
-    thread_decisions: Counter[str] = field(default_factory=Counter)
+    thread_decisions: Counter[tuple[str, str]] = field(default_factory=Counter)
     idle_streak: Counter[str] = field(default_factory=Counter)
     issued: Counter[tuple[str, str]] = field(default_factory=Counter)
 
@@ -73,6 +73,14 @@ class DomainState:
 
     def open_in(self, thread_id: str) -> int:
         return sum(1 for c in self.open.values() if c.thread_id == thread_id)
+
+    def progresses(self, thread: str, actions: tuple[Action, ...]) -> bool:
+        """Progress: the decision acts on the world, or work is still out in its thread."""
+        acts = any(
+            isinstance(a, CommissionAction | ReplyAction | EscalateAction | HandOffAction)
+            for a in actions
+        )
+        return acts or self.open_in(thread) > 0
 
     def handoff_depth(self, event: InboundEvent) -> int:
         return event.depth if isinstance(event, HandOffEvent) else 0
@@ -89,7 +97,7 @@ class DomainState:
         day = event.at.date().isoformat()
         thread = event.thread_id
         self.decisions += 1
-        self.thread_decisions[thread] += 1
+        self.thread_decisions[(thread, day)] += 1
         if isinstance(event, Report):
             self.open.pop(event.commission_id, None)
             self._spend(day, event.usage)
@@ -101,15 +109,8 @@ class DomainState:
                 self.issued[(thread, inputs_key(action))] += 1
             elif isinstance(action, RememberAction):
                 self.memory.append(action.note)
-        progress = (
-            any(
-                isinstance(a, CommissionAction | ReplyAction | EscalateAction | HandOffAction)
-                for a in decision.actions
-            )
-            or self.open_in(thread) > 0
-        )
-        only_waits = all(isinstance(a, WaitAction) for a in decision.actions)
-        self.idle_streak[thread] = 0 if progress or not only_waits else self.idle_streak[thread] + 1
+        streak = self.idle_streak[thread] + 1
+        self.idle_streak[thread] = 0 if self.progresses(thread, decision.actions) else streak
         self.recent.append((cause_seq, f"#{cause_seq} {one_line(event)}"))
         self.recent.append((cause_seq, f"  → {actions_line(decision.actions)}"))
         self._compact()

@@ -274,6 +274,7 @@ class System:
                 domain=s.event.domain,
                 name=s.event.name,
                 payload=s.event.payload,
+                thread_id=s.event.thread_id,
                 at=self.clock.now(),
             )
             for s in due

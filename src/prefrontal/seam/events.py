@@ -148,22 +148,23 @@ class TimerSet(_Record):
     name: str
     due_at: datetime
     payload: dict[str, Any] = Field(default_factory=dict)
+    thread_id: str
     at: datetime
 
 
 class TimerEvent(_Record):
-    """A timer that came due. Its key is the timer id, so it fires once."""
+    """A timer that came due. Its key is the timer id, so it fires once.
+
+    It continues the thread of the decision that set it; its cost is counted as ``timer``.
+    """
 
     kind: Literal["timer"] = "timer"
     timer_id: str
     domain: str
     name: str
     payload: dict[str, Any] = Field(default_factory=dict)
+    thread_id: str
     at: datetime
-
-    @property
-    def thread_id(self) -> str:
-        return self.timer_id
 
     @property
     def source(self) -> Source:
