@@ -166,7 +166,8 @@ async def test_budget_is_enforced_before_dispatch(config: Config) -> None:
     escalation = _escalations(journal)[0]
     assert escalation.text.startswith("[budget] commissioning 'paid' (up to $0.4000)")
     assert "$0.8000 spent or reserved of $1.00 today" in escalation.text
-    assert len(escalation.proposed) == 1 and escalation.proposed[0].worker == "paid"
+    assert len(escalation.proposed) == 1
+    assert escalation.proposed[0].worker == "paid"
 
 
 async def test_approving_a_budget_escalation_dispatches_it(config: Config) -> None:
