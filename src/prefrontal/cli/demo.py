@@ -7,7 +7,7 @@ a journal that ``status``, ``costs``, ``journal`` and ``replay`` read with ``-c`
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import Annotated
@@ -18,13 +18,12 @@ from rich.markup import escape
 from prefrontal.cli.common import Transcript, console, journal_of, load, run_async
 from prefrontal.clock import ManualClock
 from prefrontal.config import Config
-from prefrontal.examples.household.day import DAY, Step
+from prefrontal.examples.household import day
+from prefrontal.examples.household.day import Step
 from prefrontal.runtime.costs import cost_ledger
 from prefrontal.runtime.inbox import inbox_entries
 from prefrontal.runtime.replay import replay
-from prefrontal.runtime.system import System, open_system
-
-DEMO_DATE = datetime(2026, 1, 5, tzinfo=UTC)
+from prefrontal.runtime.system import open_system
 
 
 def write_example(folder: Path) -> Path:
@@ -38,46 +37,17 @@ def write_example(folder: Path) -> Path:
     return target
 
 
-def _at(step: Step) -> datetime:
-    hours, minutes = (int(p) for p in step.at.split(":"))
-    return DEMO_DATE.replace(hour=hours, minute=minutes)
-
-
-async def _advance(system: System, clock: ManualClock, target: datetime) -> None:
-    """Move the clock to ``target``, firing each timer at its own time on the way."""
-    while (due := system.journal.next_timer()) is not None and due <= target:
-        clock.set(max(due, clock.now()))
-        await system.run_until_idle()
-    clock.set(max(target, clock.now()))
-
-
-def _newest_pending(system: System, kind: str, domain: str | None) -> str:
-    pending = [
-        e.item.item_id
-        for e in inbox_entries(system.journal)
-        if e.pending and e.item.item == kind and (domain is None or e.item.domain == domain)
-    ]
-    if not pending:
-        raise typer.BadParameter(f"the scripted day expected a pending {kind} for {domain}")
-    return pending[-1]
-
-
-async def run_day(system: System, clock: ManualClock, principal: str) -> None:
-    for step in DAY:
-        await _advance(system, clock, _at(step))
+def _printer(principal: str) -> Callable[[Step, str], None]:
+    def show(step: Step, item: str) -> None:
         if step.ask:
             console.print(f"\n[bold]{step.at} {principal}:[/] {escape(step.ask)}")
-            await system.submit(step.ask)
         elif step.approve or step.deny:
-            item = _newest_pending(system, "escalation", step.approve or step.deny)
             verdict = "approves" if step.approve else "denies"
             console.print(f"\n[bold]{step.at} {principal} {verdict}[/] {item}")
-            await system.answer(item, approved=bool(step.approve))
         elif step.route:
-            item = _newest_pending(system, "question", None)
             console.print(f"\n[bold]{step.at} {principal} routes[/] {item} → {step.route}")
-            await system.route(item, step.route)
-        await system.run_until_idle()
+
+    return show
 
 
 def register(app: typer.Typer) -> None:
@@ -91,7 +61,7 @@ def register(app: typer.Typer) -> None:
         """Run the household example's scripted day (home, health, money) end to end."""
         config_path = write_example(folder)
         cfg = load(config_path)
-        clock = ManualClock(_at(DAY[0]))
+        clock = ManualClock(day.START)
         console.print(
             f"[bold]Prefrontal demo[/]: {len(cfg.domains)} domains "
             f"({', '.join(cfg.domains)}), {len(cfg.workers)} workers, rule policies, "
@@ -102,7 +72,7 @@ def register(app: typer.Typer) -> None:
         async def main() -> None:
             async with open_system(cfg, clock=clock) as system:
                 system.observe(Transcript(clock, verbose=verbose))
-                await run_day(system, clock, cfg.principal.name)
+                await day.run_day(system, clock, _printer(cfg.principal.name))
 
         run_async(main)
         _summary(cfg, config_path)
@@ -132,4 +102,4 @@ def _summary(cfg: Config, config_path: Path) -> None:
     )
 
 
-__all__ = ["run_day", "write_example"]
+__all__ = ["write_example"]

@@ -13,8 +13,13 @@ from prefrontal.seam.usage import Usage
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PolicyResult:
+    """A decision and what deciding consumed. ``failure`` explains a decision the policy
+    could not make (the orchestrator then escalates), keeping the usage of the failed calls.
+    """
+
     decision: Decision
     usage: tuple[Usage, ...] = ()
+    failure: str | None = None
 
 
 class Policy(Protocol):

@@ -8,10 +8,10 @@ from pydantic_ai.exceptions import ModelAPIError
 from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
 from pydantic_ai.models import Model
 
-from prefrontal.errors import PolicyError
 from prefrontal.models.usage import provider_error, usage_of
 from prefrontal.policies.base import PolicyResult
-from prefrontal.seam.actions import Decision
+from prefrontal.seam.actions import Decision, EscalateAction
+from prefrontal.seam.bounds import Bounds
 from prefrontal.seam.events import InboundEvent
 from prefrontal.seam.roster import DomainView
 from prefrontal.seam.usage import Usage
@@ -28,7 +28,7 @@ class LlmPolicy:
     """Builds the decision with a pydantic-ai agent whose output type is ``Decision``.
 
     Malformed output is sent back to the model (``retries`` times) with the validation error;
-    if it stays malformed a ``PolicyError`` quotes the bad fragment. Retryable provider
+    if it stays malformed the result is an escalation quoting the bad fragment. Retryable provider
     errors (429, 5xx) are retried with backoff ``provider_retries`` times.
     """
 
@@ -68,22 +68,29 @@ class LlmPolicy:
                     usage.extend(usage_of(messages, tier=self.tier))
                     failure = provider_error(error, tier=self.tier)
                     if not failure.retryable or attempt == self.provider_retries:
-                        raise PolicyError(
-                            f"policy {self.name!r}: {failure} (after {attempt + 1} attempts)"
-                        ) from None
+                        return _failed(
+                            f"policy {self.name!r}: {failure} (after {attempt + 1} attempts)",
+                            usage,
+                        )
                     await anyio.sleep(self.backoff_s * 2**attempt)
                     continue
                 except UnexpectedModelBehavior as error:
                     usage.extend(usage_of(messages, tier=self.tier))
-                    raise PolicyError(
+                    return _failed(
                         f"policy {self.name!r}: the model's decision stayed malformed after "
                         f"{self.retries} retries ({error.message}); last output: "
                         f"{_last_fragment(messages)!r}. Expected a Decision: "
-                        '{"actions": [{"kind": "reply", "text": "..."}], "rationale": "..."}.'
-                    ) from None
+                        '{"actions": [{"kind": "reply", "text": "..."}], "rationale": "..."}.',
+                        usage,
+                    )
             usage.extend(usage_of(result.all_messages(), tier=self.tier))
             return PolicyResult(decision=result.output, usage=tuple(usage))
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _failed(detail: str, usage: list[Usage]) -> PolicyResult:
+    escalation = EscalateAction(text=f"[policy error] {detail}"[: Bounds.TEXT])
+    return PolicyResult(decision=Decision.of(escalation), usage=tuple(usage), failure=detail)
 
 
 def _last_fragment(messages: list[ModelMessage]) -> str:

@@ -140,6 +140,8 @@ class Orchestrator:
         else:
             try:
                 result = await self.policy.decide(view, event)
+                if result.failure is not None:
+                    trips.append(GuardTrip(guard="policy error", detail=result.failure))
             except PolicyError as error:
                 result = self._escalation(trips, "policy error", str(error))
             except Exception as error:

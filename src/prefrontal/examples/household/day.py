@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from prefrontal import ManualClock, System, UsageError, inbox_entries
+
+DATE = datetime(2026, 1, 5, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,3 +39,52 @@ DAY: tuple[Step, ...] = (
     Step("19:00", ask="how is my budget?"),
     Step("23:00"),
 )
+
+
+def at(step: Step) -> datetime:
+    hours, minutes = (int(p) for p in step.at.split(":"))
+    return DATE.replace(hour=hours, minute=minutes)
+
+
+START = at(DAY[0])
+
+
+async def advance(system: System, clock: ManualClock, target: datetime) -> None:
+    """Move the clock to ``target``, firing each timer at its own time on the way."""
+    while (due := system.journal.next_timer()) is not None and due <= target:
+        clock.set(max(due, clock.now()))
+        await system.run_until_idle()
+    clock.set(max(target, clock.now()))
+
+
+def newest_pending(system: System, kind: str, domain: str | None) -> str:
+    pending = [
+        e.item.item_id
+        for e in inbox_entries(system.journal)
+        if e.pending and e.item.item == kind and (domain is None or e.item.domain == domain)
+    ]
+    if not pending:
+        raise UsageError(f"the scripted day expected a pending {kind} from {domain or 'router'}")
+    return pending[-1]
+
+
+async def run_day(
+    system: System, clock: ManualClock, on_step: Callable[[Step, str], None] | None = None
+) -> None:
+    """Play the day through ``system``; ``on_step(step, item_id)`` is told of each step."""
+    for step in DAY:
+        await advance(system, clock, at(step))
+        item = ""
+        if step.approve or step.deny:
+            item = newest_pending(system, "escalation", step.approve or step.deny)
+        elif step.route:
+            item = newest_pending(system, "question", None)
+        if on_step is not None:
+            on_step(step, item)
+        if step.ask:
+            await system.submit(step.ask)
+        elif step.approve or step.deny:
+            await system.answer(item, approved=bool(step.approve))
+        elif step.route:
+            await system.route(item, step.route)
+        await system.run_until_idle()
