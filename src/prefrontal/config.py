@@ -15,7 +15,15 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    field_validator,
+)
 
 from prefrontal.errors import ConfigError
 
@@ -70,7 +78,7 @@ class _WorkerBase(_Section):
     timeout_s: float = Field(default=30.0, gt=0)
     retries: int = Field(default=2, ge=0, le=10)
     concurrency: int = Field(default=8, ge=1)
-    max_output_bytes: int = Field(default=64 * 1024, ge=64, le=16 * 1024 * 1024)
+    max_output_bytes: int = Field(default=64 * 1024, ge=64, le=64 * 1024)
 
 
 class ToolWorkerConfig(_WorkerBase):
@@ -92,7 +100,16 @@ class LlmWorkerConfig(_WorkerBase):
     max_cost_usd: float = Field(default=0.05, ge=0)
 
 
-WorkerConfig = Annotated[ToolWorkerConfig | LlmWorkerConfig, Field(discriminator="kind")]
+def _worker_kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return str(value.get("kind", "tool"))  # type: ignore[union-attr]
+    return str(getattr(value, "kind", "tool"))
+
+
+WorkerConfig = Annotated[
+    Annotated[ToolWorkerConfig, Tag("tool")] | Annotated[LlmWorkerConfig, Tag("llm")],
+    Discriminator(_worker_kind),
+]
 
 
 class LlmPolicyConfig(_Section):
@@ -149,7 +166,8 @@ class Config(_Section):
         """The journal URL, with a relative SQLite path taken from the config's folder."""
         url = self.journal.url
         prefix = "sqlite:///"
-        if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix:
+        relative = url.startswith(prefix) and not url.startswith(prefix + "/")
+        if relative and url not in (prefix, prefix + ":memory:"):
             return prefix + str((self.base_dir / url[len(prefix) :]).resolve())
         return url
 
@@ -187,7 +205,8 @@ def _config_error(source: str, error: ValidationError) -> ConfigError:
     value = first.get("input")
     shown = "" if isinstance(value, dict) else f" = {value!r}"
     fix = _FIXES.get(first["type"], "see the config reference in the README")
-    more = f" ({error.error_count() - 1} more problems)" if error.error_count() > 1 else ""
+    others = error.error_count() - 1
+    more = f" ({others} more {'problem' if others == 1 else 'problems'})" if others else ""
     return ConfigError(f"{source}: {key}{shown}: {first['msg']}; {fix}.{more}")
 
 

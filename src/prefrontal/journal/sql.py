@@ -250,7 +250,13 @@ def _make_engine(url: str, synchronous: Synchronous) -> Engine:
             "Use 'sqlite:///prefrontal.db' or 'postgresql+psycopg://user@host/db'."
         ) from error
     if parsed.get_backend_name() != "sqlite":
-        return sa.create_engine(url)
+        try:
+            return sa.create_engine(url)
+        except ImportError as error:
+            raise ConfigError(
+                f"[journal] url = {url!r} needs a database driver that is not installed "
+                f"({error}). For PostgreSQL: pip install 'prefrontal[postgres]'."
+            ) from None
     memory = parsed.database in (None, "", ":memory:")
     if not memory and parsed.database:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import Any
 
 from pydantic_ai.models import Model, infer_model
+from pydantic_ai.providers import Provider, infer_provider, infer_provider_class
 
 from prefrontal.config import Config, EndpointTier, ModelTier, tiers_in_use
 from prefrontal.errors import ConfigError
@@ -51,8 +53,14 @@ def resolve_tier(
             f"Export {keys[0]}=... before starting, or point the tier at another model."
         )
     spec = f"{_ALIASES.get(provider, provider)}:{model_name}" if model_name else tier
+    key = next((env[k] for k in keys if env.get(k)), None)
+
+    def provider_with_key(name: str) -> Provider[Any]:
+        # The key comes from ``env`` (the process environment unless given), never elsewhere.
+        return infer_provider_class(name)(api_key=key) if key else infer_provider(name)  # type: ignore[call-arg]
+
     try:
-        return infer_model(spec)
+        return infer_model(spec, provider_factory=provider_with_key)
     except ImportError as error:
         raise ConfigError(
             f"{source}: tier {name!r} uses {tier!r}, whose client is not installed: {error}"

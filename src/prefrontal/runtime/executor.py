@@ -16,7 +16,7 @@ import anyio
 
 from prefrontal.clock import Clock
 from prefrontal.errors import PrefrontalError, WorkerError, WorkerTimeoutError
-from prefrontal.seam.bounds import check_payload
+from prefrontal.seam.bounds import Bounds, check_payload
 from prefrontal.seam.events import Commission, CommissionStarted, Report, ReportError
 from prefrontal.seam.usage import Usage
 from prefrontal.workers.base import CommissionContext, Worker, WorkerResult
@@ -139,9 +139,14 @@ class Executor:
         try:
             with anyio.fail_after(limits.timeout_s):
                 result = await worker.run(dict(commission.inputs), context)
-            limit = self._max_output.get(commission.worker)
-            if limit is not None:
-                check_payload(f"output of worker {commission.worker!r}", result.output, limit)
+            limit = min(self._max_output.get(commission.worker, Bounds.PAYLOAD), Bounds.PAYLOAD)
+            check_payload(
+                f"output of worker {commission.worker!r}",
+                result.output,
+                limit,
+                fix=f"return less, or raise max_output_bytes of [workers.{commission.worker}] "
+                f"(at most {Bounds.PAYLOAD:,})",
+            )
             return result
         except TimeoutError:
             return WorkerTimeoutError(

@@ -97,9 +97,15 @@ def build_workers(config: Config, models: Mapping[str, Model]) -> dict[str, Work
                     f"{config.source}: [workers.{name}] function = {spec.function!r} is not "
                     "callable; point it at a function."
                 )
-            workers[name] = ToolWorker(
-                name, function, description=spec.description, cost_usd=spec.cost_usd
-            )
+            try:
+                workers[name] = ToolWorker(
+                    name, function, description=spec.description, cost_usd=spec.cost_usd
+                )
+            except NameError as error:
+                raise ConfigError(
+                    f"{config.source}: [workers.{name}] function = {spec.function!r}: its type "
+                    f"hints cannot be resolved ({error}); import the names they use at run time."
+                ) from None
     return workers
 
 

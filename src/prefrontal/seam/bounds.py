@@ -36,13 +36,17 @@ def payload_size(value: Any) -> int:
     return len(json.dumps(value, separators=(",", ":"), default=str).encode())
 
 
-def check_payload(where: str, value: Any, limit: int = Bounds.PAYLOAD) -> Any:
+def check_payload(
+    where: str,
+    value: Any,
+    limit: int = Bounds.PAYLOAD,
+    *,
+    fix: str = "send less, or keep the bulk as evidence and send a reference",
+) -> Any:
     size = payload_size(value)
     if size > limit:
         raise PayloadTooLargeError(
-            f"{where} is {size:,} bytes of JSON; the limit is {limit:,}. "
-            "Return a smaller result, or raise the limit in prefrontal.toml "
-            "(max_output_bytes of the worker)."
+            f"{where} is {size:,} bytes of JSON; the limit is {limit:,}: {fix}."
         )
     return value
 

@@ -133,7 +133,11 @@ class Report(_Record):
 
     @model_validator(mode="after")
     def _bounded(self) -> Report:
-        check_payload(f"output of worker '{self.worker}'", self.output)
+        check_payload(
+            f"output of worker '{self.worker}'",
+            self.output,
+            fix="return less, or summarise and keep the rest as evidence",
+        )
         return self
 
     @property
