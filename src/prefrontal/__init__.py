@@ -10,6 +10,8 @@ Packages, from the bottom up (imports only point down): ``errors``, ``clock``, `
 ships the fakes.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from prefrontal.clock import Clock, ManualClock, SystemClock
 from prefrontal.config import Config, load_config, parse_config
 from prefrontal.errors import (
@@ -28,7 +30,7 @@ from prefrontal.errors import (
     WorldError,
 )
 from prefrontal.journal import Journal, SqlJournal, Stored, open_journal
-from prefrontal.policies import LlmPolicy, Policy, RulePolicy
+from prefrontal.policies import Policy, RulePolicy
 from prefrontal.runtime import (
     CostLedger,
     InboxEntry,
@@ -63,9 +65,27 @@ from prefrontal.seam import (
     WaitAction,
     WorkerSpec,
 )
-from prefrontal.workers import CommissionContext, LlmWorker, ToolWorker, Worker
+from prefrontal.workers import CommissionContext, ToolWorker, Worker
+
+if TYPE_CHECKING:
+    from prefrontal.policies.llm import LlmPolicy
+    from prefrontal.workers.llm import LlmWorker
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    # The LLM tier loads pydantic-ai; systems of rules and tools start without it.
+    if name == "LlmPolicy":
+        from prefrontal.policies.llm import LlmPolicy
+
+        return LlmPolicy
+    if name == "LlmWorker":
+        from prefrontal.workers.llm import LlmWorker
+
+        return LlmWorker
+    raise AttributeError(f"module 'prefrontal' has no attribute {name!r}")
+
 
 __all__ = [
     "ApprovalEvent",

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
-
-from pydantic_ai.models import Model, infer_model
-from pydantic_ai.providers import Provider, infer_provider, infer_provider_class
+from typing import TYPE_CHECKING, Any
 
 from prefrontal.config import Config, EndpointTier, ModelTier, tiers_in_use
 from prefrontal.errors import ConfigError
+
+if TYPE_CHECKING:
+    from pydantic_ai.models import Model
+    from pydantic_ai.providers import Provider
 
 # The environment variable each provider reads its key from ("" = needs none).
 PROVIDER_KEYS: dict[str, tuple[str, ...]] = {
@@ -31,6 +32,9 @@ def resolve_tier(
     name: str, tier: ModelTier, *, source: str, env: Mapping[str, str] | None = None
 ) -> Model:
     """The pydantic-ai model for one tier, or a ``ConfigError`` naming the tier and the fix."""
+    from pydantic_ai.models import infer_model
+    from pydantic_ai.providers import infer_provider, infer_provider_class
+
     env = os.environ if env is None else env
     if isinstance(tier, EndpointTier):
         return _endpoint(name, tier, source=source, env=env)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-from pydantic_ai import ModelResponse
-from pydantic_ai.exceptions import ModelAPIError, ModelHTTPError
-from pydantic_ai.messages import ModelMessage
+from typing import TYPE_CHECKING
 
 from prefrontal.errors import ProviderError
 from prefrontal.seam.usage import Usage
+
+if TYPE_CHECKING:
+    from pydantic_ai.exceptions import ModelAPIError
+    from pydantic_ai.messages import ModelMessage
 
 
 def usage_of(messages: Sequence[ModelMessage], *, tier: str) -> tuple[Usage, ...]:
@@ -18,6 +19,8 @@ def usage_of(messages: Sequence[ModelMessage], *, tier: str) -> tuple[Usage, ...
     Each response is its own record, so retries are counted and a run that mixed models
     (it should not) would show it. ``cost_usd`` is ``None`` where genai-prices has no price.
     """
+    from pydantic_ai.messages import ModelResponse
+
     found: list[Usage] = []
     for message in messages:
         if isinstance(message, ModelResponse):
@@ -37,6 +40,8 @@ def usage_of(messages: Sequence[ModelMessage], *, tier: str) -> tuple[Usage, ...
 
 def provider_error(error: ModelAPIError, *, tier: str) -> ProviderError:
     """A provider failure as a ``ProviderError``; 408, 409, 429 and 5xx are retryable."""
+    from pydantic_ai.exceptions import ModelHTTPError
+
     if isinstance(error, ModelHTTPError):
         status = error.status_code
         retryable = status in (408, 409, 429) or status >= 500

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pydantic_ai.models.test import TestModel
-
 from prefrontal.clock import SystemClock
 from prefrontal.config import Config, tiers_in_use
 from prefrontal.journal.base import Journal, Stored
@@ -50,6 +48,8 @@ class ReplayReport:
 
 
 async def replay(config: Config, journal: Journal) -> ReplayReport:
+    from pydantic_ai.models.test import TestModel
+
     # Models are never called on replay; placeholders let LLM workers describe themselves.
     models = {tier: TestModel() for tier, _ in tiers_in_use(config)}
     workers = build_workers(config, models)

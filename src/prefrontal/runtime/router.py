@@ -11,18 +11,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
-from pydantic_ai import Agent, UnexpectedModelBehavior, capture_run_messages
-from pydantic_ai.exceptions import ModelAPIError
-from pydantic_ai.models import Model
 
 from prefrontal.config import Config
 from prefrontal.errors import RoutingError
 from prefrontal.models.usage import usage_of
 from prefrontal.seam.events import InboxItem, RequestEvent, RoutedEvent
 from prefrontal.seam.usage import Usage
+
+if TYPE_CHECKING:
+    from pydantic_ai.models import Model
 
 _ADDRESS = re.compile(r"^@([a-z][a-z0-9_-]*)\b\s*")
 
@@ -109,6 +109,9 @@ class Router:
     async def _classify(
         self, request: RequestEvent, candidates: tuple[str, ...]
     ) -> tuple[_Choice | None, tuple[Usage, ...]]:
+        from pydantic_ai import Agent, UnexpectedModelBehavior, capture_run_messages
+        from pydantic_ai.exceptions import ModelAPIError
+
         assert self.classifier is not None
         tier = self.classifier_tier or "classifier"
         listing = "\n".join(f"- {n}: {self.charters[n]}" for n in candidates)

@@ -14,12 +14,11 @@ import fcntl
 from collections.abc import AsyncGenerator, Callable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import anyio
 import sqlalchemy as sa
 from anyio.abc import TaskGroup
-from pydantic_ai.models import Model
 
 from prefrontal.clock import Clock, SystemClock
 from prefrontal.config import Config, LlmPolicyConfig, LlmWorkerConfig, load_object
@@ -28,7 +27,6 @@ from prefrontal.journal.base import Journal, Stored
 from prefrontal.journal.sql import SqlJournal, open_journal
 from prefrontal.models.tiers import resolve_tiers
 from prefrontal.policies.base import Policy
-from prefrontal.policies.llm import LlmPolicy
 from prefrontal.policies.rule import RuleFunction, RulePolicy
 from prefrontal.runtime.executor import Executor
 from prefrontal.runtime.inbox import Inbox
@@ -46,8 +44,10 @@ from prefrontal.seam.events import (
     TimerSet,
 )
 from prefrontal.workers.base import Worker
-from prefrontal.workers.llm import LlmWorker
 from prefrontal.workers.tool import ToolWorker
+
+if TYPE_CHECKING:
+    from pydantic_ai.models import Model
 
 Observer = Callable[[Stored], None]
 
@@ -79,6 +79,8 @@ def build_workers(config: Config, models: Mapping[str, Model]) -> dict[str, Work
     workers: dict[str, Worker] = {}
     for name, spec in config.workers.items():
         if isinstance(spec, LlmWorkerConfig):
+            from prefrontal.workers.llm import LlmWorker  # pydantic-ai loads only when used
+
             output: Any = str
             if spec.output is not None:
                 output = load_object(spec.output, where=f"[workers.{name}] output", config=config)
@@ -112,6 +114,8 @@ def build_workers(config: Config, models: Mapping[str, Model]) -> dict[str, Work
 def build_policy(config: Config, name: str, models: Mapping[str, Model]) -> Policy:
     spec = config.domains[name].policy
     if isinstance(spec, LlmPolicyConfig):
+        from prefrontal.policies.llm import LlmPolicy  # pydantic-ai loads only when used
+
         return LlmPolicy(
             models[spec.tier], tier=spec.tier, instructions=spec.instructions, retries=spec.retries
         )

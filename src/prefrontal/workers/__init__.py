@@ -6,10 +6,24 @@ never the runtime, policies or senses. A worker sees its commission and nothing 
 history, no other domain, no orchestrator state.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from prefrontal.seam.roster import WorkerSpec
 from prefrontal.workers.base import CommissionContext, Worker, WorkerResult
-from prefrontal.workers.llm import LlmWorker
 from prefrontal.workers.tool import ToolWorker
+
+if TYPE_CHECKING:
+    from prefrontal.workers.llm import LlmWorker
+
+
+def __getattr__(name: str) -> Any:
+    # LlmWorker pulls in pydantic-ai; tool-only systems start without it.
+    if name == "LlmWorker":
+        from prefrontal.workers.llm import LlmWorker
+
+        return LlmWorker
+    raise AttributeError(f"module 'prefrontal.workers' has no attribute {name!r}")
+
 
 __all__ = [
     "CommissionContext",
