@@ -29,7 +29,7 @@ import prefrontal
 from prefrontal import Commission, Report, RequestEvent
 
 SCENARIO = Path(__file__).with_name("crash_scenario.py")
-REQUESTS = 400  # enough backlog that the work outlasts the kills
+REQUESTS = 300  # a backlog that outlasts the kills (about half is left after 50)
 MIN_KILLS = 50
 MAX_KILLS_UNKEYED = 150
 MAX_DELAY_S = 0.25
@@ -64,6 +64,7 @@ class Tally:
     runs: int = 0
     kills: int = 0
     finished: int = 0  # runs that printed "done" before the kill came
+    left: int = 0  # requests with no effect yet when the kills stopped
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,8 @@ def crash_loop(files: Files, mode: str, enough: Callable[[Tally], bool]) -> Tall
             f"only {tally.kills} kills in {tally.runs} runs: the work ran out before the "
             "kills did; raise REQUESTS"
         )
+    recorded = {e.n for e in read_effects(files)} if files.effects.exists() else set()
+    tally.left = REQUESTS - len(recorded)
     assert not run_once(files, mode, delay_s=None)
     return tally
 
@@ -156,9 +159,10 @@ def report(mode: str, tally: Tally, effects: list[Effect], elapsed_s: float) -> 
     doubled = duplicated(effects)
     extra = sum(count - 1 for count in doubled.values())
     print(
-        f"\n[{mode}] kills={tally.kills} runs={tally.runs} finished_before_kill="
-        f"{tally.finished} requests={REQUESTS} effects={len(effects)} "
-        f"duplicated_requests={len(doubled)} extra_effects={extra} elapsed={elapsed_s:.1f}s"
+        f"\n[{mode}] kills={tally.kills} runs={tally.runs} "
+        f"finished_before_kill={tally.finished} left_for_last_run={tally.left} "
+        f"requests={REQUESTS} effects={len(effects)} duplicated_requests={len(doubled)} "
+        f"extra_effects={extra} elapsed={elapsed_s:.1f}s"
     )
 
 

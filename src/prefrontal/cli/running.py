@@ -82,8 +82,7 @@ def register(app: typer.Typer) -> None:
         poll: Annotated[float, typer.Option(help="Seconds between polls with --follow.")] = 0.5,
         verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
     ) -> None:
-        """Bring the system up on its journal: recover, process what is due, then stop
-        (or keep going with --follow)."""
+        """Bring the system up: recover, process what is due, stop (or keep on with --follow)."""
         cfg = load(config)
 
         async def main() -> None:

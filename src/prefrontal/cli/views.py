@@ -20,6 +20,10 @@ from prefrontal.seam.events import DecisionEvent, Report
 from prefrontal.seam.render import one_line
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 def _status_tables(cfg: Config, journal: SqlJournal) -> tuple[Table, Table, str]:
     decisions = [s.event for s in journal.read(kinds=["decision"])]
     last = journal.read(after=max(journal.last_seq() - 1, 0))
@@ -80,7 +84,7 @@ def _status_tables(cfg: Config, journal: SqlJournal) -> tuple[Table, Table, str]
         workers.add_row(name, worker.kind, tier, price, ", ".join(users) or "-")
     ratio = len(cfg.workers) / len(cfg.domains)
     line = (
-        f"{len(cfg.domains)} orchestrators, {len(cfg.workers)} workers: "
+        f"{_count(len(cfg.domains), 'orchestrator')}, {_count(len(cfg.workers), 'worker')}: "
         f"{ratio:.2f} workers per orchestrator."
     )
     return domains, workers, line
@@ -119,7 +123,7 @@ def register(app: typer.Typer) -> None:
             console.print(table)
         total = ledger.total
         console.print(
-            f"Total: {total.money} over {total.requests} calls; "
+            f"Total: {total.money} over {_count(total.requests, 'call')}; "
             f"{total.input_tokens + total.output_tokens:,} tokens."
         )
 

@@ -87,9 +87,9 @@ def apply_guards(
             ceiling = state.ceiling(action)
             if refusal is None and not approved and committed + ceiling > guards.budget_usd:
                 detail = (
-                    f"commissioning {action.worker!r} (up to ${ceiling:.4f}) would exceed "
-                    f"domain {guards.domain!r}'s budget: ${committed:.4f} spent or reserved of "
-                    f"${guards.budget_usd:.2f} today. Approve to dispatch it anyway"
+                    f"commissioning {action.worker!r} (up to ${ceiling:.4f}) would exceed the "
+                    f"budget of domain {guards.domain!r}: ${committed:.4f} spent or reserved "
+                    f"of ${guards.budget_usd:.2f} today. Approve to dispatch it anyway"
                 )
                 kept.append(_trip(trips, "budget", detail, evidence=evidence, proposed=(action,)))
                 continue

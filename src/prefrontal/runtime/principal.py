@@ -32,7 +32,8 @@ def new_request(
     router.check_address(address)
     if not body.strip():
         raise UsageError(
-            f"request {text!r} is empty; say what you need, e.g. '@home water the plants'"
+            f"request {text!r} is empty; say what you need, e.g. '@{router.domains[0]} ...' "
+            "or plain words for the router"
         )
     return RequestEvent(
         request_id=request_id or f"r-{uuid.uuid4().hex[:12]}", text=body, address=address, at=at
@@ -49,7 +50,14 @@ def _open_item(journal: Journal, item_id: str, kind: str) -> InboxItem:
             "List them with 'prefrontal inbox'."
         )
     if not entry.pending:
-        raise UsageError(f"inbox item {item_id!r} was already answered (#{entry.answer})")
+        answer = entry.answer
+        verdict = (
+            "routed"
+            if isinstance(answer, RoutedEvent)
+            else ("approved" if getattr(answer, "approved", False) else "denied")
+        )
+        at = f" at {answer.at:%Y-%m-%d %H:%M}" if answer is not None else ""
+        raise UsageError(f"inbox item {item_id!r} was already answered: {verdict}{at}")
     return entry.item
 
 

@@ -164,5 +164,9 @@ class Router:
         )
 
     def answer(self, request: RequestEvent, domain: str, *, at: datetime) -> RoutedEvent:
-        self.check_address(domain)
+        if domain not in self.domains:
+            raise RoutingError(
+                f"question q-{request.request_id}: {domain!r} is not a domain; domains: "
+                f"{list(self.domains)}. Answer with one of them."
+            )
         return self._routed(request, domain, "principal", "the principal chose it", at)

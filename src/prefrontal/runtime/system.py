@@ -22,7 +22,7 @@ from anyio.abc import TaskGroup
 
 from prefrontal.clock import Clock, SystemClock
 from prefrontal.config import Config, LlmPolicyConfig, LlmWorkerConfig, load_object
-from prefrontal.errors import ConfigError, JournalBusyError
+from prefrontal.errors import ConfigError, JournalBusyError, PrefrontalError
 from prefrontal.journal.base import Journal, Stored
 from prefrontal.journal.sql import SqlJournal, open_journal
 from prefrontal.models.tiers import resolve_tiers
@@ -389,12 +389,19 @@ async def open_system(
         system = System(
             config, journal=journal, clock=clock or SystemClock(), models=resolved, workers=workers
         )
-        async with anyio.create_task_group() as tg:
-            await system.start(tg)
-            try:
-                yield system
-            finally:
-                tg.cancel_scope.cancel()
+        try:
+            async with anyio.create_task_group() as tg:
+                await system.start(tg)
+                try:
+                    yield system
+                finally:
+                    tg.cancel_scope.cancel()
+        except BaseExceptionGroup as group:
+            # A task group wraps what it propagates; a caller's or the runtime's single
+            # Prefrontal error is raised as itself so it can be caught by its type.
+            if len(group.exceptions) == 1 and isinstance(group.exceptions[0], PrefrontalError):
+                raise group.exceptions[0] from None
+            raise
     finally:
         lock.release()
         if own_journal:

@@ -151,7 +151,7 @@ def _health_request(event: RoutedEvent) -> Decision:
     if "dentist" in text or "doctor" in text:
         return Decision.of(
             RememberAction(note=f"wants an appointment: {event.text}"),
-            EscalateAction(text="I can't book appointments; please call the practice. Noted it."),
+            ReplyAction(text="I can't book appointments; please call the practice. Noted it."),
         )
     return Decision.of(
         ReplyAction(text="Health can track steps and remind you of medicine.", priority="low")
@@ -196,7 +196,11 @@ def _money_request(state: DomainView, event: RoutedEvent) -> Decision:
         )
         if float(pay[2]) >= _AUTOPAY_LIMIT:
             return Decision.of(
-                EscalateAction(text=f"Pay {pay[2]} for the {pay[1]} bill?", proposed=(payment,))
+                EscalateAction(
+                    text=f"Pay {pay[2]} for the {pay[1]} bill?",
+                    priority="urgent",
+                    proposed=(payment,),
+                )
             )
         return Decision.of(payment)
     spent = re.findall(rf"{_NUMBER} on ([a-z ]+?)(?:,| and |$)", text)

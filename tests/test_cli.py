@@ -1,0 +1,435 @@
+"""The ``prefrontal`` command line, end to end on real SQLite files.
+
+Most commands run in-process through typer's ``CliRunner``; the restart and ``--help`` checks
+run the installed console script in real subprocesses, so nothing survives between them but
+the journal file.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from prefrontal.cli import app
+
+ENV: dict[str, str | None] = {"COLUMNS": "200", "PREFRONTAL_CONFIG": None, "FORCE_COLOR": None}
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+STARTER_MODULES = ("policies", "workers")
+
+
+def cli(*args: str) -> Result:
+    return CliRunner().invoke(app, list(args), env=ENV)
+
+
+def flat(text: str) -> str:
+    """Plain text with every run of whitespace made one space (rich may wrap long lines)."""
+    return " ".join(ANSI.sub("", text).split())
+
+
+def script(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run the installed ``prefrontal`` console script in a fresh process."""
+    exe = Path(sys.executable).with_name("prefrontal")
+    command = (
+        [str(exe)]
+        if exe.exists()
+        else [sys.executable, "-c", "from prefrontal.cli import main; main()"]
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("PREFRONTAL_CONFIG", "FORCE_COLOR")}
+    env["COLUMNS"] = "200"
+    return subprocess.run(
+        [*command, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def json_lines(text: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def table_row(text: str, first_cell: str) -> list[str]:
+    """The cells of the table row whose first cell is ``first_cell``."""
+    for line in ANSI.sub("", text).splitlines():
+        cells = [c.strip() for c in line.split("│")[1:-1]]
+        if cells and cells[0] == first_cell:
+            return cells
+    raise AssertionError(f"no table row starting with {first_cell!r} in:\n{text}")
+
+
+def _forget_starter_modules() -> None:
+    for name in STARTER_MODULES:
+        sys.modules.pop(name, None)
+
+
+@pytest.fixture
+def starter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """``prefrontal init`` in an empty folder (the cwd); yields the config's path."""
+    monkeypatch.chdir(tmp_path)
+    _forget_starter_modules()
+    result = cli("init")
+    assert result.exit_code == 0, result.output
+    yield tmp_path / "prefrontal.toml"
+    # The starter's policies.py and workers.py were imported from tmp_path: forget them.
+    _forget_starter_modules()
+    while str(tmp_path) in sys.path:
+        sys.path.remove(str(tmp_path))
+
+
+@pytest.fixture
+def household(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The household example's config in tmp_path (its journal goes beside it)."""
+    monkeypatch.chdir(tmp_path)
+    source = resources.files("prefrontal.examples.household") / "prefrontal.toml"
+    target = tmp_path / "household" / "prefrontal.toml"
+    target.parent.mkdir()
+    target.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    return target
+
+
+def pending_ids(config: Path) -> list[str]:
+    """The inbox items that wait for an answer, read through ``journal --json``."""
+    everything = cli("journal", "-c", str(config), "--json", "--last", "100000")
+    assert everything.exit_code == 0, everything.output
+    records = json_lines(everything.stdout)
+    answered = {r["item_id"] for r in records if r["kind"] == "approval"}
+    answered |= {
+        f"q-{r['request']['request_id']}"
+        for r in records
+        if r["kind"] == "routed" and r["method"] == "principal"
+    }
+    return [
+        r["item_id"]
+        for r in records
+        if r["kind"] == "inbox" and r["needs_answer"] and r["item_id"] not in answered
+    ]
+
+
+@contextmanager
+def another_driver(config: Path, journal: str = "household.db") -> Iterator[None]:
+    """Hold the journal's driver lock, as a running ``prefrontal run --follow`` would."""
+    with open(config.parent / f"{journal}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+# -- help and init ---------------------------------------------------------------------------
+
+
+def test_help_lists_every_command(tmp_path: Path) -> None:
+    result = script("--help", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    listed = set(re.findall(r"^│ ([a-z]+) {2,}", result.stdout, flags=re.MULTILINE))
+    expected = {"init", "run", "ask", "inbox", "status", "costs", "journal", "replay", "demo"}
+    assert expected <= listed, f"missing from --help: {sorted(expected - listed)}"
+
+
+def test_init_writes_a_working_starter(starter: Path) -> None:
+    folder = starter.parent
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "policies.py",
+        "prefrontal.toml",
+        "workers.py",
+    ]
+    assert "[domains.notes]" in starter.read_text(encoding="utf-8")
+    assert "def notes(" in (folder / "policies.py").read_text(encoding="utf-8")
+    assert "def count_words(" in (folder / "workers.py").read_text(encoding="utf-8")
+
+
+def test_init_again_refuses_without_force_and_names_the_files(starter: Path) -> None:
+    starter.write_text(starter.read_text(encoding="utf-8") + "\n# mine\n", encoding="utf-8")
+    result = cli("init")
+    assert result.exit_code == 2
+    message = flat(result.stderr)
+    for name in ("prefrontal.toml", "policies.py", "workers.py"):
+        assert name in message
+    assert "--force" in message
+    assert starter.read_text(encoding="utf-8").endswith("# mine\n"), "init overwrote a file"
+
+    forced = cli("init", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert not starter.read_text(encoding="utf-8").endswith("# mine\n")
+
+
+# -- ask, inbox, status, costs, journal, replay ----------------------------------------------
+
+
+def test_ask_prints_the_exact_word_count(starter: Path) -> None:
+    result = cli("ask", "count the words of this note", "-c", str(starter))
+    assert result.exit_code == 0, result.output
+    assert "→ notes: That note has 6 words." in ANSI.sub("", result.stdout)
+
+
+def test_inbox_lists_the_reply(starter: Path) -> None:
+    assert cli("ask", "count the words of this note", "-c", str(starter)).exit_code == 0
+    result = cli("inbox", "-c", str(starter))
+    assert result.exit_code == 0, result.output
+    out = ANSI.sub("", result.stdout)
+    assert "Waiting for you (0)" in out
+    row = table_row(out, "i-notes-6-0")
+    assert row[2:6] == ["notes", "reply", "normal", "interrupt"]
+    assert row[6] == "That note has 6 words."
+
+
+def test_status_shows_domain_workers_and_ratio(starter: Path) -> None:
+    assert cli("ask", "count the words of this note", "-c", str(starter)).exit_code == 0
+    result = cli("status", "-c", str(starter))
+    assert result.exit_code == 0, result.output
+    out = ANSI.sub("", result.stdout)
+    domain = table_row(out, "notes")
+    # domain, policy, workers, decisions (the request's and the report's), pending, open
+    assert domain[:6] == ["notes", "notes", "1", "2", "0", "0"]
+    worker = table_row(out, "count_words")
+    assert worker == ["count_words", "tool", "-", "free", "notes"]
+    assert "1 orchestrator, 1 worker: 1.00 workers per orchestrator." in out
+
+
+def test_costs_runs_and_totals_nothing_for_free_tools(starter: Path) -> None:
+    assert cli("ask", "count the words of this note", "-c", str(starter)).exit_code == 0
+    result = cli("costs", "-c", str(starter))
+    assert result.exit_code == 0, result.output
+    out = ANSI.sub("", result.stdout)
+    for axis in ("domain", "worker", "tier", "source", "model"):
+        assert f"By {axis}" in out
+    assert "Total: $0.0000 over 0 calls; 0 tokens." in out
+
+
+def test_journal_json_is_one_object_a_line_in_seq_order(starter: Path) -> None:
+    assert cli("ask", "count the words of this note", "-c", str(starter)).exit_code == 0
+    result = cli("journal", "--json", "-c", str(starter))
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    records = [json.loads(line) for line in lines]
+    assert all(isinstance(r, dict) for r in records)
+    seqs = [r["seq"] for r in records]
+    assert seqs == list(range(1, len(records) + 1)), "seq must increase by one, from 1"
+    kinds = [r["kind"] for r in records]
+    assert kinds[:2] == ["request", "routed"]
+    for kind in ("decision", "commission", "report", "inbox"):
+        assert kind in kinds
+    (report,) = [r for r in records if r["kind"] == "report"]
+    assert (report["worker"], report["status"], report["output"]) == ("count_words", "ok", 6)
+
+    last = json_lines(cli("journal", "--json", "--last", "2", "-c", str(starter)).stdout)
+    assert [r["seq"] for r in last] == seqs[-2:]
+    only = json_lines(cli("journal", "--json", "--kind", "report", "-c", str(starter)).stdout)
+    assert [r["seq"] for r in only] == [report["seq"]]
+
+
+def test_replay_says_the_decisions_are_identical(starter: Path) -> None:
+    assert cli("ask", "count the words of this note", "-c", str(starter)).exit_code == 0
+    result = cli("replay", "-c", str(starter))
+    assert result.exit_code == 0, result.output
+    out = flat(result.stdout)
+    assert "Replay ok: 2 rule decisions made again, all identical; journal invariants hold." in out
+    assert "mismatch" not in out
+
+
+# -- user mistakes: exit 2 with a message that names the value and the fix -------------------
+
+
+@pytest.mark.parametrize(
+    "command", [["status"], ["costs"], ["journal"], ["replay"], ["inbox"], ["run"], ["ask", "hi"]]
+)
+def test_a_toml_syntax_error_exits_2_naming_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    bad = tmp_path / "broken.toml"
+    bad.write_text('[principal]\nname = "x"\nfoo = \n', encoding="utf-8")
+    result = cli(*command, "-c", str(bad))
+    assert result.exit_code == 2
+    message = flat(result.stderr)
+    assert str(bad) in message
+    assert "TOML syntax error" in message
+    assert "line 3" in message
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "prefrontal.db").exists()
+
+
+def test_a_missing_config_exits_2_and_points_at_init(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = cli("status")
+    assert result.exit_code == 2
+    message = flat(result.stderr)
+    assert "prefrontal.toml: no such file" in message
+    assert "prefrontal init" in message
+
+
+@pytest.mark.parametrize("args", [["@nowhere hi"], ["hi", "--domain", "nowhere"]])
+def test_ask_an_unknown_domain_exits_2_listing_the_domains(starter: Path, args: list[str]) -> None:
+    result = cli("ask", *args, "-c", str(starter))
+    assert result.exit_code == 2, result.output
+    message = flat(result.stderr)
+    assert "@nowhere, which is not a domain; domains: ['notes']" in message
+    assert "Traceback" not in result.output
+
+
+def test_ask_an_empty_request_exits_2(starter: Path) -> None:
+    result = cli("ask", "   ", "-c", str(starter))
+    assert result.exit_code == 2, result.output
+    assert "is empty; say what you need" in flat(result.stderr)
+
+
+def test_inbox_route_to_an_unknown_domain_exits_2_listing_the_domains(starter: Path) -> None:
+    assert cli("ask", "hello there", "-c", str(starter)).exit_code == 0
+    (question,) = pending_ids(starter)
+    result = cli("inbox", "route", question, "nowhere", "-c", str(starter))
+    assert result.exit_code == 2, result.output
+    message = flat(result.stderr)
+    assert "domains: ['notes']" in message
+    assert "drop the address" not in message
+    assert pending_ids(starter) == [question]
+
+
+def test_ask_an_unknown_domain_while_another_process_drives_exits_2(household: Path) -> None:
+    with another_driver(household):
+        result = cli("ask", "@nowhere hi", "-c", str(household))
+    assert result.exit_code == 2, result.output
+    assert "domains: ['home', 'health', 'money']" in flat(result.stderr)
+
+
+def test_inbox_approve_an_unknown_id_exits_2_listing_pending_ids(household: Path) -> None:
+    assert cli("ask", "pay the electricity bill of 84.20", "-c", str(household)).exit_code == 0
+    (waiting,) = pending_ids(household)
+    result = cli("inbox", "approve", "i-nope", "-c", str(household))
+    assert result.exit_code == 2, result.output
+    message = flat(result.stderr)
+    assert f"'i-nope' is not a pending escalation; pending: ['{waiting}']" in message
+    assert "Traceback" not in result.output
+    assert pending_ids(household) == [waiting]
+
+
+def test_inbox_approve_an_unknown_id_while_another_process_drives_exits_2(
+    household: Path,
+) -> None:
+    assert cli("ask", "pay the electricity bill of 84.20", "-c", str(household)).exit_code == 0
+    (waiting,) = pending_ids(household)
+    with another_driver(household):
+        result = cli("inbox", "approve", "i-nope", "-c", str(household))
+    assert result.exit_code == 2, result.output
+    message = flat(result.stderr)
+    assert f"'i-nope' is not a pending escalation; pending: ['{waiting}']" in message
+    assert pending_ids(household) == [waiting]
+
+
+def test_approving_twice_exits_2_saying_it_was_answered(household: Path) -> None:
+    assert cli("ask", "pay the electricity bill of 84.20", "-c", str(household)).exit_code == 0
+    (waiting,) = pending_ids(household)
+    assert cli("inbox", "approve", waiting, "-c", str(household)).exit_code == 0
+    result = cli("inbox", "approve", waiting, "-c", str(household))
+    assert result.exit_code == 2, result.output
+    message = flat(result.stderr)
+    assert f"inbox item '{waiting}' was already answered" in message
+    assert "kind=" not in message, "the message dumps a record's repr"
+
+
+# -- the router's question, and escalations across restarts ----------------------------------
+
+
+def test_an_unmatched_request_becomes_a_question_then_routes_and_is_processed(
+    starter: Path,
+) -> None:
+    asked = cli("ask", "hello there", "-c", str(starter))
+    assert asked.exit_code == 0, asked.output
+    assert "no charter rule matches" in flat(asked.stdout)
+    (question,) = pending_ids(starter)
+    assert question.startswith("q-r-")
+    inbox = ANSI.sub("", cli("inbox", "-c", str(starter)).stdout)
+    assert "Waiting for you (1)" in inbox
+    assert table_row(inbox, question)[2:4] == ["router", "question"]
+    assert "count_words" not in cli("journal", "-c", str(starter)).stdout, "worked before routing"
+
+    routed = cli("inbox", "route", question, "notes", "-c", str(starter))
+    assert routed.exit_code == 0, routed.output
+    assert "(principal: the principal chose it)" in flat(routed.stdout)
+    assert pending_ids(starter) == []
+    records = json_lines(cli("journal", "--json", "-c", str(starter)).stdout)
+    request_id = question.removeprefix("q-")
+    replies = [
+        r["text"]
+        for r in records
+        if r["kind"] == "inbox" and r["item"] == "reply" and r["thread_id"] == request_id
+    ]
+    assert replies == ["That note has 2 words."]
+
+
+def test_an_escalation_waiting_for_approval_survives_a_restart(household: Path) -> None:
+    # ask and approve run in separate processes: only the journal file connects them.
+    folder, config = household.parent.parent, str(household)
+    asked = script("ask", "pay the electricity bill of 84.20", "-c", config, cwd=folder)
+    assert asked.returncode == 0, asked.stderr
+    assert "→ money: Pay 84.20 for the electricity bill?" in asked.stdout
+    commissions = cli("journal", "--json", "--kind", "commission", "-c", config)
+    assert json_lines(commissions.stdout) == [], "paid before the principal approved"
+
+    listed = ANSI.sub("", cli("inbox", "-c", config).stdout)
+    assert "Waiting for you (1)" in listed
+    (waiting,) = pending_ids(household)
+    row = table_row(listed, waiting)
+    assert row[2:4] == ["money", "escalation"]
+    assert row[-1] == "pending"
+
+    approved = script("inbox", "approve", waiting, "-c", config, cwd=folder)
+    assert approved.returncode == 0, approved.stderr
+    assert f"principal approved {waiting}" in approved.stdout
+
+    journal = cli("journal", "--json", "-c", config)
+    assert journal.exit_code == 0, journal.output
+    records = json_lines(journal.stdout)
+    (commission,) = [r for r in records if r["kind"] == "commission"]
+    assert (commission["worker"], commission["inputs"]) == (
+        "pay_bill",
+        {"payee": "electricity", "amount": "84.20"},
+    )
+    assert commission["constraints"] == ["never pay more than 500 without approval"]
+    (report,) = [r for r in records if r["kind"] == "report"]
+    assert report["commission_id"] == commission["commission_id"]
+    assert report["status"] == "ok"
+    assert report["output"]["amount"] == "84.20"
+    assert report["output"]["confirmation"] == f"pay-{commission['commission_id']}"
+    assert pending_ids(household) == []
+
+    assert "Total: $0.2500 over 1 call" in cli("costs", "-c", config).stdout
+    replay = cli("replay", "-c", config)
+    assert replay.exit_code == 0, replay.output
+
+
+def test_ask_and_approve_while_another_process_drives_are_journaled_for_it(
+    household: Path,
+) -> None:
+    config = str(household)
+    assert cli("ask", "pay the electricity bill of 84.20", "-c", config).exit_code == 0
+    (waiting,) = pending_ids(household)
+    with another_driver(household):
+        queued = cli("ask", "I spent 2.50 on tea and 1.25 on milk", "-c", config)
+        answered = cli("inbox", "approve", waiting, "-c", config)
+    assert queued.exit_code == 0, queued.output
+    assert "Queued request r-" in queued.stdout
+    assert answered.exit_code == 0, answered.output
+    assert "Answer journaled; the running driver will act on it." in answered.stdout
+    before = json_lines(cli("journal", "--json", "--kind", "report", "-c", config).stdout)
+    assert before == [], "nothing may run while another process drives the journal"
+
+    ran = cli("run", "-c", config)
+    assert ran.exit_code == 0, ran.output
+    assert "Inbox: 0 pending." in ran.stdout
+    reports = json_lines(cli("journal", "--json", "--kind", "report", "-c", config).stdout)
+    outputs = sorted((r["worker"], json.dumps(r["output"], sort_keys=True)) for r in reports)
+    assert [w for w, _ in outputs] == ["expense_total", "pay_bill"]
+    (total,) = [r["output"] for r in reports if r["worker"] == "expense_total"]
+    assert total == {"total": "3.75", "count": "2"}

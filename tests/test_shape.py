@@ -1,0 +1,233 @@
+"""Meta-tests that keep the shape honest: the public API, docstrings, layering, sizes, errors.
+
+Imports are read with ``ast`` (relative imports resolved, imports inside functions included),
+never by searching the text.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import pickle
+import types
+from pathlib import Path
+
+import pytest
+
+import prefrontal
+import prefrontal.errors
+
+PACKAGE = Path(prefrontal.__file__).parent
+MAX_LINES = 600
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES: dict[str, Path] = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def imported(name: str) -> set[str]:
+    """Every module ``name`` imports, as absolute dotted names."""
+    path = MODULES[name]
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")
+                anchor = anchor[: len(anchor) - (node.level - 1)]
+                base = ".".join([*anchor, *([base] if base else [])])
+            # `from prefrontal import runtime` imports prefrontal.runtime
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+            found.add(base)
+    return found
+
+
+def within(name: str, package: str) -> bool:
+    return name == package or name.startswith(f"{package}.")
+
+
+def modules_in(*packages: str) -> list[str]:
+    return [m for m in MODULES if any(within(m, p) for p in packages)]
+
+
+# -- the public API --------------------------------------------------------------------------
+
+
+def test_all_names_are_importable_from_prefrontal() -> None:
+    assert len(prefrontal.__all__) == len(set(prefrontal.__all__)), "duplicates in __all__"
+    assert prefrontal.__all__ == sorted(prefrontal.__all__)
+    namespace: dict[str, object] = {}
+    exec("from prefrontal import *", namespace)
+    missing = [n for n in prefrontal.__all__ if n not in namespace]
+    assert missing == []
+    for name in prefrontal.__all__:
+        assert getattr(prefrontal, name) is namespace[name]
+
+
+def test_all_lists_every_public_name_of_the_package() -> None:
+    # Classes and functions of prefrontal's own that the package binds; helpers it imports
+    # for itself (typing's Any, TYPE_CHECKING) and its subpackages are not API.
+    public = {
+        name
+        for name, value in vars(prefrontal).items()
+        if not name.startswith("_")
+        and not isinstance(value, types.ModuleType)
+        and within(getattr(value, "__module__", None) or "", "prefrontal")
+    }
+    assert len(public) > 40
+    assert sorted(public - set(prefrontal.__all__)) == []
+
+
+def test_every_error_is_exported_from_prefrontal() -> None:
+    assert sorted(set(prefrontal.errors.__all__) - set(prefrontal.__all__)) == []
+
+
+# -- docstrings ------------------------------------------------------------------------------
+
+
+def test_every_public_module_and_package_has_a_docstring() -> None:
+    public = [
+        name
+        for name, path in MODULES.items()
+        if path.name == "__init__.py" or not any(p.startswith("_") for p in name.split("."))
+    ]
+    assert "prefrontal" in public
+    assert "prefrontal.cli" in public
+    undocumented = [
+        name
+        for name in public
+        if not (
+            ast.get_docstring(ast.parse(MODULES[name].read_text(encoding="utf-8"))) or ""
+        ).strip()
+    ]
+    assert undocumented == []
+
+
+def test_every_package_init_has_a_docstring() -> None:
+    packages = [p for p in PACKAGE.rglob("*") if p.is_dir() and p.name != "__pycache__"]
+    assert len(packages) >= 8
+    missing_init = [str(p) for p in packages if not (p / "__init__.py").is_file()]
+    assert missing_init == []
+    for folder in [PACKAGE, *packages]:
+        module = importlib.import_module(module_name(folder / "__init__.py"))
+        assert (module.__doc__ or "").strip(), f"{module.__name__} has no docstring"
+
+
+# -- layering --------------------------------------------------------------------------------
+
+
+def test_the_import_parser_sees_what_it_should() -> None:
+    # A guard for the guards below: the parser resolves imports this package really makes.
+    assert "prefrontal.runtime.system" in imported("prefrontal.runtime.replay")
+    assert "prefrontal.runtime" in imported("prefrontal")
+    assert "prefrontal.seam.events" in imported("prefrontal.journal.base")
+
+
+LOWER_LAYERS = ("prefrontal.workers", "prefrontal.policies", "prefrontal.seam")
+FOUNDATIONS = ("prefrontal.journal", "prefrontal.models")
+
+
+@pytest.mark.parametrize("package", [*LOWER_LAYERS, *FOUNDATIONS])
+def test_lower_layers_never_import_the_runtime_or_the_cli(package: str) -> None:
+    modules = modules_in(package)
+    assert modules, f"no modules in {package}"
+    offenders = {
+        m: sorted(
+            i for i in imported(m) if within(i, "prefrontal.runtime") or within(i, "prefrontal.cli")
+        )
+        for m in modules
+    }
+    assert {m: bad for m, bad in offenders.items() if bad} == {}
+
+
+def test_the_seam_imports_only_errors_and_itself_from_prefrontal() -> None:
+    allowed = ("prefrontal.errors", "prefrontal.seam")
+    offenders = {
+        m: sorted(
+            i
+            for i in imported(m)
+            if within(i, "prefrontal") and not any(within(i, a) for a in allowed)
+        )
+        for m in modules_in("prefrontal.seam")
+    }
+    assert {m: bad for m, bad in offenders.items() if bad} == {}
+
+
+def test_tiers_never_import_each_other() -> None:
+    pairs = [
+        ("prefrontal.policies", "prefrontal.workers"),
+        ("prefrontal.workers", "prefrontal.policies"),
+    ]
+    offenders = {
+        m: sorted(i for i in imported(m) if within(i, other))
+        for tier, other in pairs
+        for m in modules_in(tier)
+    }
+    assert {m: bad for m, bad in offenders.items() if bad} == {}
+
+
+def test_nothing_outside_the_cli_imports_the_cli() -> None:
+    outside = [m for m in MODULES if not within(m, "prefrontal.cli")]
+    offenders = {m: sorted(i for i in imported(m) if within(i, "prefrontal.cli")) for m in outside}
+    assert {m: bad for m, bad in offenders.items() if bad} == {}
+
+
+# -- size ------------------------------------------------------------------------------------
+
+
+def test_every_module_is_under_the_size_limit() -> None:
+    sizes = {
+        name: len(path.read_text(encoding="utf-8").splitlines()) for name, path in MODULES.items()
+    }
+    assert len(sizes) > 30
+    offenders = {name: lines for name, lines in sizes.items() if lines >= MAX_LINES}
+    assert offenders == {}, f"modules of {MAX_LINES} lines or more: {offenders}"
+
+
+# -- errors ----------------------------------------------------------------------------------
+
+ERRORS = sorted(
+    (
+        cls
+        for _, cls in inspect.getmembers(prefrontal.errors, inspect.isclass)
+        if issubclass(cls, BaseException) and cls.__module__ == prefrontal.errors.__name__
+    ),
+    key=lambda cls: cls.__name__,
+)
+
+
+def test_the_error_tree_is_found() -> None:
+    assert len(ERRORS) >= 15
+    assert sorted(prefrontal.errors.__all__) == [cls.__name__ for cls in ERRORS]
+
+
+@pytest.mark.parametrize("cls", ERRORS, ids=lambda cls: cls.__name__)
+def test_every_error_is_a_prefrontal_error_named_error(cls: type[BaseException]) -> None:
+    assert issubclass(cls, prefrontal.PrefrontalError)
+    assert cls.__name__.endswith("Error")
+    assert (cls.__doc__ or "").strip(), f"{cls.__name__} has no docstring"
+
+
+@pytest.mark.parametrize("cls", ERRORS, ids=lambda cls: cls.__name__)
+@pytest.mark.parametrize("retryable", [None, True, False])
+def test_every_error_pickles_with_its_message_and_retryable_flag(
+    cls: type[prefrontal.PrefrontalError], retryable: bool | None
+) -> None:
+    message = f"{cls.__name__}: 'fft' is not declared; declared workers: ['solve']"
+    error = cls(message, retryable=retryable)
+    expected = cls.retryable if retryable is None else retryable
+    assert error.retryable is expected
+    back = pickle.loads(pickle.dumps(error))
+    assert type(back) is cls
+    assert str(back) == message
+    assert back.message == message
+    assert back.args == (message,)
+    assert back.retryable is expected
