@@ -41,6 +41,7 @@ import anyio
 from rich.console import Console
 from rich.table import Table
 
+import prefrontal
 from prefrontal import (
     CommissionAction,
     Decision,
@@ -121,12 +122,12 @@ async def bare_await(count: int) -> dict[str, float]:
     return {"ns_per_await": per_call * 1e9, "awaits_per_s": 1.0 / per_call}
 
 
-async def bare_tasks(count: int, fan: int, rounds: int) -> dict[str, float]:
+async def bare_tasks(count: int, *, batch: int, fan: int, rounds: int) -> dict[str, float]:
     """``start_soon`` of the async no-op in a task group.
 
-    Throughput: ``count`` tasks in one group (1,000 started at a time). Latency: ``rounds``
-    rounds of ``fan`` tasks started together, each timed from ``start_soon`` to its end
-    (the analogue of a commission's journaled-to-reported time).
+    Throughput: ``count`` tasks, ``batch`` per task group (as many as the durable path keeps
+    in flight). Latency: ``rounds`` groups of ``fan`` tasks started together, each timed from
+    ``start_soon`` to its end (the analogue of a commission's journaled-to-reported time).
     """
     done = 0
 
@@ -135,12 +136,15 @@ async def bare_tasks(count: int, fan: int, rounds: int) -> dict[str, float]:
         await noop(i)
         done += 1
 
-    start = time.perf_counter()
-    async with anyio.create_task_group() as tg:
-        for i in range(count):
+    async with anyio.create_task_group() as tg:  # warm-up
+        for i in range(batch):
             tg.start_soon(task, i)
-            if i % 1000 == 999:
-                await anyio.lowlevel.checkpoint()
+    done = 0
+    start = time.perf_counter()
+    for first in range(0, count, batch):
+        async with anyio.create_task_group() as tg:
+            for i in range(first, min(first + batch, count)):
+                tg.start_soon(task, i)
     elapsed = time.perf_counter() - start
     assert done == count
 
@@ -156,6 +160,7 @@ async def bare_tasks(count: int, fan: int, rounds: int) -> dict[str, float]:
                 tg.start_soon(timed, i, time.perf_counter())
     return {
         "tasks": count,
+        "batch": batch,
         "us_per_task": elapsed / count * 1e6,
         "tasks_per_s": count / elapsed,
         "p50_ms": _ms(percentile(latencies, 50)),
@@ -195,11 +200,13 @@ async def durable_path(
     inflight: int,
     domains: int = 1,
     observe: Callable[[Stored], None] | None = None,
+    profiler: cProfile.Profile | None = None,
 ) -> dict[str, Any]:
     """Drive ``requests`` requests of ``fan`` commissions each through a running system.
 
     ``inflight`` requests are kept in flight (a sliding window; a request leaves it when its
-    last report is journaled); ``inflight=0`` runs one request at a time to idle.
+    last report is journaled); ``inflight=0`` runs one request at a time to idle. A
+    ``profiler`` runs over the timed part only (not start-up or shutdown).
     """
     config = bench_config(folder, fan=fan, domains=domains)
     issued: dict[str, float] = {}
@@ -221,11 +228,14 @@ async def durable_path(
             if left[thread] == 0 and inflight:
                 window.release()
 
-    async with open_system(config) as system:
+    async with open_system(config) as system, anyio.create_task_group() as guard:
+        guard.start_soon(_stall_guard, system, kinds, left)
         system.observe(watch)
         if observe is not None:
             system.observe(observe)
         transactions = system.writer.transactions
+        if profiler is not None:
+            profiler.enable()
         start = time.perf_counter()
         if inflight:
             async with anyio.create_task_group() as tg:
@@ -240,7 +250,10 @@ async def durable_path(
                 await system.run_until_idle()
         await system.run_until_idle()
         elapsed = time.perf_counter() - start
+        if profiler is not None:
+            profiler.disable()
         transactions = system.writer.transactions - transactions
+        guard.cancel_scope.cancel()
     commissions = requests * fan
     completed = len(latencies)
     events = sum(kinds.values())
@@ -262,6 +275,28 @@ async def durable_path(
         "events_per_commission": events / max(completed, 1),
         "kinds": dict(sorted(kinds.items())),
     }
+
+
+STALL_S = 60.0
+
+
+async def _stall_guard(system: Any, kinds: Counter[str], left: dict[str, int]) -> None:
+    """Fail loudly, with the runtime's state, if nothing is journaled for ``STALL_S``."""
+    seen, quiet = -1, 0.0
+    while True:
+        await anyio.sleep(1.0)
+        now = sum(kinds.values())
+        quiet = 0.0 if now != seen else quiet + 1.0
+        seen = now
+        if quiet >= STALL_S:
+            unfinished = sorted(r for r, n in left.items() if n)
+            mailboxes = {n: len(o.mailbox) for n, o in system.orchestrators.items()}
+            raise RuntimeError(
+                f"the durable path stalled: nothing journaled for {STALL_S:g} s after {now} "
+                f"events {dict(kinds)}; work in flight {system.tracker.count}; unfinished "
+                f"requests {len(unfinished)} {unfinished[:5]}; running commissions "
+                f"{len(system.executor.running)}; mailboxes {mailboxes}"
+            )
 
 
 async def _submit(system: Any, text: str, domain: str, request_id: str) -> None:
@@ -344,7 +379,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     figures: dict[str, Any] = {
         "call": bare_call(loops),
         "await": await bare_await(loops),
-        "task": await bare_tasks(max(requests * fan, 1000), fan=fan, rounds=unloaded_requests),
+        "task": await bare_tasks(
+            max(requests * fan, 1000),
+            batch=max(args.inflight, 1) * fan,
+            fan=fan,
+            rounds=unloaded_requests,
+        ),
     }
     with tempfile.TemporaryDirectory(prefix="prefrontal-bench-") as tmp:
         folder = Path(tmp)
@@ -470,41 +510,59 @@ def report(figures: dict[str, Any], console: Console) -> None:
         console.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
-def profile(args: argparse.Namespace, console: Console) -> list[tuple[str, float]]:
-    """Profile the loaded durable path; print and return the top ``args.profile`` hot spots."""
-    requests = max(1, (args.commissions or SIZES["default"]["commissions"]) // args.fan // 4)
+def profile(args: argparse.Namespace, console: Console) -> dict[str, list[tuple[str, float]]]:
+    """Profile the loaded durable path once; print and return its top ``args.profile`` spots.
+
+    Two views, as shares of all profiled time: Prefrontal's own functions by cumulative time
+    (time in the function and what it calls; nested entries overlap), and own time grouped
+    by where it is spent (a library, the standard library, a builtin, or a Prefrontal file).
+    """
+    size = SIZES["tiny" if args.tiny else "default"]
+    requests = max(1, (args.commissions or size["commissions"]) // args.fan // 2)
     profiler = cProfile.Profile()
 
     async def loaded() -> None:
         with tempfile.TemporaryDirectory(prefix="prefrontal-profile-") as tmp:
-            profiler.enable()
             await durable_path(
                 Path(tmp), requests=requests, fan=args.fan, inflight=args.inflight,
-                domains=args.domains,
+                domains=args.domains, profiler=profiler,
             )  # fmt: skip
-            profiler.disable()
 
     anyio.run(loaded)
     stats: dict[Any, Any] = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
     total = sum(entry[2] for entry in stats.values()) or 1.0
-    groups: Counter[str] = Counter()
-    for (file, line, function), entry in stats.items():
-        if "/prefrontal/" in file:
-            groups[f"prefrontal/{file.split('/prefrontal/')[-1]}:{line} {function}"] += entry[2]
+    cumulative: Counter[str] = Counter()
+    own: Counter[str] = Counter()
+    package = str(Path(prefrontal.__file__).parent) + "/"
+    for (file, line, function), (_, _, tottime, cumtime, _) in stats.items():
+        if file.startswith(package):
+            where = f"prefrontal/{file.removeprefix(package)}"
+            cumulative[f"{where}:{line} {function}"] += cumtime
+            own[where] += tottime
+        elif file == __file__:
+            own["[this benchmark]"] += tottime
         elif "site-packages/" in file:
-            groups[f"[{file.split('site-packages/')[1].split('/')[0]}]"] += entry[2]
+            own[f"[{file.split('site-packages/')[1].split('/')[0]}]"] += tottime
         elif file == "~":
-            groups[f"[builtin] {function}"] += entry[2]
+            own[f"[builtin] {function}"] += tottime
         else:
-            groups[f"[stdlib] {Path(file).name}"] += entry[2]
-    top = [(name, seconds / total) for name, seconds in groups.most_common(args.profile)]
+            own[f"[stdlib] {Path(file).name}"] += tottime
+    views = {
+        "cumulative": [(n, t / total) for n, t in cumulative.most_common(args.profile)],
+        "own": [(n, t / total) for n, t in own.most_common(args.profile)],
+    }
+    commissions = requests * args.fan
     console.print(
-        f"cProfile of the loaded durable path ({requests * args.fan} commissions), own time:",
+        f"cProfile of the loaded durable path ({commissions} commissions, "
+        f"{total:.2f} s profiled): Prefrontal functions by cumulative time",
         highlight=False,
     )
-    for name, share in top:
+    for name, share in views["cumulative"]:
         console.print(f"  {share:6.1%}  {name}", highlight=False, markup=False)
-    return top
+    console.print("own time by where it is spent", highlight=False)
+    for name, share in views["own"]:
+        console.print(f"  {share:6.1%}  {name}", highlight=False, markup=False)
+    return views
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -38,6 +39,12 @@ events = sa.Table(
 )
 
 
+_COLUMNS = ("at", "kind", "domain", "ref", "cause", "key", "body")
+_INSERT_OR_IGNORE = "INSERT OR IGNORE INTO events ({}) VALUES ({})".format(
+    ", ".join(_COLUMNS), ", ".join("?" * len(_COLUMNS))
+)
+
+
 def _row(event: Event) -> dict[str, Any]:
     at: datetime = event.at
     return {
@@ -68,6 +75,7 @@ class SqlJournal:
         except SQLAlchemyError as error:
             raise JournalError(f"cannot open the journal at {url!r}: {error}") from error
         self._sqlite = self.engine.dialect.name == "sqlite"
+        self._file = self._sqlite and not isinstance(self.engine.pool, StaticPool)
         self._conn = self.engine.connect()
         self._conn.info["immediate"] = True
         shared = self._sqlite and isinstance(self.engine.pool, StaticPool)
@@ -80,28 +88,52 @@ class SqlJournal:
             return []
         rows = [_row(e) for e in batch]
         try:
-            with self._conn.begin():
-                present = self._present_keys([r["key"] for r in rows if r["key"]])
-                fresh: list[int] = []
-                seen: set[str] = set()
-                for index, row in enumerate(rows):
-                    key = row["key"]
-                    if key is not None and (key in present or key in seen):
-                        continue
-                    if key is not None:
-                        seen.add(key)
-                    fresh.append(index)
-                stored: list[Stored | None] = [None] * len(batch)
-                if fresh:
-                    result = self._conn.execute(
-                        events.insert().returning(events.c.seq, sort_by_parameter_order=True),
-                        [rows[i] for i in fresh],
-                    )
-                    for index, (seq,) in zip(fresh, result.all(), strict=True):
-                        stored[index] = Stored(seq, batch[index])
-        except SQLAlchemyError as error:
+            seqs = self._append_sqlite(rows) if self._sqlite else self._append_generic(rows)
+        except (SQLAlchemyError, sqlite3.Error) as error:
             raise JournalError(f"cannot append to the journal at {self.url!r}: {error}") from error
-        return stored
+        return [None if seq is None else Stored(seq, e) for seq, e in zip(seqs, batch, strict=True)]
+
+    def _append_sqlite(self, rows: list[dict[str, Any]]) -> list[int | None]:
+        # The hot path: one transaction of plain INSERT OR IGNOREs on the driver connection.
+        # Through SQLAlchemy's statement layer the same append cost about 4.5 times as much.
+        raw: sqlite3.Connection = self._conn.connection.driver_connection  # type: ignore[assignment]
+        cursor = raw.cursor()
+        cursor.execute("BEGIN IMMEDIATE" if self._file else "BEGIN")
+        try:
+            seqs: list[int | None] = []
+            for row in rows:
+                cursor.execute(_INSERT_OR_IGNORE, tuple(row[c] for c in _COLUMNS))
+                seqs.append(cursor.lastrowid if cursor.rowcount == 1 else None)
+            cursor.execute("COMMIT")
+        except BaseException:
+            if raw.in_transaction:
+                cursor.execute("ROLLBACK")
+            raise
+        finally:
+            cursor.close()
+        return seqs
+
+    def _append_generic(self, rows: list[dict[str, Any]]) -> list[int | None]:
+        with self._conn.begin():
+            present = self._present_keys([r["key"] for r in rows if r["key"]])
+            fresh: list[int] = []
+            seen: set[str] = set()
+            for index, row in enumerate(rows):
+                key = row["key"]
+                if key is not None and (key in present or key in seen):
+                    continue
+                if key is not None:
+                    seen.add(key)
+                fresh.append(index)
+            seqs: list[int | None] = [None] * len(rows)
+            if fresh:
+                result = self._conn.execute(
+                    events.insert().returning(events.c.seq, sort_by_parameter_order=True),
+                    [rows[i] for i in fresh],
+                )
+                for index, (seq,) in zip(fresh, result.all(), strict=True):
+                    seqs[index] = seq
+        return seqs
 
     def _present_keys(self, keys: list[str]) -> set[str]:
         if not keys:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
@@ -70,10 +69,7 @@ def resolve_limits(config: Config, action: CommissionAction) -> Limits:
     return base.model_copy(update=overrides) if overrides else base
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    decision: DecisionEvent
-    approved: bool
+_MAX_BACKLOG = 64
 
 
 class Orchestrator:
@@ -107,7 +103,6 @@ class Orchestrator:
         )
         self.mailbox: deque[Stored] = deque()
         self._wake = anyio.Event()
-        self.busy = False
 
     # -- deciding (pure apart from the policy) ---------------------------------------------
 
@@ -255,17 +250,31 @@ class Orchestrator:
         self.mailbox.append(stored)
         self._wake.set()
 
-    async def process(self, stored: Stored, writer: Writer, inbox: Inbox) -> DecisionEvent:
-        """Decide one event, journal the decision and its records, then fold the state."""
+    async def process(
+        self, stored: Stored, writer: Writer, inbox: Inbox, done: Callable[[], None] | None = None
+    ) -> DecisionEvent:
+        """Decide one event, queue the decision and its records, then fold the state.
+
+        The next event may be decided from the folded state before this decision is
+        durable: nothing it issued is dispatched, and ``done`` is not called, until the
+        writer committed it. Group commit then carries several decisions at once.
+        """
         event: InboundEvent = stored.event  # type: ignore[assignment]
         decision = await self.decide(stored)
-        written = await writer.commit(self.issue(decision, event, inbox))
-        if written[0] is None:
-            raise JournalError(
-                f"event #{stored.seq} of domain {self.name!r} was already decided by another "
-                "process; only one 'prefrontal run' may drive a journal at a time"
-            )
+
+        def committed(written: list[Stored | None]) -> None:
+            if written[0] is None:
+                raise JournalError(
+                    f"event #{stored.seq} of domain {self.name!r} was already decided by "
+                    "another process; only one 'prefrontal run' may drive a journal at a time"
+                )
+            if done is not None:
+                done()
+
+        writer.enqueue(self.issue(decision, event, inbox), after=committed)
         self.state.apply(stored.seq, event, decision)
+        if writer.backlog > _MAX_BACKLOG:
+            await writer.commit([])  # let the journal catch up before deciding more
         return decision
 
     async def run(self, writer: Writer, inbox: Inbox, done: Callable[[], None]) -> None:
@@ -274,9 +283,9 @@ class Orchestrator:
                 await self._wake.wait()
                 self._wake = anyio.Event()
             stored = self.mailbox.popleft()
-            self.busy = True
             try:
-                await self.process(stored, writer, inbox)
-            finally:
-                self.busy = False
+                await self.process(stored, writer, inbox, done)
+            except BaseException:
                 done()
+                raise
+            await anyio.lowlevel.checkpoint()

@@ -64,12 +64,14 @@ class DomainState:
     thread_decisions: Counter[tuple[str, str]] = field(default_factory=Counter)
     idle_streak: Counter[str] = field(default_factory=Counter)
     issued: Counter[tuple[str, str]] = field(default_factory=Counter)
+    _reserved: Decimal = field(default_factory=Decimal)
 
     def spent_on(self, day: str) -> Decimal:
         return self.spent.get(day, Decimal(0))
 
     def reserved(self) -> Decimal:
-        return sum((c.ceiling for c in self.open.values()), Decimal(0))
+        """The ceilings of every open commission: money promised but not yet reported."""
+        return self._reserved
 
     def open_in(self, thread_id: str) -> int:
         return sum(1 for c in self.open.values() if c.thread_id == thread_id)
@@ -99,13 +101,17 @@ class DomainState:
         self.decisions += 1
         self.thread_decisions[(thread, day)] += 1
         if isinstance(event, Report):
-            self.open.pop(event.commission_id, None)
+            closed = self.open.pop(event.commission_id, None)
+            if closed is not None:
+                self._reserved -= closed.ceiling
             self._spend(day, event.usage)
         self._spend(day, decision.usage)
         for index, action in enumerate(decision.actions):
             if isinstance(action, CommissionAction):
                 cid = commission_id(self.domain, cause_seq, index)
-                self.open[cid] = OpenCommission(action.worker, thread, self.ceiling(action))
+                ceiling = self.ceiling(action)
+                self.open[cid] = OpenCommission(action.worker, thread, ceiling)
+                self._reserved += ceiling
                 self.issued[(thread, inputs_key(action))] += 1
             elif isinstance(action, RememberAction):
                 self.memory.append(action.note)

@@ -1,9 +1,13 @@
 """The journal writer: group commit, then dispatch in sequence order.
 
 Every write of the runtime goes through one writer task. Writes that become ready together
-share one transaction (group commit); a caller is released only after its transaction
-committed, and only then are the stored events dispatched, in sequence order, to whoever
-acts on them. So nothing is acted on before it is durable.
+share one transaction (group commit). Only after a transaction committed are its events
+dispatched, in sequence order, to whoever acts on them, and only then are its waiters
+released and its ``after`` callbacks run. So nothing is acted on before it is durable, and a
+caller may queue a write and go on (``enqueue``) without ever acting ahead of the journal.
+
+A journal failure is fatal: waiters receive the error, and the writer task raises it, which
+stops the system; a restart folds the state from what was committed.
 """
 
 from __future__ import annotations
@@ -12,16 +16,21 @@ from collections.abc import Callable, Sequence
 
 import anyio
 
-from prefrontal.errors import JournalError, PrefrontalError
+from prefrontal.errors import PrefrontalError
 from prefrontal.journal.base import Journal, Stored
 from prefrontal.seam.events import Event
 
+After = Callable[[list["Stored | None"]], None]
 
-class _Pending:
-    __slots__ = ("done", "error", "events", "stored")
 
-    def __init__(self, events: Sequence[Event]) -> None:
+class Pending:
+    """A queued write: its events, and once committed, what was stored (``None``: duplicate)."""
+
+    __slots__ = ("after", "done", "error", "events", "stored")
+
+    def __init__(self, events: Sequence[Event], after: After | None) -> None:
         self.events = events
+        self.after = after
         self.done = anyio.Event()
         self.stored: list[Stored | None] = []
         self.error: PrefrontalError | None = None
@@ -31,9 +40,13 @@ class Writer:
     def __init__(self, journal: Journal, dispatch: Callable[[Stored], None]) -> None:
         self.journal = journal
         self.dispatch = dispatch
-        self._queue: list[_Pending] = []
+        self._queue: list[Pending] = []
         self._wake = anyio.Event()
         self.transactions = 0
+
+    @property
+    def backlog(self) -> int:
+        return len(self._queue)
 
     async def commit(self, events: Sequence[Event]) -> list[Stored | None]:
         """Journal ``events`` atomically; ``None`` marks a keyed duplicate that was dropped."""
@@ -43,9 +56,9 @@ class Writer:
             raise pending.error
         return pending.stored
 
-    def enqueue(self, events: Sequence[Event]) -> _Pending:
-        """Queue ``events`` for the next group commit without waiting for it."""
-        pending = _Pending(events)
+    def enqueue(self, events: Sequence[Event], *, after: After | None = None) -> Pending:
+        """Queue ``events`` for the next group commit; ``after`` runs once they are stored."""
+        pending = Pending(events, after)
         self._queue.append(pending)
         self._wake.set()
         return pending
@@ -68,9 +81,7 @@ class Writer:
             for pending in batch:
                 pending.error = error
                 pending.done.set()
-            if not isinstance(error, JournalError):
-                raise
-            return
+            raise
         self.transactions += 1
         offset = 0
         for pending in batch:
@@ -81,3 +92,5 @@ class Writer:
                 self.dispatch(item)
         for pending in batch:
             pending.done.set()
+            if pending.after is not None:
+                pending.after(pending.stored)
