@@ -26,12 +26,12 @@ events = sa.Table(
     "events",
     _metadata,
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("at", sa.String(40), nullable=False),
-    sa.Column("kind", sa.String(16), nullable=False),
-    sa.Column("domain", sa.String(64)),
-    sa.Column("ref", sa.String(200)),
+    sa.Column("at", sa.Text, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("domain", sa.Text),
+    sa.Column("ref", sa.Text),
     sa.Column("cause", sa.Integer),
-    sa.Column("key", sa.String(300), unique=True),
+    sa.Column("key", sa.Text, unique=True),
     sa.Column("body", sa.Text, nullable=False),
     sa.Index("events_domain_kind", "domain", "kind"),
     sa.Index("events_kind_ref", "kind", "ref"),
@@ -39,6 +39,7 @@ events = sa.Table(
 )
 
 
+_WRITER_LOCK = 0x50524546  # an arbitrary, fixed advisory-lock key for the journal's writers
 _COLUMNS = ("at", "kind", "domain", "ref", "cause", "key", "body")
 _INSERT_OR_IGNORE = "INSERT OR IGNORE INTO events ({}) VALUES ({})".format(
     ", ".join(_COLUMNS), ", ".join("?" * len(_COLUMNS))
@@ -115,6 +116,10 @@ class SqlJournal:
 
     def _append_generic(self, rows: list[dict[str, Any]]) -> list[int | None]:
         with self._conn.begin():
+            # Writers take turns, as SQLite's BEGIN IMMEDIATE makes them: otherwise two could
+            # insert the same key, or commit out of sequence order and a reader polling
+            # "after the last seq seen" would skip the earlier one for good.
+            self._conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_WRITER_LOCK})")
             present = self._present_keys([r["key"] for r in rows if r["key"]])
             fresh: list[int] = []
             seen: set[str] = set()
