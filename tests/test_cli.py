@@ -87,17 +87,20 @@ def starter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 @pytest.fixture
 def household(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The household example's config in tmp_path (its journal goes beside it)."""
+    """The household example's config in tmp_path (its journal goes beside it), with its
+    senses unsubscribed: these tests follow the principal's requests, not the scene."""
     monkeypatch.chdir(tmp_path)
     source = resources.files("prefrontal.examples.household") / "prefrontal.toml"
     target = tmp_path / "household" / "prefrontal.toml"
     target.parent.mkdir()
-    target.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    text = source.read_text(encoding="utf-8")
+    assert 'senses = ["ears", "boiler"]\n' in text
+    target.write_text(text.replace('senses = ["ears", "boiler"]\n', ""), encoding="utf-8")
     return target
 
 
-def pending_ids(config: Path) -> list[str]:
-    """The inbox items that wait for an answer, read through ``journal --json``."""
+def pending_ids(config: Path, domain: str | None = None) -> list[str]:
+    """The inbox items (of ``domain``) that wait for an answer, read through ``journal --json``."""
     everything = cli("journal", "-c", str(config), "--json", "--last", "100000")
     assert everything.exit_code == 0, everything.output
     records = json_lines(everything.stdout)
@@ -110,7 +113,10 @@ def pending_ids(config: Path) -> list[str]:
     return [
         r["item_id"]
         for r in records
-        if r["kind"] == "inbox" and r["needs_answer"] and r["item_id"] not in answered
+        if r["kind"] == "inbox"
+        and r["needs_answer"]
+        and r["item_id"] not in answered
+        and (domain is None or r["domain"] == domain)
     ]
 
 
@@ -305,31 +311,31 @@ def test_ask_an_unknown_domain_while_another_process_drives_exits_2(household: P
 
 def test_inbox_approve_an_unknown_id_exits_2_listing_pending_ids(household: Path) -> None:
     assert cli("ask", "pay the electricity bill of 84.20", "-c", str(household)).exit_code == 0
-    (waiting,) = pending_ids(household)
+    (waiting,) = pending_ids(household, "money")
     result = cli("inbox", "approve", "i-nope", "-c", str(household))
     assert result.exit_code == 2, result.output
     message = flat(result.stderr)
     assert f"'i-nope' is not a pending escalation; pending: ['{waiting}']" in message
     assert "Traceback" not in result.output
-    assert pending_ids(household) == [waiting]
+    assert pending_ids(household, "money") == [waiting]
 
 
 def test_inbox_approve_an_unknown_id_while_another_process_drives_exits_2(
     household: Path,
 ) -> None:
     assert cli("ask", "pay the electricity bill of 84.20", "-c", str(household)).exit_code == 0
-    (waiting,) = pending_ids(household)
+    (waiting,) = pending_ids(household, "money")
     with another_driver(household):
         result = cli("inbox", "approve", "i-nope", "-c", str(household))
     assert result.exit_code == 2, result.output
     message = flat(result.stderr)
     assert f"'i-nope' is not a pending escalation; pending: ['{waiting}']" in message
-    assert pending_ids(household) == [waiting]
+    assert pending_ids(household, "money") == [waiting]
 
 
 def test_approving_twice_exits_2_saying_it_was_answered(household: Path) -> None:
     assert cli("ask", "pay the electricity bill of 84.20", "-c", str(household)).exit_code == 0
-    (waiting,) = pending_ids(household)
+    (waiting,) = pending_ids(household, "money")
     assert cli("inbox", "approve", waiting, "-c", str(household)).exit_code == 0
     result = cli("inbox", "approve", waiting, "-c", str(household))
     assert result.exit_code == 2, result.output
@@ -379,7 +385,7 @@ def test_an_escalation_waiting_for_approval_survives_a_restart(household: Path) 
 
     listed = ANSI.sub("", cli("inbox", "-c", config).stdout)
     assert "Waiting for you (1)" in listed
-    (waiting,) = pending_ids(household)
+    (waiting,) = pending_ids(household, "money")
     row = table_row(listed, waiting)
     assert row[2:4] == ["money", "escalation"]
     assert row[-1] == "pending"
@@ -402,7 +408,7 @@ def test_an_escalation_waiting_for_approval_survives_a_restart(household: Path) 
     assert report["status"] == "ok"
     assert report["output"]["amount"] == "84.20"
     assert report["output"]["confirmation"] == f"pay-{commission['commission_id']}"
-    assert pending_ids(household) == []
+    assert pending_ids(household, "money") == []
 
     assert "Total: $0.2500 over 1 call" in cli("costs", "-c", config).stdout
     replay = cli("replay", "-c", config)
@@ -414,7 +420,7 @@ def test_ask_and_approve_while_another_process_drives_are_journaled_for_it(
 ) -> None:
     config = str(household)
     assert cli("ask", "pay the electricity bill of 84.20", "-c", config).exit_code == 0
-    (waiting,) = pending_ids(household)
+    (waiting,) = pending_ids(household, "money")
     with another_driver(household):
         queued = cli("ask", "I spent 2.50 on tea and 1.25 on milk", "-c", config)
         answered = cli("inbox", "approve", waiting, "-c", config)

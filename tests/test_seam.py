@@ -35,6 +35,7 @@ from prefrontal import (
     WorkerSpec,
 )
 from prefrontal.seam import (
+    AttentionEvent,
     CommissionStarted,
     Event,
     GuardTrip,
@@ -189,6 +190,14 @@ def one_of_each_kind() -> list[Event]:
             thread_id="r1",
             source="request",
         ),
+        AttentionEvent(
+            attention_id="a-home-3-0",
+            domain="home",
+            sense="ears",
+            settings={"listen_for": ["alex"], "threshold": 0.7},
+            thread_id="r1",
+            at=AT,
+        ),
     ]
 
 
@@ -199,7 +208,7 @@ def declared_kinds() -> set[str]:
 
 def test_the_examples_cover_every_event_kind() -> None:
     assert {event.kind for event in one_of_each_kind()} == declared_kinds()
-    assert len(declared_kinds()) == 12
+    assert len(declared_kinds()) == 13
 
 
 @pytest.mark.parametrize("event", one_of_each_kind(), ids=lambda e: e.kind)

@@ -45,6 +45,8 @@ from prefrontal.runtime import (
 )
 from prefrontal.seam import (
     ApprovalEvent,
+    AttendAction,
+    AttentionEvent,
     Commission,
     CommissionAction,
     Decision,
@@ -91,6 +93,8 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "ApprovalEvent",
+    "AttendAction",
+    "AttentionEvent",
     "BudgetExceededError",
     "Clock",
     "Commission",

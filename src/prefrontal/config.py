@@ -119,6 +119,34 @@ class LlmPolicyConfig(_Section):
     retries: int = Field(default=2, ge=0, le=5)
 
 
+class HearingSenseConfig(_Section):
+    """Two or more microphones: voice, direction, words and sound events."""
+
+    kind: Literal["hearing"]
+    source: str
+    spacing_m: float = Field(default=0.18, gt=0.0, le=2.0)
+    channels: int = Field(default=2, ge=2, le=2)
+    listen_for: tuple[str, ...] = ()
+    block_s: float = Field(default=0.1, gt=0.0, le=1.0)
+
+
+class TelemetrySenseConfig(_Section):
+    """Sensor readings from a CSV or JSONL file, or a generator."""
+
+    kind: Literal["telemetry"]
+    source: str
+    channels: tuple[str, ...] = ()
+
+
+SenseConfig = Annotated[HearingSenseConfig | TelemetrySenseConfig, Field(discriminator="kind")]
+
+
+class EvidenceConfig(_Section):
+    folder: str = "evidence"
+    max_age_s: float = Field(default=3600.0, gt=0)
+    max_bytes: int = Field(default=256 * 1024 * 1024, ge=1024)
+
+
 class BudgetConfig(_Section):
     usd_per_day: float = Field(default=1.0, ge=0)
     context_tokens: int = Field(default=4000, ge=256)
@@ -129,6 +157,7 @@ class DomainConfig(_Section):
     never: tuple[str, ...] = ()
     policy: str | LlmPolicyConfig
     workers: tuple[str, ...] = ()
+    senses: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     patterns: tuple[str, ...] = ()
     budget: BudgetConfig = BudgetConfig()
@@ -158,6 +187,8 @@ class Config(_Section):
     router: RouterConfig = RouterConfig()
     guards: GuardsConfig = GuardsConfig()
     workers: dict[str, WorkerConfig] = Field(default_factory=dict)
+    senses: dict[str, SenseConfig] = Field(default_factory=dict)
+    evidence: EvidenceConfig = EvidenceConfig()
     domains: dict[str, DomainConfig]
     base_dir: Path = Field(default=Path("."), exclude=True)
     source: str = Field(default=DEFAULT_FILE, exclude=True)
@@ -223,7 +254,7 @@ def _cross_check(config: Config) -> None:
     if not config.domains:
         raise ConfigError(f"{src}: no [domains.NAME] is declared; declare at least one domain.")
     tiers = sorted(config.models)
-    for name in [*config.domains, *config.workers]:
+    for name in [*config.domains, *config.workers, *config.senses]:
         if not _NAME.match(name):
             raise ConfigError(
                 f"{src}: name {name!r} is not allowed; use 1-32 lowercase letters, digits, "
@@ -235,6 +266,13 @@ def _cross_check(config: Config) -> None:
                 raise ConfigError(
                     f"{src}: [domains.{name}] workers: {worker!r} is not declared; declared "
                     f"workers: {sorted(config.workers)}. Declare it under [workers.{worker}] "
+                    "or remove it."
+                )
+        for sense in domain.senses:
+            if sense not in config.senses:
+                raise ConfigError(
+                    f"{src}: [domains.{name}] senses: {sense!r} is not declared; declared "
+                    f"senses: {sorted(config.senses)}. Declare it under [senses.{sense}] "
                     "or remove it."
                 )
         if isinstance(domain.policy, LlmPolicyConfig):

@@ -5,20 +5,24 @@
 - ``FakeClock``: a clock that moves only when told to.
 - ``MemoryJournal``: the real SQL journal on an in-memory SQLite database.
 - ``echo``/``echo_worker``: a tool worker that returns its input.
+- ``SyntheticSense``: a sense that emits scripted observations, and can crash once.
 - ``forbid_model_requests``: pydantic-ai's switch that makes any real model call raise.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+import anyio
 from pydantic_ai import ModelResponse, RequestUsage, TextPart, ToolCallPart
 from pydantic_ai.messages import ModelMessage
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
 from prefrontal.clock import ManualClock
+from prefrontal.errors import UsageError
 from prefrontal.journal.sql import SqlJournal
+from prefrontal.senses.base import Emit, Observation
 from prefrontal.workers.base import CommissionContext
 from prefrontal.workers.tool import ToolWorker
 
@@ -90,6 +94,60 @@ def echo_worker(name: str = "echo") -> ToolWorker:
     return ToolWorker(name, echo, description="returns its input")
 
 
+class SyntheticSense:
+    """A sense that emits a scripted list of observations.
+
+    ``fail_at`` makes it raise once, just before that index (a crash the host must survive);
+    ``pace_s`` waits between observations, as a live stream would;
+    after a restart it continues where it stopped. ``attend`` records the settings it got
+    and, with ``min_confidence``, filters what it emits from then on.
+    """
+
+    version = "synthetic-1"
+
+    def __init__(
+        self,
+        name: str,
+        observations: Sequence[Observation],
+        *,
+        fail_at: int | None = None,
+        pace_s: float = 0.0,
+    ) -> None:
+        self.pace_s = pace_s
+        self.name = name
+        self.observations = list(observations)
+        self.fail_at = fail_at
+        self.position = 0
+        self.attended: list[dict[str, Any]] = []
+        self.min_confidence = 0.0
+
+    async def run(self, emit: Emit) -> None:
+        while self.position < len(self.observations):
+            if self.position == self.fail_at:
+                self.fail_at = None
+                raise RuntimeError(f"synthetic failure at observation {self.position}")
+            observation = self.observations[self.position]
+            self.position += 1
+            if observation.confidence >= self.min_confidence:
+                await emit(observation)
+            await anyio.sleep(self.pace_s)
+
+    def resume(self, position_s: float) -> None:
+        while (
+            self.position < len(self.observations)
+            and self.observations[self.position].span[1] <= position_s
+        ):
+            self.position += 1
+
+    def attend(self, settings: Mapping[str, Any]) -> list[str]:
+        self.attended.append(dict(settings))
+        unknown = sorted(set(settings) - {"min_confidence"})
+        if unknown:
+            raise UsageError(f"sense {self.name!r} has no setting {unknown}")
+        self.min_confidence = float(settings.get("min_confidence", self.min_confidence))
+        return [f"min_confidence {self.min_confidence:g}"]
+
+
 def forbid_model_requests() -> None:
     """Make any request to a real model provider raise (scripted models still work)."""
     import pydantic_ai.models
@@ -101,6 +159,7 @@ __all__ = [
     "FakeClock",
     "MemoryJournal",
     "ScriptedModel",
+    "SyntheticSense",
     "echo",
     "echo_worker",
     "forbid_model_requests",

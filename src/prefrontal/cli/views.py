@@ -17,11 +17,34 @@ from prefrontal.journal.sql import SqlJournal
 from prefrontal.runtime.costs import Axis, cost_ledger
 from prefrontal.runtime.replay import replay
 from prefrontal.seam.events import DecisionEvent, Report
+from prefrontal.seam.percept import Percept
 from prefrontal.seam.render import one_line
 
 
 def _count(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _senses_table(cfg: Config, journal: SqlJournal) -> Table | None:
+    if not cfg.senses:
+        return None
+    counts: Counter[str] = Counter()
+    compression: dict[str, list[float]] = defaultdict(list)
+    for stored in journal.read(kinds=["percept"]):
+        percept = stored.event
+        if isinstance(percept, Percept):
+            counts[percept.sense] += 1
+            compression[percept.sense].append(percept.compression)
+    table = Table(title="Senses (percepts up, never raw signal)", title_justify="left")
+    for column in ("sense", "kind", "source", "domains", "percepts", "compression (median)"):
+        table.add_column(column)
+    for name, sense in cfg.senses.items():
+        users = [d for d, spec in cfg.domains.items() if name in spec.senses]
+        ratios = sorted(compression.get(name, []))
+        median = f"{ratios[len(ratios) // 2]:,.0f}×" if ratios else "-"
+        table.add_row(name, sense.kind, escape(sense.source), ", ".join(users) or "-",
+                      str(counts[name]), median)  # fmt: skip
+    return table
 
 
 def _status_tables(cfg: Config, journal: SqlJournal) -> tuple[Table, Table, str]:
@@ -97,8 +120,11 @@ def register(app: typer.Typer) -> None:
         cfg = load(config)
         with journal_of(cfg) as journal:
             domains, workers, line = _status_tables(cfg, journal)
+            senses = _senses_table(cfg, journal)
         console.print(domains)
         console.print(workers)
+        if senses is not None:
+            console.print(senses)
         console.print(line)
 
     @app.command()

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from prefrontal.seam.events import (
     ApprovalEvent,
+    AttentionEvent,
     Commission,
     CommissionStarted,
     DecisionEvent,
@@ -89,6 +90,8 @@ def event_ref(event: Event) -> str | None:
             return event.handoff_id
         case Percept():
             return event.percept_id
+        case AttentionEvent():
+            return event.attention_id
         case DecisionEvent():
             return None
 

@@ -19,7 +19,7 @@ from prefrontal.errors import PrefrontalError, WorkerError, WorkerTimeoutError
 from prefrontal.seam.bounds import Bounds, check_payload
 from prefrontal.seam.events import Commission, CommissionStarted, Report, ReportError
 from prefrontal.seam.usage import Usage
-from prefrontal.workers.base import CommissionContext, Worker, WorkerResult
+from prefrontal.workers.base import CommissionContext, EvidenceReader, Worker, WorkerResult
 
 
 def error_code(error: PrefrontalError) -> str:
@@ -38,8 +38,10 @@ class Executor:
         per_worker: Mapping[str, int] | None = None,
         max_output_bytes: Mapping[str, int] | None = None,
         backoff_s: float = 0.05,
+        evidence: EvidenceReader | None = None,
     ) -> None:
         self.workers = workers
+        self.evidence = evidence
         self.clock = clock
         self.backoff_s = backoff_s
         self._global = anyio.CapacityLimiter(concurrency)
@@ -135,6 +137,7 @@ class Executor:
             constraints=commission.constraints,
             timeout_s=limits.timeout_s,
             max_tokens=limits.max_tokens,
+            evidence=self.evidence,
         )
         try:
             with anyio.fail_after(limits.timeout_s):

@@ -15,6 +15,7 @@ from prefrontal.config import GuardsConfig
 from prefrontal.runtime.state import DomainState, inputs_key
 from prefrontal.seam.actions import (
     Action,
+    AttendAction,
     CommissionAction,
     EscalateAction,
     HandOffAction,
@@ -28,6 +29,7 @@ class GuardInput:
     domain: str
     workers: tuple[str, ...]
     domains: tuple[str, ...]
+    senses: tuple[str, ...] = ()
     budget_usd: Decimal
     limits: GuardsConfig
 
@@ -97,6 +99,14 @@ def apply_guards(
                 committed += ceiling
         elif isinstance(action, HandOffAction):
             refusal = _handoff_refusal(action, state.handoff_depth(event) + 1, guards)
+        elif isinstance(action, AttendAction) and action.sense not in guards.senses:
+            refusal = (
+                "undeclared sense",
+                (
+                    f"domain {guards.domain!r} may not direct sense {action.sense!r}; "
+                    f"its senses: {list(guards.senses)}"
+                ),
+            )
         if refusal is not None:
             kept.append(_trip(trips, *refusal, evidence=evidence))
         else:

@@ -28,6 +28,7 @@ from prefrontal.runtime.state import DomainState, commission_id
 from prefrontal.runtime.writer import Writer
 from prefrontal.seam.actions import (
     Action,
+    AttendAction,
     CommissionAction,
     Decision,
     EscalateAction,
@@ -37,6 +38,7 @@ from prefrontal.seam.actions import (
 )
 from prefrontal.seam.events import (
     ApprovalEvent,
+    AttentionEvent,
     Commission,
     DecisionEvent,
     Event,
@@ -97,6 +99,7 @@ class Orchestrator:
         self.guards = GuardInput(
             domain=name,
             workers=self.domain.workers,
+            senses=self.domain.senses,
             domains=tuple(config.domains),
             budget_usd=Decimal(str(self.domain.budget.usd_per_day)),
             limits=config.guards,
@@ -223,6 +226,17 @@ class Orchestrator:
                         name=action.name,
                         due_at=at + timedelta(seconds=action.after_s),
                         payload=action.payload,
+                        thread_id=decision.thread_id,
+                        at=at,
+                    )
+                ]
+            case AttendAction():
+                return [
+                    AttentionEvent(
+                        attention_id=f"a-{ident}",
+                        domain=self.name,
+                        sense=action.sense,
+                        settings=action.settings,
                         thread_id=decision.thread_id,
                         at=at,
                     )

@@ -36,6 +36,7 @@ from prefrontal.runtime.router import Router
 from prefrontal.runtime.writer import Writer
 from prefrontal.seam.events import (
     INBOUND_KINDS,
+    AttentionEvent,
     Commission,
     CommissionStarted,
     InboxItem,
@@ -43,11 +44,16 @@ from prefrontal.seam.events import (
     TimerEvent,
     TimerSet,
 )
+from prefrontal.seam.percept import Percept
 from prefrontal.workers.base import Worker
 from prefrontal.workers.tool import ToolWorker
 
 if TYPE_CHECKING:
     from pydantic_ai.models import Model
+
+    from prefrontal.runtime.senses import SenseHost
+    from prefrontal.senses.base import Sense
+    from prefrontal.senses.evidence import EvidenceStore
 
 Observer = Callable[[Stored], None]
 
@@ -139,6 +145,7 @@ class System:
         clock: Clock,
         models: Mapping[str, Model],
         workers: Mapping[str, Worker] | None = None,
+        senses: Mapping[str, Sense] | None = None,
     ) -> None:
         self.config = config
         self.journal = journal
@@ -151,12 +158,17 @@ class System:
             classifier=models.get(config.router.classifier) if config.router.classifier else None,
         )
         self.inbox = Inbox(config.principal.interruptions_per_day)
+        self.evidence: EvidenceStore | None = None
+        self.sense_host: SenseHost | None = None
+        if senses is not None or any(d.senses for d in config.domains.values()):
+            self.sense_host = self._host_senses(senses)
         self.executor = Executor(
             built,
             clock=clock,
             concurrency=config.executor.concurrency,
             per_worker={n: w.concurrency for n, w in config.workers.items()},
             max_output_bytes={n: w.max_output_bytes for n, w in config.workers.items()},
+            evidence=self.evidence,
         )
         self.orchestrators = {
             name: Orchestrator(
@@ -174,6 +186,28 @@ class System:
         self._tg: TaskGroup | None = None
         self._polled = 0
         self._own: set[int] = set()
+
+    def _host_senses(self, given: Mapping[str, Sense] | None) -> SenseHost:
+        # Senses load numpy and their models; a system without senses never imports them.
+        from prefrontal.runtime.senses import SenseHost
+        from prefrontal.senses.factory import build_senses, open_evidence
+
+        self.evidence = open_evidence(self.config)
+        senses = dict(given) if given is not None else build_senses(self.config, self.evidence)
+        subscribers = {
+            sense: tuple(d for d, spec in self.config.domains.items() if sense in spec.senses)
+            for sense in senses
+        }
+        # A restarted system continues each stream after the last percept it journaled.
+        heard: dict[str, float] = {}
+        for stored in self.journal.read(kinds=["percept"]):
+            percept = stored.event
+            if isinstance(percept, Percept) and not percept.name.startswith("sense."):
+                heard[percept.sense] = max(heard.get(percept.sense, 0.0), percept.span[1])
+        for name, position in heard.items():
+            if name in senses:
+                senses[name].resume(position)
+        return SenseHost(senses, subscribers, clock=self.clock)
 
     # -- observing -------------------------------------------------------------------------
 
@@ -201,6 +235,10 @@ class System:
         elif isinstance(event, Commission):
             self.tracker.add()
             self._tg.start_soon(self._execute, event)
+        elif isinstance(event, AttentionEvent) and self.sense_host is not None:
+            percepts = self.sense_host.attend(event)
+            if percepts:
+                self.writer.enqueue(percepts)
 
     # -- the parts' tasks ------------------------------------------------------------------
 
@@ -232,6 +270,21 @@ class System:
         self._recover()
         for orchestrator in self.orchestrators.values():
             tg.start_soon(orchestrator.run, self.writer, self.inbox, self.tracker.done)
+        if self.sense_host is not None:
+            for sense in self.sense_host.senses.values():
+                self.tracker.add()
+                tg.start_soon(self._sense, sense)
+
+    async def _sense(self, sense: Sense) -> None:
+        assert self.sense_host is not None
+        try:
+            await self.sense_host.supervise(sense, self._commit_percepts)
+        finally:
+            self.tracker.done()
+
+    async def _commit_percepts(self, percepts: list[Percept]) -> None:
+        if percepts:
+            await self.writer.commit(percepts)
 
     def _recover(self) -> None:
         """Fold every domain's state, then re-deliver what a crash left undone."""
@@ -367,6 +420,7 @@ async def open_system(
     clock: Clock | None = None,
     models: Mapping[str, Model] | None = None,
     workers: Mapping[str, Worker] | None = None,
+    senses: Mapping[str, Sense] | None = None,
     env: Mapping[str, str] | None = None,
 ) -> AsyncGenerator[System, None]:
     """Start a system on ``config``; it stops (and closes a journal it opened) on exit.
@@ -387,7 +441,12 @@ async def open_system(
                 f"{lock.path}); stop it, or let it do the work: 'ask' and 'inbox' still work."
             )
         system = System(
-            config, journal=journal, clock=clock or SystemClock(), models=resolved, workers=workers
+            config,
+            journal=journal,
+            clock=clock or SystemClock(),
+            models=resolved,
+            workers=workers,
+            senses=senses,
         )
         try:
             async with anyio.create_task_group() as tg:

@@ -10,6 +10,7 @@ remote workers alike. Bounds are enforced here: an oversized field raises
 
 from prefrontal.seam.actions import (
     Action,
+    AttendAction,
     CommissionAction,
     Decision,
     EscalateAction,
@@ -23,6 +24,7 @@ from prefrontal.seam.bounds import Bounds
 from prefrontal.seam.codec import decode_event, encode_event
 from prefrontal.seam.events import (
     ApprovalEvent,
+    AttentionEvent,
     Commission,
     CommissionStarted,
     DecisionEvent,
@@ -47,6 +49,8 @@ from prefrontal.seam.usage import Usage
 __all__ = [
     "Action",
     "ApprovalEvent",
+    "AttendAction",
+    "AttentionEvent",
     "Bounds",
     "Commission",
     "CommissionAction",

@@ -119,6 +119,21 @@ class ScheduleAction(_Action):
         return self
 
 
+class AttendAction(_Action):
+    """Ask a sense the domain subscribes to for something: listen for these words, raise
+    this threshold, report this channel. The sense answers with a ``sense.attention`` percept.
+    """
+
+    kind: Literal["attend"] = "attend"
+    sense: str
+    settings: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _bounded(self) -> AttendAction:
+        check_payload(f"attention settings for sense '{self.sense}'", self.settings, 4096)
+        return self
+
+
 class WaitAction(_Action):
     """Do nothing now; the orchestrator waits for the next event."""
 
@@ -133,6 +148,7 @@ Action = Annotated[
     | RememberAction
     | HandOffAction
     | ScheduleAction
+    | AttendAction
     | WaitAction,
     Field(discriminator="kind"),
 ]

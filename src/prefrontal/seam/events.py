@@ -212,6 +212,18 @@ class ApprovalEvent(_Record):
         return self
 
 
+class AttentionEvent(_Record):
+    """A domain's attention request to one of its senses, journaled before it is applied."""
+
+    kind: Literal["attention"] = "attention"
+    attention_id: str
+    domain: str
+    sense: str
+    settings: dict[str, Any] = Field(default_factory=dict)
+    thread_id: str
+    at: datetime
+
+
 class GuardTrip(_Record):
     """A guard in code that stopped an action, with the evidence."""
 
@@ -269,7 +281,8 @@ Event = Annotated[
     | HandOffEvent
     | ApprovalEvent
     | DecisionEvent
-    | InboxItem,
+    | InboxItem
+    | AttentionEvent,
     Field(discriminator="kind"),
 ]
 

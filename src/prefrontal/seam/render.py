@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from prefrontal.seam.actions import (
     Action,
+    AttendAction,
     CommissionAction,
     EscalateAction,
     HandOffAction,
@@ -14,6 +15,7 @@ from prefrontal.seam.actions import (
 )
 from prefrontal.seam.events import (
     ApprovalEvent,
+    AttentionEvent,
     Commission,
     CommissionStarted,
     DecisionEvent,
@@ -72,6 +74,8 @@ def one_line(event: Event) -> str:
             )
         case DecisionEvent():
             return f"decision on #{event.cause_seq}: {actions_line(event.actions)}"
+        case AttentionEvent():
+            return f"attention to {event.sense}: {event.settings}"
         case InboxItem():
             return f"inbox {event.item} ({event.priority}, {event.delivery}): {_clip(event.text)!r}"
 
@@ -90,6 +94,8 @@ def action_line(action: Action) -> str:
             return f"hand off to {action.domain}"
         case ScheduleAction():
             return f"schedule {action.name!r} in {action.after_s:g}s"
+        case AttendAction():
+            return f"attend {action.sense} {action.settings}"
         case WaitAction():
             return "wait" + (f" ({action.reason})" if action.reason else "")
 

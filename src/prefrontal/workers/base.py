@@ -9,6 +9,12 @@ from prefrontal.seam.roster import WorkerSpec
 from prefrontal.seam.usage import Usage
 
 
+class EvidenceReader(Protocol):
+    """Read access to the evidence store: the raw window behind a percept, by reference."""
+
+    def get(self, ref: str) -> Any: ...
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CommissionContext:
     """What a worker may know besides its inputs: its idempotency key and its constraints.
@@ -24,6 +30,7 @@ class CommissionContext:
     timeout_s: float = 30.0
     max_tokens: int | None = None
     usage: list[Usage] = field(default_factory=list)
+    evidence: EvidenceReader | None = None
 
     def record(self, *usage: Usage) -> None:
         """Meter what this attempt consumed; kept even when the attempt then fails."""

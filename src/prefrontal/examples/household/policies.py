@@ -17,6 +17,7 @@ from prefrontal import (
     DomainView,
     EscalateAction,
     InboundEvent,
+    Percept,
     RememberAction,
     ReplyAction,
     Report,
@@ -47,6 +48,8 @@ def _failed(event: Report) -> Decision:
 def home(state: DomainView, event: InboundEvent) -> Decision:
     if isinstance(event, RoutedEvent):
         return _home_request(state, event)
+    if isinstance(event, Percept):
+        return _home_percept(state, event)
     if isinstance(event, TimerEvent) and event.name == "lights off":
         return Decision.of(CommissionAction(worker="lights", inputs={"room": "all", "on": False}))
     if isinstance(event, Report):
@@ -63,11 +66,59 @@ def home(state: DomainView, event: InboundEvent) -> Decision:
                 f"{out['rain_mm']} mm of rain."
             )
             return Decision.of(ReplyAction(text=text))
+        if event.worker == "relisten":
+            text = f"Someone is calling you, from your {out['side']} ({out['azimuth_deg']:+.0f}°)."
+            return Decision.of(ReplyAction(text=text, priority="urgent"))
+        if event.worker == "boiler_trend":
+            return _boiler(out)
         if event.worker == "lights":
             state_word = "on" if out["on"] else "off"
             return Decision.of(
                 ReplyAction(text=f"Lights {state_word} ({out['room']}).", priority="low")
             )
+    return Decision.of()
+
+
+_BOILER = "boiler:"
+_RISING_PER_HOUR = 10.0
+
+
+def _boiler_watched(state: DomainView) -> bool:
+    notes = [n for n in state.memory if n.startswith(_BOILER)]
+    return bool(notes) and not notes[-1].startswith(f"{_BOILER} steady")
+
+
+def _boiler(trend: dict[str, float]) -> Decision:
+    """Escalate a real rise once; a slow wander is only remembered."""
+    reading = f"{trend['latest']:.1f} °C, {trend['per_hour']:+.1f} °C an hour"
+    if trend["per_hour"] < _RISING_PER_HOUR:
+        return Decision.of(RememberAction(note=f"{_BOILER} steady at {reading}"))
+    text = f"The boiler is at {reading} and rising. Call the heating engineer?"
+    return Decision.of(
+        EscalateAction(text=text, priority="urgent"),
+        RememberAction(note=f"{_BOILER} alerted at {reading}"),
+    )
+
+
+def _home_percept(state: DomainView, event: Percept) -> Decision:
+    """Percepts arrive typed and compressed; the policy never sees a sample."""
+    if event.name == "speech" and state.principal.lower() in event.fields.get("words", []):
+        if event.evidence:  # drill down: re-check the direction on the whole stored window
+            return Decision.of(
+                CommissionAction(worker="relisten", inputs={"evidence": event.evidence})
+            )
+        return Decision.of(ReplyAction(text=f"Heard {event.rendering}.", priority="urgent"))
+    if event.name == "sound" and event.fields.get("kind") == "knock":
+        return Decision.of(ReplyAction(text=f"Heard {event.rendering}."))
+    if event.name in ("telemetry.change", "telemetry.anomaly") and event.evidence:
+        if _boiler_watched(state):
+            return Decision.of()  # a check is out, or the principal knows: no second alarm
+        return Decision.of(
+            CommissionAction(worker="boiler_trend", inputs={"evidence": event.evidence}),
+            RememberAction(note=f"{_BOILER} checking {event.rendering}"),
+        )
+    if event.name in ("sense.failure", "sense.stopped"):
+        return Decision.of(EscalateAction(text=event.rendering))
     return Decision.of()
 
 

@@ -84,3 +84,20 @@ def pay_bill(payee: str, amount: str, context: CommissionContext) -> dict[str, s
 def send_text(text: str, context: CommissionContext) -> dict[str, str]:
     """Send the principal a text message through the SMS gateway (priced per message)."""
     return {"sent": text[:160], "message_id": f"sms-{context.idempotency_key}"}
+
+
+def boiler_trend(evidence: str, context: CommissionContext) -> dict[str, float]:
+    """Exact least-squares trend of the readings kept behind a telemetry percept (per hour)."""
+    if context.evidence is None:
+        raise WorkerError("boiler_trend needs the evidence store of a system with senses")
+    window = context.evidence.get(evidence).samples
+    times, values = [float(t) for t in window[:, 0]], [float(v) for v in window[:, 1]]
+    if len(values) < 2:
+        raise WorkerError(f"evidence {evidence!r} holds {len(values)} readings; need at least 2")
+    fit = statistics.linear_regression(times, values)
+    return {
+        "per_hour": round(fit.slope * 3600, 2),
+        "latest": round(values[-1], 2),
+        "mean": round(statistics.fmean(values), 2),
+        "minutes": round((times[-1] - times[0]) / 60, 1),
+    }

@@ -1,0 +1,232 @@
+"""HearingSense: from two-microphone audio to percepts such as "a voice, saying your name,
+to your left", without the orchestrator ever seeing a sample.
+
+Per block: the mono mix (resampled to 16 kHz) feeds the voice activity detector, the native
+mix feeds the onset detector, and the stereo block goes into a ring buffer. When a voice
+segment closes, its stereo window gives the direction (the time difference of arrival
+accumulated over the whole utterance) and its mono window goes to the word spotter; the
+window is kept as evidence. Sound events that overlap a voice are dropped; the rest get a
+direction too.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import anyio
+import anyio.to_thread
+import numpy as np
+import numpy.typing as npt
+from scipy.signal import resample_poly
+
+from prefrontal.errors import UsageError
+from prefrontal.senses.base import Emit, Observation
+from prefrontal.senses.evidence import EvidenceStore
+from prefrontal.senses.hearing.direction import Tdoa, accumulate_tdoa, azimuth_deg, side
+from prefrontal.senses.hearing.onsets import OnsetDetector, SoundEvent
+from prefrontal.senses.hearing.vad import Segment, VoiceActivity
+from prefrontal.senses.hearing.words import PocketSphinxSpotter, WordSpotter
+from prefrontal.senses.sources.wav import WavSource
+
+VAD_RATE = 16_000
+_RING_S = 30.0
+_FRAME_S = 0.1
+_SPEECH_BAND = (200.0, 4000.0)
+_SOUND_BAND = (200.0, 6000.0)
+_SETTINGS = ("listen_for", "vad_threshold", "report_sounds")
+_PLACE = {"left": "to your left", "front": "in front of you", "right": "to your right"}
+
+Stereo = npt.NDArray[np.float32]
+
+
+class HearingSense:
+    version = "hearing-1"
+
+    def __init__(
+        self,
+        name: str,
+        path: Path,
+        *,
+        spacing_m: float = 0.18,
+        channels: int = 2,
+        listen_for: Sequence[str] = (),
+        principal: str = "",
+        block_s: float = 0.1,
+        evidence: EvidenceStore | None = None,
+        spotter: WordSpotter | None = None,
+    ) -> None:
+        self.name = name
+        self.path = path
+        self.spacing_m = spacing_m
+        self.channels = channels
+        self.listen_for = tuple(w.lower() for w in listen_for)
+        self.principal = principal.lower()
+        self.block_s = block_s
+        self.evidence = evidence
+        self.spotter: WordSpotter = spotter or PocketSphinxSpotter()
+        self.report_sounds = True
+        self.vad = VoiceActivity(VAD_RATE)
+        self._source: WavSource | None = None
+        self._ring: deque[tuple[float, Stereo]] = deque()
+        self._speech: deque[tuple[float, float]] = deque(maxlen=64)
+        self._held: list[SoundEvent] = []
+        self._onsets: OnsetDetector | None = None
+        self._resume_s = 0.0
+
+    # -- the stream ------------------------------------------------------------------------
+
+    async def run(self, emit: Emit) -> None:
+        if self._source is None:
+            self._source = WavSource(self.path, channels=self.channels)
+            self._source.position_s = min(self._resume_s, self._source.duration_s)
+            self._onsets = OnsetDetector(self._source.rate)
+        source, onsets = self._source, self._onsets
+        assert onsets is not None
+        for block in source.blocks(self.block_s):
+            self._remember(block.t0, block.samples)
+            mono = block.samples.mean(axis=1)
+            for segment in self.vad.push(_to_vad_rate(mono, source.rate)):
+                await emit(await self._voice(segment, source.rate))
+            self._held.extend(onsets.push(mono, block.t0))
+            for event in self._settled(block.t0 + len(block.samples) / source.rate):
+                await emit(self._sound(event, source.rate))
+            await anyio.lowlevel.checkpoint()
+        for segment in self.vad.flush():
+            await emit(await self._voice(segment, source.rate))
+        for event in self._settled(float("inf")):
+            await emit(self._sound(event, source.rate))
+
+    def resume(self, position_s: float) -> None:
+        self._resume_s = position_s
+
+    def attend(self, settings: Mapping[str, Any]) -> list[str]:
+        unknown = sorted(set(settings) - set(_SETTINGS))
+        if unknown:
+            raise UsageError(
+                f"sense {self.name!r} has no setting {unknown}; settings: {list(_SETTINGS)}"
+            )
+        changed: list[str] = []
+        if "listen_for" in settings:
+            self.listen_for = tuple(str(w).lower() for w in settings["listen_for"])
+            changed.append(f"listening for {list(self.listen_for)}")
+        if "vad_threshold" in settings:
+            self.vad.threshold = float(settings["vad_threshold"])
+            changed.append(f"voice threshold {self.vad.threshold:g}")
+        if "report_sounds" in settings:
+            self.report_sounds = bool(settings["report_sounds"])
+            changed.append("reporting sounds" if self.report_sounds else "ignoring sounds")
+        return changed
+
+    # -- analysis --------------------------------------------------------------------------
+
+    def _remember(self, t0: float, samples: Stereo) -> None:
+        self._ring.append((t0, samples))
+        while self._ring and self._ring[-1][0] - self._ring[0][0] > _RING_S:
+            self._ring.popleft()
+
+    def _window(self, start: float, end: float, rate: int) -> Stereo:
+        parts = [(t0, s) for t0, s in self._ring if t0 < end and t0 + len(s) / rate > start]
+        if not parts:
+            return np.zeros((0, self.channels), dtype=np.float32)
+        first = parts[0][0]
+        joined = np.concatenate([s for _, s in parts])
+        lo = max(0, round((start - first) * rate))
+        return joined[lo : lo + round((end - start) * rate)]
+
+    def _direction(self, window: Stereo, rate: int, band: tuple[float, float]) -> Tdoa | None:
+        frame = round(_FRAME_S * rate)
+        max_tau = 1.1 * self.spacing_m / 343.0
+        frames = [
+            (window[i : i + frame, 0], window[i : i + frame, 1])
+            for i in range(0, len(window) - frame + 1, frame // 2)
+        ]
+        if not frames:
+            return None
+        high = min(band[1], 0.45 * rate)
+        return accumulate_tdoa(frames, rate, max_tau_s=max_tau, band=(band[0], high))
+
+    async def _voice(self, segment: Segment, rate: int) -> Observation:
+        self._speech.append((segment.start_s, segment.end_s))
+        window = self._window(segment.start_s - 0.05, segment.end_s + 0.05, rate)
+        tdoa = self._direction(window, rate, _SPEECH_BAND)
+        words: list[str] = []
+        if self.listen_for and len(window):
+            mono16 = _to_vad_rate(window.mean(axis=1), rate)
+            hits = await anyio.to_thread.run_sync(
+                lambda: self.spotter.spot(mono16, VAD_RATE, self.listen_for)
+            )
+            words = sorted({hit.word for hit in hits})
+        where = _where(tdoa, self.spacing_m)
+        saying = ""
+        if self.principal and self.principal in words:
+            saying = ", saying your name"
+        elif words:
+            saying = f", saying {', '.join(repr(w) for w in words)}"
+        direction_confidence = tdoa.confidence if tdoa else 0.0
+        fields = {"words": words, **where, "probability": round(segment.probability, 3),
+                  "direction_confidence": round(direction_confidence, 3)}  # fmt: skip
+        return Observation(
+            name="speech",
+            rendering=f"a voice{saying}, {_PLACE[where['side']]}",
+            confidence=round(segment.probability * (0.5 + 0.5 * direction_confidence), 3),
+            span=(round(segment.start_s, 3), round(segment.end_s, 3)),
+            fields=fields,
+            raw_bytes=window.size * 2,
+            evidence=self._keep(window, rate, segment.start_s),
+        )
+
+    def _settled(self, now: float) -> list[SoundEvent]:
+        """Sound events old enough that the voice detector has spoken about their time."""
+        ready = [e for e in self._held if e.end_s + 1.0 <= now]
+        self._held = [e for e in self._held if e.end_s + 1.0 > now]
+        return [
+            e for e in ready
+            if self.report_sounds
+            and not any(s < e.end_s and e.start_s < t for s, t in self._speech)
+            and not self.vad.in_speech_since(e.start_s)
+        ]  # fmt: skip
+
+    def _sound(self, event: SoundEvent, rate: int) -> Observation:
+        window = self._window(event.start_s - 0.01, event.end_s + 0.01, rate)
+        tdoa = self._direction(window, rate, _SOUND_BAND)
+        where = _where(tdoa, self.spacing_m)
+        what = {"knock": "a knock", "beep": "a beep"}.get(event.kind, "a sound")
+        return Observation(
+            name="sound",
+            rendering=f"{what} {_PLACE[where['side']]}",
+            confidence=round(0.5 + 0.5 * (tdoa.confidence if tdoa else 0.0), 3),
+            span=(round(event.start_s, 3), round(event.end_s, 3)),
+            fields={"kind": event.kind, **where, "level_db": round(event.level_db, 1)},
+            raw_bytes=window.size * 2,
+            evidence=self._keep(window, rate, event.start_s),
+        )
+
+    def _keep(self, window: Stereo, rate: int, start_s: float) -> str | None:
+        if self.evidence is None or not len(window):
+            return None
+        meta = {"start_s": start_s, "spacing_m": self.spacing_m, "sense": self.name}
+        return self.evidence.put(self.name, window, rate, meta)
+
+
+def _where(tdoa: Tdoa | None, spacing_m: float) -> dict[str, Any]:
+    if tdoa is None:
+        return {"azimuth_deg": None, "side": "front", "itd_us": None, "peak_ratio": None}
+    azimuth = azimuth_deg(tdoa.tau_s, spacing_m)
+    return {
+        "azimuth_deg": round(azimuth, 1),
+        "side": side(azimuth),
+        "itd_us": round(tdoa.tau_s * 1e6, 1),
+        "peak_ratio": round(tdoa.peak_ratio, 3),
+    }
+
+
+def _to_vad_rate(mono: npt.NDArray[Any], rate: int) -> npt.NDArray[np.float32]:
+    if rate == VAD_RATE:
+        return np.asarray(mono, dtype=np.float32)
+    from math import gcd
+
+    g = gcd(VAD_RATE, rate)
+    return resample_poly(mono, VAD_RATE // g, rate // g).astype(np.float32)

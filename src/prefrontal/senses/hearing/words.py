@@ -1,0 +1,91 @@
+"""Word spotting behind an interface a better recogniser can replace.
+
+``PocketSphinxSpotter`` runs PocketSphinx's full recogniser (its English acoustic model,
+language model and dictionary ship inside the ``pocketsphinx`` package) on one voice segment
+and reports the listened-for words it recognised, with the decoder's posterior as
+confidence. Measured here on flite speech, full recognition beat keyword mode (38 of 40
+utterances against 80%, no false alarms); both fail in heavy noise, which is why the hearing
+sense only runs it on segments the VAD calls speech.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+_FRAME_S = 0.01  # PocketSphinx reports segment times in 10 ms frames
+_ALTERNATE = re.compile(r"\(\d+\)$")
+
+
+@dataclass(frozen=True, slots=True)
+class WordHit:
+    word: str
+    start_s: float
+    end_s: float
+    confidence: float
+
+
+class WordSpotter(Protocol):
+    def spot(
+        self, audio: npt.NDArray[np.floating], rate: int, words: Sequence[str]
+    ) -> list[WordHit]:
+        """The listened-for ``words`` heard in ``audio`` (mono, ``rate`` Hz), in order."""
+        ...
+
+
+class PocketSphinxSpotter:
+    """Full recognition with PocketSphinx's bundled US English models, at 16 kHz."""
+
+    rate = 16_000
+
+    def __init__(self) -> None:
+        self._decoder: Any = None
+
+    def _ready(self) -> Any:
+        if self._decoder is None:
+            import pocketsphinx
+
+            config = pocketsphinx.Config(
+                hmm=pocketsphinx.get_model_path("en-us/en-us"),
+                dict=pocketsphinx.get_model_path("en-us/cmudict-en-us.dict"),
+                lm=pocketsphinx.get_model_path("en-us/en-us.lm.bin"),
+                loglevel="FATAL",
+            )
+            self._decoder = pocketsphinx.Decoder(config)
+        return self._decoder
+
+    def check(self, words: Sequence[str]) -> None:
+        """Raise ``ValueError`` for a word the dictionary does not know."""
+        decoder = self._ready()
+        unknown = [w for w in words if decoder.lookup_word(w.lower()) is None]
+        if unknown:
+            raise ValueError(
+                f"the recogniser's dictionary has no {unknown}; listen for a dictionary "
+                "spelling (e.g. 'alex', not 'Alexx'), or plug in another WordSpotter"
+            )
+
+    def spot(
+        self, audio: npt.NDArray[np.floating], rate: int, words: Sequence[str]
+    ) -> list[WordHit]:
+        if rate != self.rate:
+            raise ValueError(f"PocketSphinxSpotter needs {self.rate} Hz audio, not {rate}")
+        wanted = {w.lower() for w in words}
+        self.check(sorted(wanted))
+        decoder = self._ready()
+        pcm = (np.clip(np.asarray(audio, dtype=np.float64), -1, 1) * 32767).astype(np.int16)
+        decoder.start_utt()
+        decoder.process_raw(pcm.tobytes(), full_utt=True)
+        decoder.end_utt()
+        hits: list[WordHit] = []
+        for segment in decoder.seg() or []:
+            word = _ALTERNATE.sub("", segment.word.strip().lower())
+            if word in wanted:
+                hits.append(WordHit(word, segment.start_frame * _FRAME_S,
+                                    segment.end_frame * _FRAME_S,
+                                    round(float(min(max(segment.prob, 0.0), 1.0)), 3)))  # fmt: skip
+        return hits
