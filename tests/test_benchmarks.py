@@ -49,3 +49,21 @@ def test_overhead_benchmark_runs_tiny(tmp_path: Path) -> None:
         assert appends["batched_per_s"] > 0
     assert figures["ratios"]["durable_vs_task"] > 0
     assert figures["ratios"]["normal_vs_full_single"] > 0
+
+
+def test_senses_benchmark_runs_quick(tmp_path: Path) -> None:
+    out = tmp_path / "senses.json"
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "senses.py"), "--quick", "--json", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-4000:]
+    figures = json.loads(out.read_text())
+    assert 0 < figures["vad_direction_rtf"] < figures["hearing_rtf"]
+    assert figures["utterances"] > 0
+    assert 0 < figures["latency_p50_s"] <= figures["latency_max_s"]
+    assert isinstance(figures["direction"], dict)

@@ -34,8 +34,10 @@ from prefrontal.senses.sources.wav import WavSource
 VAD_RATE = 16_000
 _RING_S = 30.0
 _FRAME_S = 0.1
-_SPEECH_BAND = (200.0, 4000.0)
-_SOUND_BAND = (200.0, 6000.0)
+# Measured (benchmarks/direction.py): band-limiting a voice never helped in a room; an
+# impulsive sound keeps its low rumble out.
+_SPEECH_BAND: tuple[float, float] | None = None
+_SOUND_BAND: tuple[float, float] | None = (200.0, 6000.0)
 _SETTINGS = ("listen_for", "vad_threshold", "report_sounds")
 _PLACE = {"left": "to your left", "front": "in front of you", "right": "to your right"}
 
@@ -136,7 +138,9 @@ class HearingSense:
         lo = max(0, round((start - first) * rate))
         return joined[lo : lo + round((end - start) * rate)]
 
-    def _direction(self, window: Stereo, rate: int, band: tuple[float, float]) -> Tdoa | None:
+    def _direction(
+        self, window: Stereo, rate: int, band: tuple[float, float] | None
+    ) -> Tdoa | None:
         frame = round(_FRAME_S * rate)
         max_tau = 1.1 * self.spacing_m / 343.0
         frames = [
@@ -145,8 +149,9 @@ class HearingSense:
         ]
         if not frames:
             return None
-        high = min(band[1], 0.45 * rate)
-        return accumulate_tdoa(frames, rate, max_tau_s=max_tau, band=(band[0], high))
+        if band is not None:
+            band = (band[0], min(band[1], 0.45 * rate))
+        return accumulate_tdoa(frames, rate, max_tau_s=max_tau, band=band)
 
     async def _voice(self, segment: Segment, rate: int) -> Observation:
         self._speech.append((segment.start_s, segment.end_s))

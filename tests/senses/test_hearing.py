@@ -1,0 +1,133 @@
+"""The hearing sense on generated scenes with known ground truth."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+
+from prefrontal import Config, Percept, open_system
+from prefrontal.senses.base import Observation
+from prefrontal.senses.hearing.sense import HearingSense
+from prefrontal.senses.sources.scene import Placed, knock, render, voiced, write
+from prefrontal.testing import MemoryJournal
+
+pytestmark = pytest.mark.anyio
+RATE = 16_000
+SCENE = Path(str(resources.files("prefrontal.examples.household") / "scene.wav"))
+
+
+async def _hear(path: Path, **options: object) -> list[Observation]:
+    sense = HearingSense("ears", path, principal="Alex", listen_for=("alex",), **options)  # type: ignore[arg-type]
+    heard: list[Observation] = []
+
+    async def emit(observation: Observation) -> None:
+        heard.append(observation)
+
+    await sense.run(emit)
+    return heard
+
+
+async def test_the_household_scene_matches_its_ground_truth() -> None:
+    truth = json.loads(SCENE.with_suffix(".json").read_text())
+    heard = await _hear(SCENE)
+    assert [o.name for o in heard] == ["speech", "speech", "sound"]
+    for observation, expected in zip(heard, truth, strict=True):
+        assert observation.fields["azimuth_deg"] == pytest.approx(expected["azimuth_deg"], abs=3)
+        assert observation.fields["itd_us"] == pytest.approx(expected["tau_s"] * 1e6, abs=5)
+        assert observation.span[0] == pytest.approx(expected["start_s"], abs=0.25)
+        assert observation.span[1] == pytest.approx(expected["end_s"], abs=0.35)
+    name, other, rap = heard
+    assert name.rendering == "a voice, saying your name, to your left"
+    assert name.fields["words"] == ["alex"]
+    assert other.rendering == "a voice, to your right"
+    assert rap.rendering == "a knock in front of you"
+    assert name.raw_bytes > 100 * len(name.rendering)
+
+
+@pytest.mark.parametrize(("azimuth", "snr_db"), [(-70, 20), (-30, 10), (0, 20), (45, 10), (30, 0)])
+async def test_direction_of_a_voice_at_several_azimuths_and_snrs(
+    tmp_path: Path, azimuth: float, snr_db: float
+) -> None:
+    stereo, [truth] = render(
+        [Placed("speech", 0.5, azimuth, voiced(RATE, 1.5))], rate=RATE, duration_s=3.0,
+        snr_db=snr_db, seed=int(azimuth) + 100,
+    )  # fmt: skip
+    write(tmp_path / "v.wav", stereo, RATE)
+    speech = [o for o in await _hear(tmp_path / "v.wav") if o.name == "speech"]
+    assert len(speech) == 1, speech
+    tolerance = 3.0 if snr_db >= 10 else 8.0  # measured: 4.8° RMS at 0 dB on 100 ms windows
+    assert speech[0].fields["azimuth_deg"] == pytest.approx(azimuth, abs=tolerance)
+
+
+async def test_silence_and_low_noise_give_no_percept(tmp_path: Path) -> None:
+    noise = np.random.default_rng(5).normal(0, 1e-3, (5 * RATE, 2)).astype(np.float32)
+    soundfile.write(str(tmp_path / "quiet.wav"), noise, RATE, subtype="PCM_16")
+    assert await _hear(tmp_path / "quiet.wav") == []
+
+
+async def test_a_knock_is_not_a_voice(tmp_path: Path) -> None:
+    stereo, _ = render([Placed("knock", 1.0, 40.0, knock(RATE))], rate=RATE, duration_s=2.5)
+    write(tmp_path / "k.wav", stereo, RATE)
+    [rap] = await _hear(tmp_path / "k.wav")
+    assert (rap.name, rap.fields["kind"], rap.fields["side"]) == ("sound", "knock", "right")
+
+
+CONFIG = """
+[principal]
+name = "Alex"
+
+[senses.ears]
+kind = "hearing"
+source = "{source}"
+
+[domains.home]
+charter = "the house"
+policy = "hear_mod:home"
+senses = ["ears"]
+"""
+
+MODULE = """
+from prefrontal import *
+
+def home(state, event):
+    if isinstance(event, Percept) and event.name == "sense.stopped":
+        return Decision.of(EscalateAction(text=event.rendering))
+    return Decision.of()
+"""
+
+
+async def test_a_wav_with_the_wrong_channel_count_stops_the_sense_with_a_clear_percept(
+    write_config: Callable[..., Config], tmp_path: Path
+) -> None:
+    soundfile.write(str(tmp_path / "mono.wav"), np.zeros(RATE, dtype=np.float32), RATE)
+    config = write_config(CONFIG.format(source="mono.wav"), hear_mod=MODULE)
+    journal = MemoryJournal()
+    async with open_system(config, journal=journal) as system:
+        await system.run_until_idle()
+    [percept] = [s.event for s in journal.read(kinds=["percept"])]
+    assert isinstance(percept, Percept)
+    assert percept.name == "sense.stopped"
+    assert "has 1 channels; the declared microphone geometry needs 2" in percept.rendering
+    assert len(journal.read(kinds=["inbox"])) == 1
+
+
+async def test_attention_changes_the_words_the_sense_listens_for() -> None:
+    heard = await _hear(SCENE)
+    assert "dinner" not in heard[0].fields["words"]
+    sense = HearingSense("ears", SCENE, principal="Alex", listen_for=("alex",))
+    assert sense.attend({"listen_for": ["dinner", "rain"]}) == ["listening for ['dinner', 'rain']"]
+    again: list[Observation] = []
+
+    async def emit(observation: Observation) -> None:
+        again.append(observation)
+
+    await sense.run(emit)
+    assert again[0].fields["words"] == ["dinner"]
+    assert again[0].rendering == "a voice, saying 'dinner', to your left"
+    assert again[1].fields["words"] == ["rain"]
