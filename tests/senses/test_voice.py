@@ -1,0 +1,91 @@
+"""Voice activity (Silero) and word spotting (PocketSphinx) on flite speech."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from prefrontal.senses.hearing.vad import Segment, VoiceActivity
+from prefrontal.senses.hearing.words import PocketSphinxSpotter, WordHit, WordSpotter
+from prefrontal.senses.sources import speech
+from prefrontal.senses.sources.scene import beep, knock
+
+RATE = 16_000
+needs_flite = pytest.mark.skipif(not speech.available(), reason=speech.MISSING)
+
+
+def _detect(vad: VoiceActivity, audio: np.ndarray) -> list[Segment]:
+    found: list[Segment] = []
+    for i in range(0, len(audio), 1600):
+        found += vad.push(audio[i : i + 1600])
+    return found + vad.flush()
+
+
+def _gap(seconds: float) -> np.ndarray:
+    return np.zeros(round(seconds * RATE), dtype=np.float32)
+
+
+@needs_flite
+def test_utterances_are_found_near_their_true_bounds() -> None:
+    parts, truth, t = [], [], 0.5
+    parts.append(_gap(0.5))
+    for text in speech.WITHOUT_NAME[:3]:
+        clip = speech.say(text)
+        active = np.flatnonzero(np.abs(clip) > 0.02)
+        truth.append((t + active[0] / RATE, t + active[-1] / RATE))
+        parts += [clip, _gap(1.0)]
+        t += (len(clip) + RATE) / RATE
+    segments = _detect(VoiceActivity(RATE), speech.noisy(np.concatenate(parts), 30.0))
+    assert len(segments) == 3
+    for segment, (start, end) in zip(segments, truth, strict=True):
+        assert abs(segment.start_s - start) < 0.15
+        assert abs(segment.end_s - end) < 0.4
+        assert segment.probability > 0.8
+
+
+def test_silence_noise_tones_and_knocks_are_not_speech() -> None:
+    rng = np.random.default_rng(1)
+    audio = np.concatenate([
+        _gap(1.0), rng.normal(0, 0.01, RATE).astype(np.float32), _gap(0.5),
+        beep(RATE).astype(np.float32), _gap(0.5), knock(RATE).astype(np.float32), _gap(1.0),
+    ])  # fmt: skip
+    assert _detect(VoiceActivity(RATE), audio) == []
+
+
+@needs_flite
+def test_a_higher_threshold_hears_less() -> None:
+    quiet = speech.noisy(np.concatenate([_gap(0.5), speech.say("Turn the music down.")]), 0.0)
+    relaxed = _detect(VoiceActivity(RATE, threshold=0.3), quiet)
+    strict = _detect(VoiceActivity(RATE, threshold=0.95), quiet)
+    assert sum(s.end_s - s.start_s for s in strict) < sum(s.end_s - s.start_s for s in relaxed)
+
+
+def test_bad_audio_is_refused_with_the_fix() -> None:
+    with pytest.raises(ValueError, match=r"runs at \[8000, 16000\] Hz, not 44100; resample"):
+        VoiceActivity(44_100)
+    with pytest.raises(ValueError, match="NaN or infinite samples"):
+        VoiceActivity(RATE).push(np.array([0.0, np.nan], dtype=np.float32))
+
+
+@needs_flite
+@pytest.mark.parametrize("voice", ["slt", "kal16", "awb", "rms"])
+def test_the_name_is_spotted_in_clean_speech(voice: str) -> None:
+    spotter = PocketSphinxSpotter()
+    found = [bool(spotter.spot(speech.say(t, voice), RATE, ["alex"])) for t in speech.WITH_NAME]
+    false = [bool(spotter.spot(speech.say(t, voice), RATE, ["alex"])) for t in speech.WITHOUT_NAME]
+    assert sum(found) >= 6, f"{voice}: found in {sum(found)} of {len(found)}"
+    assert sum(false) == 0
+
+
+def test_unknown_words_are_refused_naming_them() -> None:
+    with pytest.raises(ValueError, match=r"dictionary has no \['zorblaxx'\]"):
+        PocketSphinxSpotter().spot(np.zeros(RATE, dtype=np.float32), RATE, ["alex", "zorblaxx"])
+
+
+def test_the_spotter_is_replaceable() -> None:
+    class Keyword:
+        def spot(self, audio: np.ndarray, rate: int, words: object) -> list[WordHit]:
+            return [WordHit("alex", 0.0, 0.5, 0.99)]
+
+    spotter: WordSpotter = Keyword()
+    assert spotter.spot(np.zeros(10), RATE, ["alex"])[0].word == "alex"
