@@ -61,6 +61,7 @@ async def test_direction_of_a_voice_at_several_azimuths_and_snrs(
     write(tmp_path / "v.wav", stereo, RATE)
     speech = [o for o in await _hear(tmp_path / "v.wav") if o.name == "speech"]
     assert len(speech) == 1, speech
+    assert speech[0].span[0] == pytest.approx(truth.start_s, abs=0.25)
     tolerance = 3.0 if snr_db >= 10 else 8.0  # measured: 4.8° RMS at 0 dB on 100 ms windows
     assert speech[0].fields["azimuth_deg"] == pytest.approx(azimuth, abs=tolerance)
 
