@@ -69,8 +69,8 @@ class MonitorSettings:
     """
 
     spike_threshold: float = 6.0
-    change_threshold: float = 40.0
-    change_delta: float = 1.0
+    change_threshold: float = 25.0
+    change_delta: float = 0.75
     level_tau_s: float = 10.0
     scale_tau_s: float = 300.0
     sustain_s: float = 1.0
@@ -80,7 +80,6 @@ class MonitorSettings:
     bin_scale_tau_s: float = 3_600.0
     warmup_s: float = 30.0
     history_bins: int = 900
-    correlation: bool = False
 
     def tuned(self, *, spike: float | None = None, change: float | None = None) -> MonitorSettings:
         """These settings with a new spike threshold and/or change threshold, checked."""
@@ -88,7 +87,7 @@ class MonitorSettings:
             if value is not None and not (math.isfinite(value) and value > 0):
                 raise UsageError(
                     f"set_threshold: {name}={value!r}; expected a finite number > 0 "
-                    "(standard deviations; defaults: spike=6, change=40)"
+                    "(standard deviations; defaults: spike=6, change=25)"
                 )
         return replace(
             self,
@@ -123,8 +122,9 @@ class ChannelMonitor:
         self.settings = settings or MonitorSettings()
         self.last_t: float | None = None
         self.count = 0
-        self.level = self.scale = self.baseline = self.bin_scale = 0.0
-        self._dt = self._started = self._run_since = self._building = 0.0
+        self.level = self.scale = self.baseline = self.bin_scale = self.spread = 0.0
+        self._dt = self._started = self._run_since = 0.0
+        self._building = (0.0, 0.0)
         self._lag = self._power = self._previous = 0.0
         self._run: list[float] = []
         self._bin: tuple[int, float, int] | None = None  # (index, sum, count)
@@ -207,7 +207,7 @@ class ChannelMonitor:
     def _reset_change(self, level: float) -> None:
         self.level = self.baseline = level
         self._bin = None
-        self._building = 0.0
+        self._building = (0.0, 0.0)
         self._history.clear()
         self._ph = self._page_hinkley()
 
@@ -253,12 +253,17 @@ class ChannelMonitor:
         e = mean - self.baseline
         self.baseline += max(1.0 / self._bins, min(1.0, s.bin_s / s.baseline_tau_s)) * e
         warm = self._bins * s.bin_s >= s.warmup_s and self.bin_scale > 0.0
-        rho = max(0.0, min(0.9, self._lag / self._power)) if s.correlation and self._power else 0.0
-        u = e / (self.bin_scale * math.sqrt((1.0 + rho) / (1.0 - rho))) if warm else 0.0
-        self._building += min(1.0, s.bin_s / 30.0) * (max(-3.0, min(3.0, u)) - self._building)
-        if abs(self._building) < 1.0:
-            # The scale learns only while nothing builds up: a slow drift would otherwise
-            # inflate it and hide itself.
+        # 1 s means are still correlated (sluggish sensors, wander): widen the spread by the
+        # long-run variance factor of their lag-1 correlation, so sums are judged fairly.
+        rho = max(0.0, min(0.9, self._lag / self._power)) if self._power else 0.0
+        self.spread = self.bin_scale * math.sqrt((1.0 + rho) / (1.0 - rho))
+        u = e / self.spread if warm else 0.0
+        # A plain CUSUM beside PageHinkley gates learning: the noise statistics learn only
+        # while nothing builds up, or a slow drift would inflate them and hide itself.
+        up, down = self._building
+        up, down = max(0.0, up + u - s.change_delta), max(0.0, down - u - s.change_delta)
+        self._building = (up, down)
+        if max(up, down) < 0.25 * s.change_threshold:
             clip = 3.0 * self.bin_scale if warm else abs(e)
             ec = max(-clip, min(clip, e))
             weight = max(1.0 / self._bins, min(1.0, s.bin_s / s.bin_scale_tau_s))
@@ -286,7 +291,7 @@ class ChannelMonitor:
             step = float(np.sum((means[k:] - after) ** 2))
             if (step - ramp) > 10.0 * ramp / max(1, n - k - 2):  # F-test of a slope
                 shape = f"drift of {float(slope):+.3g}/s"
-        z = (after - before) / (self.bin_scale * math.sqrt(1.0 / k + 1.0 / (n - k)))
+        z = (after - before) / (self.spread * math.sqrt(1.0 / k + 1.0 / (n - k)))
         what = f"{shape} since t={starts[k]:.1f} (PageHinkley on 1 s means)"
         finding = self._finding("change", t, float(starts[k]), current, before, z, n, what)
         self._reset_change(current)

@@ -76,6 +76,12 @@ def _missing(path: Path, expected: str) -> FileNotFoundError:
     )
 
 
+def _shown(value: object) -> str:
+    """``repr(value)``, cut to 60 characters: a reason quotes the value, not a megabyte of it."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:56]}...{text[-1]}"
+
+
 def _number(text: str) -> float | None:
     try:
         return float(text)
@@ -121,7 +127,7 @@ def read_csv(path: str | Path) -> Iterator[Sample | Flagged]:
     expected = "a CSV file with header 't,channel,value' or 't,<channel>,...'"
     if not path.is_file():
         raise _missing(path, expected)
-    with path.open(newline="", encoding="utf-8-sig") as file:
+    with path.open(newline="", encoding="utf-8-sig", errors="replace") as file:
         header = [name.strip() for name in next(csv.reader(file), [])]
     lowered = [name.lower() for name in header]
     if {"t", "channel", "value"} <= set(lowered):
@@ -135,11 +141,19 @@ def read_csv(path: str | Path) -> Iterator[Sample | Flagged]:
     )
 
 
-def _rows(path: Path) -> Iterator[tuple[int, list[str]]]:
-    with path.open(newline="", encoding="utf-8-sig") as file:
+def _rows(path: Path) -> Iterator[tuple[int, list[str] | str]]:
+    """(line, cells) per non-blank row, or (line, why) for a row the csv module refused."""
+    with path.open(newline="", encoding="utf-8-sig", errors="replace") as file:
         reader = csv.reader(file)
         next(reader, None)
-        for row in reader:
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:  # an oversized field, say: that row only
+                yield reader.line_num, f"not a CSV row ({error})"
+                continue
             if any(cell.strip() for cell in row):
                 yield reader.line_num, row
 
@@ -148,17 +162,20 @@ def _read_long(path: Path, width: int, columns: tuple[int, int, int]) -> Iterato
     order = _Order()
     at_t, at_channel, at_value = columns
     for line, row in _rows(path):
+        if isinstance(row, str):
+            yield _bad(line, "", row)
+            continue
         raw = ",".join(row)
         if len(row) != width:
             yield _bad(line, raw, f"{len(row)} columns; expected {width} as in the header")
             continue
         t, channel, value = _number(row[at_t]), row[at_channel].strip(), _number(row[at_value])
         if t is None or not math.isfinite(t):
-            yield _bad(line, raw, f"t {row[at_t]!r} is not a finite number of seconds")
+            yield _bad(line, raw, f"t {_shown(row[at_t])} is not a finite number of seconds")
         elif not channel:
             yield _bad(line, raw, "empty channel name; expected a name such as 'boiler_temp'", t)
         elif value is None:
-            reason = f"value {row[at_value]!r} of channel '{channel}' is not a number"
+            reason = f"value {_shown(row[at_value])} of channel '{channel}' is not a number"
             yield _bad(line, raw, reason, t, channel)
         else:
             yield order.check(t, channel, value, raw, line)
@@ -167,6 +184,9 @@ def _read_long(path: Path, width: int, columns: tuple[int, int, int]) -> Iterato
 def _read_wide(path: Path, channels: list[str]) -> Iterator[Record]:
     order = _Order()
     for line, row in _rows(path):
+        if isinstance(row, str):
+            yield _bad(line, "", row)
+            continue
         raw = ",".join(row)
         if len(row) != len(channels) + 1:
             expected = len(channels) + 1
@@ -174,14 +194,14 @@ def _read_wide(path: Path, channels: list[str]) -> Iterator[Record]:
             continue
         t = _number(row[0])
         if t is None or not math.isfinite(t):
-            yield _bad(line, raw, f"t {row[0]!r} is not a finite number of seconds")
+            yield _bad(line, raw, f"t {_shown(row[0])} is not a finite number of seconds")
             continue
         for channel, cell in zip(channels, row[1:], strict=True):
             if not cell.strip():
                 continue
             value = _number(cell)
             if value is None:
-                reason = f"value {cell!r} of channel '{channel}' is not a number"
+                reason = f"value {_shown(cell)} of channel '{channel}' is not a number"
                 yield _bad(line, raw, reason, t, channel)
             else:
                 yield order.check(t, channel, value, raw, line)
@@ -200,7 +220,7 @@ def read_jsonl(path: str | Path) -> Iterator[Sample | Flagged]:
 
 def _read_jsonl(path: Path) -> Iterator[Record]:
     order = _Order()
-    with path.open(encoding="utf-8-sig") as file:
+    with path.open(encoding="utf-8-sig", errors="replace") as file:
         for line, text in enumerate(file, start=1):
             raw = text.strip()
             if raw:
@@ -218,13 +238,13 @@ def _parse_json_line(raw: str, line: int, order: _Order) -> Record:
     fields: dict[str, object] = item
     t, channel, value = _json_number(fields.get("t")), fields.get("channel"), fields.get("value")
     if t is None or not math.isfinite(t):
-        return _bad(line, raw, f"t {fields.get('t')!r} is not a finite number of seconds")
+        return _bad(line, raw, f"t {_shown(fields.get('t'))} is not a finite number of seconds")
     if not isinstance(channel, str) or not channel:
-        return _bad(line, raw, f"channel {channel!r} is not a name; {expected}", t)
+        return _bad(line, raw, f"channel {_shown(channel)} is not a name; {expected}", t)
     number = _json_number(value)
     if number is None:
         return _bad(
-            line, raw, f"value {value!r} of channel '{channel}' is not a number", t, channel
+            line, raw, f"value {_shown(value)} of channel '{channel}' is not a number", t, channel
         )
     return order.check(t, channel, number, raw, line)
 
