@@ -5,28 +5,22 @@ from __future__ import annotations
 import importlib.util
 import sqlite3
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from prefrontal import (
-    CommissionAction,
     ConfigError,
-    DecisionEvent,
     InboxItem,
-    Report,
-    RequestEvent,
-    RoutedEvent,
     SqlJournal,
     Stored,
     TimerEvent,
     open_journal,
 )
-from prefrontal.seam import Commission, Limits, TimerSet
+from prefrontal.seam import TimerSet
 from prefrontal.testing import MemoryJournal
-
-AT = datetime(2026, 1, 5, 7, 0, tzinfo=UTC)
+from records import AT, commission, decision, report, request, routed, seqs, timer_set
 
 
 @pytest.fixture
@@ -39,71 +33,6 @@ def journal(db: Path) -> Iterator[SqlJournal]:
     opened = open_journal(f"sqlite:///{db}")
     yield opened
     opened.close()
-
-
-def request(request_id: str, text: str = "warm the study") -> RequestEvent:
-    return RequestEvent(request_id=request_id, text=text, at=AT)
-
-
-def routed(request_id: str, domain: str = "home") -> RoutedEvent:
-    return RoutedEvent(
-        request=request(request_id), domain=domain, method="rules", reason="keyword", at=AT
-    )
-
-
-def decision(cause_seq: int, domain: str = "home", thread_id: str = "r1") -> DecisionEvent:
-    return DecisionEvent(
-        domain=domain,
-        cause_seq=cause_seq,
-        policy="rules:home",
-        actions=(CommissionAction(worker="echo", inputs={"text": "x"}),),
-        context_tokens=100,
-        thread_id=thread_id,
-        source="request",
-        at=AT,
-    )
-
-
-def commission(commission_id: str, cause_seq: int) -> Commission:
-    return Commission(
-        commission_id=commission_id,
-        domain="home",
-        worker="echo",
-        inputs={"text": "x"},
-        limits=Limits(),
-        cause_seq=cause_seq,
-        thread_id="r1",
-        source="request",
-        at=AT,
-    )
-
-
-def report(commission_id: str, output: object = "done") -> Report:
-    return Report(
-        commission_id=commission_id,
-        domain="home",
-        worker="echo",
-        status="ok",
-        output=output,
-        thread_id="r1",
-        source="request",
-        at=AT,
-    )
-
-
-def timer_set(timer_id: str, due_in_s: float) -> TimerSet:
-    return TimerSet(
-        timer_id=timer_id,
-        domain="home",
-        name=f"timer {timer_id}",
-        due_at=AT + timedelta(seconds=due_in_s),
-        thread_id="r1",
-        at=AT,
-    )
-
-
-def seqs(stored: list[Stored | None]) -> list[int | None]:
-    return [s.seq if s is not None else None for s in stored]
 
 
 def test_append_returns_increasing_seqs(journal: SqlJournal) -> None:

@@ -23,7 +23,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,14 +31,9 @@ import pytest
 from sqlalchemy import event as sa_event
 
 from prefrontal import (
-    CommissionAction,
     Config,
-    DecisionEvent,
     InboxItem,
     JournalError,
-    Report,
-    RequestEvent,
-    RoutedEvent,
     SqlJournal,
     Stored,
     TimerEvent,
@@ -50,9 +45,8 @@ from prefrontal import (
 from prefrontal.cli.demo import write_example
 from prefrontal.clock import ManualClock
 from prefrontal.examples.household import day
-from prefrontal.seam import Commission, Limits, TimerSet
-
-AT = datetime(2026, 1, 5, 7, 0, tzinfo=UTC)
+from prefrontal.seam import TimerSet
+from records import AT, commission, decision, report, request, routed, seqs, timer_set
 
 # -- the server ------------------------------------------------------------------------------
 
@@ -171,71 +165,6 @@ def journal(pg_url: str) -> Iterator[SqlJournal]:
 
 
 # -- events ----------------------------------------------------------------------------------
-
-
-def request(request_id: str, text: str = "warm the study") -> RequestEvent:
-    return RequestEvent(request_id=request_id, text=text, at=AT)
-
-
-def routed(request_id: str, domain: str = "home") -> RoutedEvent:
-    return RoutedEvent(
-        request=request(request_id), domain=domain, method="rules", reason="keyword", at=AT
-    )
-
-
-def decision(cause_seq: int, domain: str = "home") -> DecisionEvent:
-    return DecisionEvent(
-        domain=domain,
-        cause_seq=cause_seq,
-        policy="rules:home",
-        actions=(CommissionAction(worker="echo", inputs={"text": "x"}),),
-        context_tokens=100,
-        thread_id="r1",
-        source="request",
-        at=AT,
-    )
-
-
-def commission(commission_id: str, cause_seq: int) -> Commission:
-    return Commission(
-        commission_id=commission_id,
-        domain="home",
-        worker="echo",
-        inputs={"text": "x"},
-        limits=Limits(),
-        cause_seq=cause_seq,
-        thread_id="r1",
-        source="request",
-        at=AT,
-    )
-
-
-def report(commission_id: str, output: object = "done") -> Report:
-    return Report(
-        commission_id=commission_id,
-        domain="home",
-        worker="echo",
-        status="ok",
-        output=output,
-        thread_id="r1",
-        source="request",
-        at=AT,
-    )
-
-
-def timer_set(timer_id: str, due_in_s: float) -> TimerSet:
-    return TimerSet(
-        timer_id=timer_id,
-        domain="home",
-        name=f"timer {timer_id}",
-        due_at=AT + timedelta(seconds=due_in_s),
-        thread_id="r1",
-        at=AT,
-    )
-
-
-def seqs(stored: list[Stored | None]) -> list[int | None]:
-    return [s.seq if s is not None else None for s in stored]
 
 
 # -- the journal's contract on PostgreSQL ----------------------------------------------------

@@ -20,9 +20,8 @@ from pydantic_ai.messages import ModelMessage
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
 from prefrontal.clock import ManualClock
-from prefrontal.errors import UsageError
 from prefrontal.journal.sql import SqlJournal
-from prefrontal.senses.base import Emit, Observation
+from prefrontal.senses.base import Emit, Observation, check_settings
 from prefrontal.workers.base import CommissionContext
 from prefrontal.workers.tool import ToolWorker
 
@@ -141,9 +140,7 @@ class SyntheticSense:
 
     def attend(self, settings: Mapping[str, Any]) -> list[str]:
         self.attended.append(dict(settings))
-        unknown = sorted(set(settings) - {"min_confidence"})
-        if unknown:
-            raise UsageError(f"sense {self.name!r} has no setting {unknown}")
+        check_settings(self.name, settings, ("min_confidence",))
         self.min_confidence = float(settings.get("min_confidence", self.min_confidence))
         return [f"min_confidence {self.min_confidence:g}"]
 

@@ -12,6 +12,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from prefrontal.errors import UsageError
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Observation:
@@ -33,6 +35,13 @@ class Observation:
 
 
 Emit = Callable[[Observation], Awaitable[None]]
+
+
+def check_settings(sense: str, settings: Mapping[str, Any], known: tuple[str, ...]) -> None:
+    """Refuse an attention request naming a setting the sense does not have."""
+    unknown = sorted(set(settings) - set(known))
+    if unknown:
+        raise UsageError(f"sense {sense!r} has no setting {unknown}; settings: {list(known)}")
 
 
 class Sense(Protocol):

@@ -22,8 +22,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.signal import resample_poly
 
-from prefrontal.errors import UsageError
-from prefrontal.senses.base import Emit, Observation
+from prefrontal.senses.base import Emit, Observation, check_settings
 from prefrontal.senses.evidence import EvidenceStore
 from prefrontal.senses.hearing.direction import Tdoa, accumulate_tdoa, azimuth_deg, side
 from prefrontal.senses.hearing.onsets import OnsetDetector, SoundEvent
@@ -105,11 +104,7 @@ class HearingSense:
         self._resume_s = position_s
 
     def attend(self, settings: Mapping[str, Any]) -> list[str]:
-        unknown = sorted(set(settings) - set(_SETTINGS))
-        if unknown:
-            raise UsageError(
-                f"sense {self.name!r} has no setting {unknown}; settings: {list(_SETTINGS)}"
-            )
+        check_settings(self.name, settings, _SETTINGS)
         changed: list[str] = []
         if "listen_for" in settings:
             self.listen_for = tuple(str(w).lower() for w in settings["listen_for"])

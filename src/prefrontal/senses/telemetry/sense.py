@@ -10,8 +10,7 @@ from typing import Any
 import anyio
 import numpy as np
 
-from prefrontal.errors import UsageError
-from prefrontal.senses.base import Emit, Observation
+from prefrontal.senses.base import Emit, Observation, check_settings
 from prefrontal.senses.evidence import EvidenceStore
 from prefrontal.senses.telemetry.detect import Finding, TelemetryDetector
 from prefrontal.senses.telemetry.sources import Flagged, Sample
@@ -65,11 +64,7 @@ class TelemetrySense:
                 await anyio.lowlevel.checkpoint()
 
     def attend(self, settings: Mapping[str, Any]) -> list[str]:
-        unknown = sorted(set(settings) - set(_SETTINGS))
-        if unknown:
-            raise UsageError(
-                f"sense {self.name!r} has no setting {unknown}; settings: {list(_SETTINGS)}"
-            )
+        check_settings(self.name, settings, _SETTINGS)
         changed: list[str] = []
         if "channels" in settings:
             channels = settings["channels"]
