@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -104,3 +105,27 @@ def test_arithmetic_refuses_anything_but_arithmetic() -> None:
         exact("2**100000")
     with pytest.raises(RecordError, match="is not arithmetic"):
         exact("1 +")
+
+
+def test_unit_conversion_and_its_errors() -> None:
+    from prefrontal.workers.exact.units import convert
+
+    assert convert(100.0, "degC", "degF").value == pytest.approx(212.0)
+    assert convert(1.0, "kWh", "MJ").value == pytest.approx(3.6)
+    with pytest.raises(RecordError, match=r"cannot turn 'meter' .* into 'second'"):
+        convert(1.0, "meter", "second")
+    with pytest.raises(RecordError, match=r"unit .*blarg.* is unknown"):
+        convert(1.0, "blarg", "meter")
+
+
+def test_statistics_are_exact() -> None:
+    from prefrontal.workers.exact.statistics import describe
+
+    summary = describe([0.1, 0.2, 0.3])
+    # the exact mean of the three binary floats, not the 0.2 decimal arithmetic suggests
+    assert summary.exact_mean == str((Fraction(0.1) + Fraction(0.2) + Fraction(0.3)) / 3)
+    assert summary.exact_mean != "1/5"
+    assert summary.median == 0.2
+    assert summary.stdev == pytest.approx(0.1)
+    with pytest.raises(RecordError, match="value 1 is inf"):
+        describe([1.0, math.inf])

@@ -2,6 +2,7 @@
 
 Owns typed tool functions any domain may declare as workers (``[workers.NAME] kind = "tool"``,
 ``function = "prefrontal.workers.exact.spectrum:spectrum"``): the spectrum of a signal,
-linear solves and least squares with a conditioning warning, and exact rational arithmetic.
+linear solves and least squares with a conditioning warning, exact rational arithmetic, exact
+summary statistics, and unit conversion (pint).
 Bad input raises ``RecordError`` naming the value, the expectation and the fix.
 """
