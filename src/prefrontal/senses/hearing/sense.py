@@ -27,7 +27,7 @@ from prefrontal.senses.evidence import EvidenceStore
 from prefrontal.senses.hearing.direction import Tdoa, accumulate_tdoa, azimuth_deg, side
 from prefrontal.senses.hearing.onsets import OnsetDetector, SoundEvent
 from prefrontal.senses.hearing.vad import Segment, VoiceActivity
-from prefrontal.senses.hearing.words import PocketSphinxSpotter, WordSpotter
+from prefrontal.senses.hearing.words import PocketSphinxSpotter, StreamingSpotter, WordSpotter
 from prefrontal.senses.sources.wav import WavSource
 
 VAD_RATE = 16_000
@@ -41,6 +41,8 @@ _SETTINGS = ("listen_for", "vad_threshold", "report_sounds")
 _PLACE = {"left": "to your left", "front": "in front of you", "right": "to your right"}
 
 Stereo = npt.NDArray[np.float32]
+Mono16 = npt.NDArray[np.float32]
+_CATCH_UP_S = 2.0  # mono audio kept to start the recogniser at a voice's onset
 
 
 class HearingSense:
@@ -76,6 +78,8 @@ class HearingSense:
         self._held: list[SoundEvent] = []
         self._onsets: OnsetDetector | None = None
         self._resume_s = 0.0
+        self._recent16: deque[tuple[float, npt.NDArray[np.float32]]] = deque()
+        self._decoding = False
 
     # -- the stream ------------------------------------------------------------------------
 
@@ -89,8 +93,12 @@ class HearingSense:
         for block in source.blocks(self.block_s):
             self._remember(block.t0, block.samples)
             mono = block.samples.mean(axis=1)
-            for segment in self.vad.push(_to_vad_rate(mono, source.rate)):
-                await emit(await self._voice(segment, source.rate))
+            mono16 = _to_vad_rate(mono, source.rate)
+            closed = self.vad.push(mono16)
+            heard = self._listen(block.t0, mono16, closed=bool(closed))
+            for index, segment in enumerate(closed):
+                words = heard if index == len(closed) - 1 else None
+                await emit(await self._voice(segment, source.rate, words))
             self._held.extend(onsets.push(mono, block.t0))
             for event in self._settled(block.t0 + len(block.samples) / source.rate):
                 await emit(self._sound(event, source.rate))
@@ -148,12 +156,38 @@ class HearingSense:
             band = (band[0], min(band[1], 0.45 * rate))
         return accumulate_tdoa(frames, rate, max_tau_s=max_tau, band=band)
 
-    async def _voice(self, segment: Segment, rate: int) -> Observation:
+    def _listen(self, t0: float, mono16: Mono16, *, closed: bool) -> list[str] | None:
+        """Feed a streaming recogniser while a voice is open, so its words are ready when the
+        segment closes (the words of the segment that closed in this block, if any)."""
+        if not isinstance(self.spotter, StreamingSpotter) or not self.listen_for:
+            return None
+        self._recent16.append((t0, mono16))
+        while len(self._recent16) > round(_CATCH_UP_S / self.block_s):
+            self._recent16.popleft()
+        heard: list[str] | None = None
+        if self._decoding:
+            self.spotter.feed(mono16)
+            if closed:
+                heard = sorted({h.word for h in self.spotter.finish(self.listen_for)})
+                self._decoding = False
+        since = self.vad.open_since
+        if since is not None and not self._decoding:
+            self.spotter.begin()
+            for start, part in self._recent16:
+                end = start + len(part) / VAD_RATE
+                if end > since:
+                    self.spotter.feed(part[max(0, round((since - start) * VAD_RATE)) :])
+            self._decoding = True
+        return heard
+
+    async def _voice(
+        self, segment: Segment, rate: int, heard: list[str] | None = None
+    ) -> Observation:
         self._speech.append((segment.start_s, segment.end_s))
         window = self._window(segment.start_s - 0.05, segment.end_s + 0.05, rate)
         tdoa = self._direction(window, rate, _SPEECH_BAND)
-        words: list[str] = []
-        if self.listen_for and len(window):
+        words: list[str] = heard or []
+        if heard is None and self.listen_for and len(window):
             mono16 = _to_vad_rate(window.mean(axis=1), rate)
             hits = await anyio.to_thread.run_sync(
                 lambda: self.spotter.spot(mono16, VAD_RATE, self.listen_for)

@@ -53,6 +53,11 @@ class VoiceActivity:
         self._silent_since: float | None = None
         self._probabilities: list[float] = []
 
+    @property
+    def open_since(self) -> float | None:
+        """When the voice segment now open began (with its pad), or ``None``."""
+        return None if self._start is None else max(0.0, self._start - self.pad_s)
+
     def in_speech_since(self, t: float) -> bool:
         """Whether a voice segment is open that began before ``t``."""
         return self._start is not None and self._start <= t

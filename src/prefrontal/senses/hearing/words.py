@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -38,6 +38,18 @@ class WordSpotter(Protocol):
         ...
 
 
+@runtime_checkable
+class StreamingSpotter(Protocol):
+    """A spotter that listens while the voice is still speaking, so the words are ready
+    when the segment closes: ``begin``, ``feed`` 16 kHz audio, then ``finish``."""
+
+    def begin(self) -> None: ...
+
+    def feed(self, audio: npt.NDArray[np.floating]) -> None: ...
+
+    def finish(self, words: Sequence[str]) -> list[WordHit]: ...
+
+
 class PocketSphinxSpotter:
     """Full recognition with PocketSphinx's bundled US English models, at 16 kHz."""
 
@@ -55,6 +67,11 @@ class PocketSphinxSpotter:
                 dict=pocketsphinx.get_model_path("en-us/cmudict-en-us.dict"),
                 lm=pocketsphinx.get_model_path("en-us/en-us.lm.bin"),
                 loglevel="FATAL",
+                # Measured on 80 flite utterances: the second passes found the name in 31 of
+                # 40 against 32 without them, and cost 95 ms against 11 ms at the end of an
+                # utterance, which is latency the principal waits for.
+                fwdflat=False,
+                bestpath=False,
             )
             self._decoder = pocketsphinx.Decoder(config)
         return self._decoder
@@ -69,6 +86,19 @@ class PocketSphinxSpotter:
                 "spelling (e.g. 'alex', not 'Alexx'), or plug in another WordSpotter"
             )
 
+    def begin(self) -> None:
+        self._ready().start_utt()
+
+    def feed(self, audio: npt.NDArray[np.floating]) -> None:
+        self._ready().process_raw(_pcm(audio), False, False)
+
+    def finish(self, words: Sequence[str]) -> list[WordHit]:
+        wanted = {w.lower() for w in words}
+        self.check(sorted(wanted))
+        decoder = self._ready()
+        decoder.end_utt()
+        return self._hits(wanted)
+
     def spot(
         self, audio: npt.NDArray[np.floating], rate: int, words: Sequence[str]
     ) -> list[WordHit]:
@@ -77,15 +107,21 @@ class PocketSphinxSpotter:
         wanted = {w.lower() for w in words}
         self.check(sorted(wanted))
         decoder = self._ready()
-        pcm = (np.clip(np.asarray(audio, dtype=np.float64), -1, 1) * 32767).astype(np.int16)
         decoder.start_utt()
-        decoder.process_raw(pcm.tobytes(), full_utt=True)
+        decoder.process_raw(_pcm(audio), full_utt=True)
         decoder.end_utt()
+        return self._hits(wanted)
+
+    def _hits(self, wanted: set[str]) -> list[WordHit]:
         hits: list[WordHit] = []
-        for segment in decoder.seg() or []:
+        for segment in self._ready().seg() or []:
             word = _ALTERNATE.sub("", segment.word.strip().lower())
             if word in wanted:
                 hits.append(WordHit(word, segment.start_frame * _FRAME_S,
                                     segment.end_frame * _FRAME_S,
                                     round(float(min(max(segment.prob, 0.0), 1.0)), 3)))  # fmt: skip
         return hits
+
+
+def _pcm(audio: npt.NDArray[np.floating]) -> bytes:
+    return (np.clip(np.asarray(audio, dtype=np.float64), -1, 1) * 32767).astype(np.int16).tobytes()
