@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import textwrap
 from collections.abc import Callable, Iterator
@@ -10,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from prefrontal import Config, load_config
+from prefrontal.errors import SandboxUnavailableError
+from prefrontal.sandbox import Bubblewrap
 from prefrontal.testing import forbid_model_requests
 
 forbid_model_requests()
@@ -43,3 +46,16 @@ def write_config(tmp_path: Path) -> Iterator[Callable[..., Config]]:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Bubblewrap:
+    """The real bubblewrap sandbox; CI must have it (``./check`` installs it), else skip."""
+    try:
+        found = Bubblewrap()
+        found.check()
+    except SandboxUnavailableError as error:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the sandbox tests: {error}")
+        pytest.skip(str(error))
+    return found

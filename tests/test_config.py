@@ -333,4 +333,4 @@ def test_a_worker_with_an_unknown_kind_says_which_kinds_exist(write_config: Writ
         write_config(toml + ONE_DOMAIN)
 
     assert "workers.solve" in str(caught.value)
-    assert "use kind = 'tool' or kind = 'llm'." in str(caught.value)
+    assert "use kind = 'tool', 'llm' or 'code'." in str(caught.value)

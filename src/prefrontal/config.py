@@ -1,8 +1,8 @@
 """Configuration: one ``prefrontal.toml``, validated with pydantic.
 
 Owns the config schema, loading, cross-checks and import-path resolution. Imports only
-``prefrontal.errors``. A mistake raises ``ConfigError`` naming the file, the key, the
-offending value and the fix; nothing half-valid is ever returned.
+``prefrontal.errors`` and the sandbox's ``Limits`` record. A mistake raises ``ConfigError``
+naming the file, the key, the offending value and the fix; nothing half-valid is returned.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from prefrontal.errors import ConfigError
+from prefrontal.sandbox.limits import Limits
 
 DEFAULT_FILE = "prefrontal.toml"
 _NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
@@ -100,6 +101,29 @@ class LlmWorkerConfig(_WorkerBase):
     max_cost_usd: float = Field(default=0.05, ge=0)
 
 
+class CodeWorkerConfig(_WorkerBase):
+    """A cheap-tier model writes a short Python program; the sandbox runs it; its result goes up.
+
+    A domain may commission it only if it lists it in its ``workers``. ``limits`` cap each
+    run; ``interpreter`` is the Python inside the sandbox (default: the one running
+    Prefrontal); ``repairs`` is how many times the model may rewrite a program that failed.
+    """
+
+    kind: Literal["code"]
+    tier: str
+    instructions: str = ""
+    timeout_s: float = Field(default=120.0, gt=0)
+    retries: int = Field(default=0, ge=0, le=10)
+    concurrency: int = Field(default=2, ge=1)
+    limits: Limits = Field(default_factory=Limits)
+    interpreter: str | None = None
+    sandbox_uid: int = Field(default=65534, ge=1, le=2**31 - 2)
+    repairs: int = Field(default=1, ge=0, le=3)
+    max_tokens: int = Field(default=2048, ge=1)
+    max_cost_usd: float = Field(default=0.05, ge=0)
+    files_dir: str = "code-files"
+
+
 def _worker_kind(value: Any) -> str:
     if isinstance(value, dict):
         return str(value.get("kind", "tool"))  # type: ignore[union-attr]
@@ -107,7 +131,9 @@ def _worker_kind(value: Any) -> str:
 
 
 WorkerConfig = Annotated[
-    Annotated[ToolWorkerConfig, Tag("tool")] | Annotated[LlmWorkerConfig, Tag("llm")],
+    Annotated[ToolWorkerConfig, Tag("tool")]
+    | Annotated[LlmWorkerConfig, Tag("llm")]
+    | Annotated[CodeWorkerConfig, Tag("code")],
     Discriminator(_worker_kind),
 ]
 
@@ -244,8 +270,8 @@ def _config_error(source: str, error: ValidationError) -> ConfigError:
 _FIXES = {
     "extra_forbidden": "remove the key or check its spelling against the config reference",
     "missing": "add the key",
-    "union_tag_invalid": "use kind = 'tool' or kind = 'llm'",
-    "union_tag_not_found": "add kind = 'tool' or kind = 'llm'",
+    "union_tag_invalid": "use kind = 'tool', 'llm' or 'code'",
+    "union_tag_not_found": "add kind = 'tool', 'llm' or 'code'",
 }
 
 
@@ -283,9 +309,17 @@ def _cross_check(config: Config) -> None:
                 "use 'module:function' (a rule policy) or a table with kind = 'llm'."
             )
     for name, worker in config.workers.items():
-        if isinstance(worker, LlmWorkerConfig):
+        if isinstance(worker, LlmWorkerConfig | CodeWorkerConfig):
             _check_tier(src, f"[workers.{name}] tier", worker.tier, tiers)
-        elif ":" not in worker.function:
+        if isinstance(worker, CodeWorkerConfig):
+            runs = worker.repairs + 1
+            if worker.timeout_s < worker.limits.wall_s * runs:
+                raise ConfigError(
+                    f"{src}: [workers.{name}] timeout_s = {worker.timeout_s:g} is shorter than "
+                    f"{runs} run(s) of limits.wall_s = {worker.limits.wall_s:g}; raise timeout_s "
+                    f"to at least {worker.limits.wall_s * runs + 30:g} (the model writes too)."
+                )
+        elif isinstance(worker, ToolWorkerConfig) and ":" not in worker.function:
             raise ConfigError(
                 f"{src}: [workers.{name}] function = {worker.function!r} is not an import "
                 "path; use 'module:function'."
@@ -332,7 +366,7 @@ def tiers_in_use(config: Config) -> Iterable[tuple[str, str]]:
         if isinstance(domain.policy, LlmPolicyConfig):
             yield domain.policy.tier, f"[domains.{name}.policy]"
     for name, worker in config.workers.items():
-        if isinstance(worker, LlmWorkerConfig):
+        if isinstance(worker, LlmWorkerConfig | CodeWorkerConfig):
             yield worker.tier, f"[workers.{name}]"
     if config.router.classifier is not None:
         yield config.router.classifier, "[router] classifier"

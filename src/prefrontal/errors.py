@@ -12,7 +12,8 @@ user's mistakes from failures of the world, and says whether trying again can he
     ├── WorldError                something outside the user's input failed
     │   ├── ProviderError         a model provider answered with an error (retryable: 429, 5xx)
     │   ├── WorkerError           a worker raised while doing a commission
-    │   │   └── WorkerTimeoutError     it ran past its commission's time limit
+    │   │   ├── WorkerTimeoutError     it ran past its commission's time limit
+    │   │   └── SandboxLimitError      a sandboxed program was stopped by one of its caps
     │   └── JournalError          the journal could not be read or written
     │       └── JournalBusyError  another process is driving this journal
     ├── PolicyError               a policy raised or its model's output stayed malformed
@@ -88,6 +89,10 @@ class WorkerTimeoutError(WorkerError):
     retryable = True
 
 
+class SandboxLimitError(WorkerError):
+    """A sandboxed program was stopped by one of its caps (CPU, wall, memory, files...)."""
+
+
 class JournalError(WorldError):
     """The journal could not be read or written."""
 
@@ -119,6 +124,7 @@ __all__ = [
     "ProviderError",
     "RecordError",
     "RoutingError",
+    "SandboxLimitError",
     "SandboxUnavailableError",
     "UsageError",
     "WorkerError",

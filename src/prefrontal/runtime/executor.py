@@ -69,6 +69,7 @@ class Executor:
         """Run one commission to a report. ``started`` is told of every attempt."""
         begun = time.perf_counter()
         usage: list[Usage] = []
+        kept: list[str] = []
         attempts = 0
         failure: PrefrontalError | None = None
         worker = self.workers.get(commission.worker)
@@ -92,10 +93,10 @@ class Executor:
                                     at=self.clock.now(),
                                 )
                             )
-                            outcome = await self._attempt(worker, commission, attempt, usage)
+                            outcome = await self._attempt(worker, commission, attempt, usage, kept)
                             if isinstance(outcome, WorkerResult):
                                 return self._report(
-                                    commission, "ok", begun, attempts, usage, result=outcome
+                                    commission, "ok", begun, attempts, usage, kept, outcome
                                 )
                             failure = outcome
                             if not failure.retryable or attempt > commission.limits.retries:
@@ -111,6 +112,7 @@ class Executor:
                 begun,
                 attempts,
                 usage,
+                kept,
                 error=ReportError(code="cancelled", message="cancelled"),
             )
         if failure is None:  # pragma: no cover - every path above sets one
@@ -121,13 +123,19 @@ class Executor:
             begun,
             attempts,
             usage,
+            kept,
             error=ReportError(
                 code=error_code(failure), message=str(failure), retryable=failure.retryable
             ),
         )
 
     async def _attempt(
-        self, worker: Worker, commission: Commission, attempt: int, usage: list[Usage]
+        self,
+        worker: Worker,
+        commission: Commission,
+        attempt: int,
+        usage: list[Usage],
+        kept: list[str],
     ) -> WorkerResult | PrefrontalError:
         limits = commission.limits
         context = CommissionContext(
@@ -162,6 +170,7 @@ class Executor:
             return WorkerError(f"worker {commission.worker!r} raised {error!r}")
         finally:
             usage.extend(context.usage)
+            kept.extend(context.kept)
 
     def _report(
         self,
@@ -170,8 +179,9 @@ class Executor:
         begun: float,
         attempts: int,
         usage: list[Usage],
-        *,
+        kept: list[str],
         result: WorkerResult | None = None,
+        *,
         error: ReportError | None = None,
     ) -> Report:
         return Report(
@@ -181,7 +191,7 @@ class Executor:
             status=status,  # type: ignore[arg-type]
             output=None if result is None else result.output,
             confidence=1.0 if result is None else result.confidence,
-            evidence=() if result is None else result.evidence,
+            evidence=(*kept, *(() if result is None else result.evidence)),
             error=error,
             usage=tuple(usage),
             attempts=attempts,

@@ -21,7 +21,13 @@ import sqlalchemy as sa
 from anyio.abc import TaskGroup
 
 from prefrontal.clock import Clock, SystemClock
-from prefrontal.config import Config, LlmPolicyConfig, LlmWorkerConfig, load_object
+from prefrontal.config import (
+    CodeWorkerConfig,
+    Config,
+    LlmPolicyConfig,
+    LlmWorkerConfig,
+    load_object,
+)
 from prefrontal.errors import ConfigError, JournalBusyError, PrefrontalError
 from prefrontal.journal.base import Journal, Stored
 from prefrontal.journal.sql import SqlJournal, open_journal
@@ -98,6 +104,8 @@ def build_workers(config: Config, models: Mapping[str, Model]) -> dict[str, Work
                 output_type=output,
                 description=spec.description,
             )
+        elif isinstance(spec, CodeWorkerConfig):
+            workers[name] = build_code_worker(config, name, spec, models[spec.tier])
         else:
             function = load_object(spec.function, where=f"[workers.{name}] function", config=config)
             if not callable(function):
@@ -115,6 +123,27 @@ def build_workers(config: Config, models: Mapping[str, Model]) -> dict[str, Work
                     f"hints cannot be resolved ({error}); import the names they use at run time."
                 ) from None
     return workers
+
+
+def build_code_worker(config: Config, name: str, spec: CodeWorkerConfig, model: Model) -> Worker:
+    """A code worker on its tier's model and a checked sandbox; no sandbox, no start."""
+    from prefrontal.sandbox import Bubblewrap
+    from prefrontal.workers.code import INSTRUCTIONS, CodeWorker, Program
+    from prefrontal.workers.llm import LlmWorker
+
+    sandbox = Bubblewrap(interpreter=spec.interpreter, uid=spec.sandbox_uid)
+    sandbox.check()
+    instructions = f"{INSTRUCTIONS}\n\n{spec.instructions}".strip()
+    writer = LlmWorker(name, model, tier=spec.tier, instructions=instructions, output_type=Program)
+    return CodeWorker(
+        name,
+        writer,
+        sandbox,
+        limits=spec.limits,
+        repairs=spec.repairs,
+        files_dir=config.base_dir / spec.files_dir,
+        description=spec.description,
+    )
 
 
 def build_policy(config: Config, name: str, models: Mapping[str, Model]) -> Policy:

@@ -30,11 +30,16 @@ class CommissionContext:
     timeout_s: float = 30.0
     max_tokens: int | None = None
     usage: list[Usage] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
     evidence: EvidenceReader | None = None
 
     def record(self, *usage: Usage) -> None:
         """Meter what this attempt consumed; kept even when the attempt then fails."""
         self.usage.extend(usage)
+
+    def keep(self, *evidence: str) -> None:
+        """Keep evidence with the report (a program, its output); kept even on failure."""
+        self.kept.extend(evidence)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
