@@ -177,12 +177,12 @@ class Bubblewrap:
         finally:
             if process.returncode is None:  # cancelled from outside: the sandbox dies too
                 _kill_group(process.pid)
-                with anyio.CancelScope(shield=True):
-                    await process.wait()
+            with anyio.CancelScope(shield=True):
+                await process.aclose()
         duration = time.perf_counter() - begun
         code = process.returncode
         stdout, stderr = out.text(), err.text()
-        outcome, sig = _classify(code, stderr, timed_out, duration >= limits.cpu_s)
+        outcome, sig = classify(code, stderr, timed_out, duration >= limits.cpu_s)
         return Run(
             outcome=outcome,
             exit_code=None if timed_out else code,
@@ -263,7 +263,7 @@ _LAST_LINE = {
 }
 
 
-def _classify(
+def classify(
     code: int | None, stderr: str, timed_out: bool, long_enough: bool
 ) -> tuple[Outcome, int | None]:
     """Which cap, if any, ended the run: from the signal, else the program's last error.
