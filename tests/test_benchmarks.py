@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from prefrontal.sandbox import Bubblewrap
+
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "benchmarks" / "overhead.py"
 
@@ -67,3 +69,25 @@ def test_senses_benchmark_runs_quick(tmp_path: Path) -> None:
     assert figures["utterances"] > 0
     assert 0 < figures["latency_p50_s"] <= figures["latency_max_s"]
     assert isinstance(figures["direction"], dict)
+
+
+def test_precise_benchmark_runs_quick(tmp_path: Path, sandbox: Bubblewrap) -> None:
+    out = tmp_path / "precise.json"
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "precise.py"), "--quick", "--json", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-4000:]
+    assert "sandbox start-up p50" in run.stdout
+    figures = json.loads(out.read_text())
+    for program in ("pass", "numpy"):
+        for how in ("plain", "sandbox"):
+            row = figures[program][how]
+            assert 0 < row["p50_ms"] <= row["p90_ms"]
+            assert row["runs_per_s"] > 0
+        assert figures[program]["ratio_p50"] > 0
+    assert figures["numpy"]["worker"]["p50_ms"] > 0
