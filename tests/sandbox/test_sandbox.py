@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import os
 import signal
 import struct
+import subprocess
+import sysconfig
+import tempfile
 import time
+from pathlib import Path
 
 import anyio
 import pytest
 
+import prefrontal
 from prefrontal.errors import SandboxUnavailableError
 from prefrontal.sandbox import Bubblewrap, Limits, seccomp
 from prefrontal.sandbox.bubblewrap import classify, scratch_dir
@@ -29,7 +36,7 @@ async def test_numpy_and_scipy_work_inside_as_an_unprivileged_user(sandbox: Bubb
         )
     assert run.ok, run.stderr
     assert run.exit_code == 0
-    out = __import__("json").loads(run.stdout)
+    out = json.loads(run.stdout)
     assert out["x"] == pytest.approx([0.1, 0.6])
     assert out["cwd"] == "/scratch"
     assert out["inputs"] == "[1]"
@@ -57,8 +64,6 @@ async def test_a_run_cancelled_from_outside_leaves_nothing_running(sandbox: Bubb
 
 
 def _still_sleeping() -> bool:
-    from pathlib import Path
-
     for entry in Path("/proc").glob("[0-9]*/cmdline"):
         try:
             if b"/scratch/main.py" in entry.read_bytes():
@@ -93,3 +98,47 @@ def test_a_missing_tool_names_the_package_to_install(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(SandboxUnavailableError, match=r"'bwrap'.*apt-get install bubblewrap"):
         Bubblewrap()
+
+
+def test_an_unprivileged_supervisor_sandboxes_too() -> None:
+    """Prefrontal run by an ordinary user: bubblewrap makes a user namespace, caps still bind."""
+    system_python = Path("/usr/bin/python3.11")
+    if os.geteuid() != 0 or not system_python.exists():
+        pytest.skip("needs root (to become an ordinary user) and /usr/bin/python3.11")
+    site = sysconfig.get_paths()["purelib"]
+    source = Path(prefrontal.__file__).resolve().parents[1]
+    scenario = Path(__file__).with_name("unprivileged_scenario.py")
+    with tempfile.TemporaryDirectory() as folder:  # pytest's own tmp is root's alone
+        Path(folder).chmod(0o755)
+        script = Path(folder) / "scenario.py"
+        script.write_text(scenario.read_text())
+        script.chmod(0o644)
+        run = _as_ordinary_user(system_python, script, f"{source}:{site}")
+    if "Permission denied" in run.stderr and "site-packages" in run.stderr:
+        pytest.skip(f"the ordinary user cannot read {site}")
+    assert run.returncode == 0, run.stderr[-2000:]
+    out = json.loads(run.stdout.strip().splitlines()[-1])
+    assert out["privileged"] is False
+    assert out["outcome"] == "ok"
+    assert out["uid"] == 65533
+    assert out["socket"] == "PermissionError"
+    assert out["passwd"] in ("PermissionError", "FileNotFoundError")
+    assert out["forked"] < 32
+
+
+def _as_ordinary_user(python: Path, script: Path, path: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            "setpriv",
+            "--reuid=65533",
+            "--regid=65533",
+            "--clear-groups",
+            str(python),
+            str(script),
+        ],
+        env={"PATH": "/usr/bin:/bin", "HOME": "/tmp", "PYTHONPATH": path},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )

@@ -87,7 +87,7 @@ class PocketSphinxSpotter:
             )
 
     def begin(self) -> None:
-        self._ready().start_utt()
+        self._start()
 
     def feed(self, audio: npt.NDArray[np.floating]) -> None:
         self._ready().process_raw(_pcm(audio), False, False)
@@ -106,11 +106,18 @@ class PocketSphinxSpotter:
             raise ValueError(f"PocketSphinxSpotter needs {self.rate} Hz audio, not {rate}")
         wanted = {w.lower() for w in words}
         self.check(sorted(wanted))
-        decoder = self._ready()
-        decoder.start_utt()
+        decoder = self._start()
         decoder.process_raw(_pcm(audio), full_utt=True)
         decoder.end_utt()
         return self._hits(wanted)
+
+    def _start(self) -> Any:
+        """Start an utterance on fresh features: a reused decoder otherwise carries the last
+        utterance's cepstral means into this one, and answers depend on what came before."""
+        decoder = self._ready()
+        decoder.reinit_feat()
+        decoder.start_utt()
+        return decoder
 
     def _hits(self, wanted: set[str]) -> list[WordHit]:
         hits: list[WordHit] = []
