@@ -215,3 +215,37 @@ def test_code_worker_config_is_checked(write_config: Callable[..., Config]) -> N
     negative = CONFIG.replace("memory_mb = 1024", "memory_mb = 1")
     with pytest.raises(ConfigError, match="memory_mb"):
         write_config(negative)
+
+
+async def test_a_percepts_evidence_reaches_the_program_not_the_model(
+    sandbox: Bubblewrap, tmp_path: Path
+) -> None:
+    import numpy as np
+
+    from prefrontal.senses.evidence import EvidenceStore
+
+    store = EvidenceStore(tmp_path / "evidence")
+    rate = 16000
+    t = np.arange(rate) / rate
+    stereo = np.stack([np.sin(2 * np.pi * 440 * t), np.sin(2 * np.pi * 440 * t)], axis=1)
+    ref = store.put("ears", stereo, rate)
+    program = (
+        "import json, numpy as np\n"
+        f"x = np.load('evidence-{ref}.npy')[:, 0]\n"
+        f"peak = np.abs(np.fft.rfft(x)).argmax() * {rate} / len(x)\n"
+        "print(json.dumps({'hz': float(peak)}))"
+    )
+    code, model = worker(sandbox, program)
+    ctx = CommissionContext(idempotency_key="home-9-0", worker="compute", attempt=1, evidence=store)
+    result = await code.run({"task": "the tone's frequency", "evidence": [ref]}, ctx)
+    assert result.output["value"] == {"hz": 440.0}
+    prompt = json.dumps([str(m) for m in model.prompts[0]])
+    assert f"/scratch/evidence-{ref}.npy" in prompt
+    assert "float32 samples, shape 16000x2, at 16000 Hz" in prompt
+
+
+async def test_evidence_without_a_store_is_refused_by_name(sandbox: Bubblewrap) -> None:
+    code, model = worker(sandbox, "print(1)")
+    with pytest.raises(WorkerError, match="without an evidence store"):
+        await code.run({"task": "x", "evidence": ["ears-0123456789ab"]}, context())
+    assert model.calls == 0

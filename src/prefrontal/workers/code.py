@@ -12,12 +12,14 @@ answer.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import re
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from prefrontal.errors import RecordError, SandboxLimitError, WorkerError
@@ -31,6 +33,7 @@ INSTRUCTIONS = """\
 You write one short, complete Python 3 program for a precise task. It runs in a sandbox:
 numpy and scipy are installed; there is no network; the working folder is /scratch.
 The task's data is in /scratch/inputs.json (its outline is given); read it with json.load.
+Raw signal behind a percept, if any, is in the .npy files the outline names (numpy.load).
 Compute the answer with code; never guess it or write it in by hand.
 Output, by the requested result kind:
 - "json": print exactly one JSON document on stdout (the answer) and nothing else;
@@ -56,6 +59,9 @@ class CodeTask(BaseModel):
 
     task: str = Field(min_length=1, max_length=4000, description="what to compute")
     inputs: Any = Field(default=None, description="JSON data the program reads")
+    evidence: list[str] = Field(
+        default_factory=list, max_length=8, description="percept evidence references to read"
+    )
     result: Literal["json", "text", "files"] = "json"
 
 
@@ -100,12 +106,14 @@ class CodeWorker:
                 f"{first['msg']}. Expected {{task, inputs, result}} with result one of "
                 "'json', 'text', 'files'."
             ) from None
-        data = json.dumps(task.inputs, ensure_ascii=False).encode()
+        files = {"inputs.json": json.dumps(task.inputs, ensure_ascii=False).encode()}
         request: dict[str, Any] = {
             "task": task.task,
             "result": task.result,
             "inputs_outline": outline(task.inputs),
         }
+        if task.evidence:
+            request["evidence_files"] = self._evidence(task.evidence, context, files)
         failure = ""
         for attempt in range(1, self.repairs + 2):
             written = await self.writer.run(request, context)
@@ -117,7 +125,7 @@ class CodeWorker:
             else:
                 with scratch_dir() as scratch:
                     run = await self.sandbox.run(
-                        code, limits=self.limits, scratch=scratch, files={"inputs.json": data}
+                        code, limits=self.limits, scratch=scratch, files=files
                     )
                     context.keep(_run_evidence(digest, run))
                     if run.outcome not in ("ok", "error"):
@@ -143,6 +151,28 @@ class CodeWorker:
             f"code worker {self.name!r}: no program succeeded in {self.repairs + 1} "
             f"writing(s); last failure: {failure[:600]}"
         )
+
+    def _evidence(
+        self, refs: list[str], context: CommissionContext, files: dict[str, bytes]
+    ) -> dict[str, str]:
+        """Put each referenced window into the scratch files; say what each file holds."""
+        if context.evidence is None:
+            raise WorkerError(
+                f"code worker {self.name!r} was given evidence {refs} but runs without an "
+                "evidence store; run it inside a system with senses"
+            )
+        shown: dict[str, str] = {}
+        for ref in refs:
+            window = context.evidence.get(ref)
+            buffer = io.BytesIO()
+            np.save(buffer, window.samples, allow_pickle=False)
+            name = f"evidence-{ref}.npy"
+            files[name] = buffer.getvalue()
+            shape = "x".join(str(n) for n in window.samples.shape)
+            shown[f"/scratch/{name}"] = (
+                f"{window.samples.dtype} samples, shape {shape}, at {window.rate} Hz"
+            )
+        return shown
 
     def _result(self, task: CodeTask, run: Run, scratch: Path, key: str) -> dict[str, Any]:
         if task.result == "text":
