@@ -10,27 +10,32 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from prefrontal.sandbox import Bubblewrap
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = ROOT / "benchmarks" / "overhead.py"
 
 
-def test_overhead_benchmark_runs_tiny(tmp_path: Path) -> None:
-    out = tmp_path / "figures.json"
+def run_benchmark(name: str, folder: Path, *args: str, timeout: int = 300) -> tuple[str, Any]:
+    """Run ``benchmarks/NAME.py`` with ``args``; its printed text and its JSON figures."""
+    out = folder / f"{name}.json"
     run = subprocess.run(
-        [sys.executable, str(SCRIPT), "--tiny", "--json", str(out)],
+        [sys.executable, str(ROOT / "benchmarks" / f"{name}.py"), *args, "--json", str(out)],
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout,
         check=False,
     )
     assert run.returncode == 0, run.stderr[-4000:]
-    assert "commissions/s" in run.stdout
-    assert "NORMAL/FULL" in run.stdout
-    figures = json.loads(out.read_text())
+    return run.stdout, json.loads(out.read_text())
+
+
+def test_overhead_benchmark_runs_tiny(tmp_path: Path) -> None:
+    printed, figures = run_benchmark("overhead", tmp_path, "--tiny")
+    assert "commissions/s" in printed
+    assert "NORMAL/FULL" in printed
 
     assert figures["call"]["calls_per_s"] > 0
     assert figures["await"]["awaits_per_s"] > 0
@@ -54,17 +59,7 @@ def test_overhead_benchmark_runs_tiny(tmp_path: Path) -> None:
 
 
 def test_senses_benchmark_runs_quick(tmp_path: Path) -> None:
-    out = tmp_path / "senses.json"
-    run = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "senses.py"), "--quick", "--json", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert run.returncode == 0, run.stderr[-4000:]
-    figures = json.loads(out.read_text())
+    _, figures = run_benchmark("senses", tmp_path, "--quick", timeout=600)
     assert 0 < figures["vad_direction_rtf"] < figures["hearing_rtf"]
     assert figures["utterances"] > 0
     assert 0 < figures["latency_p50_s"] <= figures["latency_max_s"]
@@ -72,18 +67,8 @@ def test_senses_benchmark_runs_quick(tmp_path: Path) -> None:
 
 
 def test_precise_benchmark_runs_quick(tmp_path: Path, sandbox: Bubblewrap) -> None:
-    out = tmp_path / "precise.json"
-    run = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "precise.py"), "--quick", "--json", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert run.returncode == 0, run.stderr[-4000:]
-    assert "sandbox start-up p50" in run.stdout
-    figures = json.loads(out.read_text())
+    printed, figures = run_benchmark("precise", tmp_path, "--quick")
+    assert "sandbox start-up p50" in printed
     for program in ("pass", "numpy"):
         for how in ("plain", "sandbox"):
             row = figures[program][how]

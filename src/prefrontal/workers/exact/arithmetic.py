@@ -56,7 +56,8 @@ def exact(expression: str) -> Exact:
     )
 
 
-def _value(node: ast.expr, source: str) -> Fraction:
+def literal(node: ast.expr, source: str) -> Fraction | None:
+    """A number written in the source, read exactly (``0.1`` is 1/10); None if not a number."""
     if (
         isinstance(node, ast.Constant)
         and isinstance(node.value, int | float)
@@ -64,6 +65,13 @@ def _value(node: ast.expr, source: str) -> Fraction:
     ):
         text = ast.get_source_segment(source, node) or repr(node.value)
         return Fraction(text.replace("_", ""))
+    return None
+
+
+def _value(node: ast.expr, source: str) -> Fraction:
+    number = literal(node, source)
+    if number is not None:
+        return number
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
         inner = _value(node.operand, source)
         return -inner if isinstance(node.op, ast.USub) else inner

@@ -15,6 +15,7 @@ import sympy
 from pydantic import BaseModel
 
 from prefrontal.errors import RecordError
+from prefrontal.workers.exact.arithmetic import literal
 
 MAX_LENGTH = 1_000
 MAX_EXPONENT = 1_000
@@ -101,13 +102,9 @@ def parse(expression: str) -> Any:
 
 
 def _build(node: ast.expr, source: str) -> Any:
-    if (
-        isinstance(node, ast.Constant)
-        and isinstance(node.value, int | float)
-        and not isinstance(node.value, bool)
-    ):
-        text = ast.get_source_segment(source, node) or repr(node.value)
-        return sympy.Rational(text.replace("_", ""))
+    number = literal(node, source)
+    if number is not None:
+        return sympy.Rational(number.numerator, number.denominator)
     if isinstance(node, ast.Name):
         if node.id in CONSTANTS:
             return CONSTANTS[node.id]
