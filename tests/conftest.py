@@ -59,3 +59,6 @@ def sandbox() -> Bubblewrap:
             pytest.fail(f"CI must run the sandbox tests: {error}")
         pytest.skip(str(error))
     return found
+
+
+pytest_plugins = ["pg_server"]

@@ -1,4 +1,9 @@
-"""The journal: append-only, keyed appends stored once, queries over a real SQLite file."""
+"""The journal: append-only, keyed appends stored once, queries.
+
+The contract tests (those taking ``journal``) run on both backends: a real SQLite file, and
+a real PostgreSQL database on the server ``pg_server.py`` starts on 127.0.0.1 (skipped,
+saying why, where PostgreSQL is not installed).
+"""
 
 from __future__ import annotations
 
@@ -28,9 +33,10 @@ def db(tmp_path: Path) -> Path:
     return tmp_path / "journal.db"
 
 
-@pytest.fixture
-def journal(db: Path) -> Iterator[SqlJournal]:
-    opened = open_journal(f"sqlite:///{db}")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def journal(request: pytest.FixtureRequest, db: Path) -> Iterator[SqlJournal]:
+    url = f"sqlite:///{db}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    opened = open_journal(url)
     yield opened
     opened.close()
 
@@ -164,8 +170,10 @@ def test_find_returns_the_first_match_or_none(journal: SqlJournal) -> None:
     assert journal.find("nothing", "request") is None
 
 
-def test_the_file_is_in_wal_mode(journal: SqlJournal, db: Path) -> None:
-    journal.append([request("r1")])
+def test_the_file_is_in_wal_mode(db: Path) -> None:
+    opened = open_journal(f"sqlite:///{db}")
+    opened.append([request("r1")])
+    opened.close()
 
     with sqlite3.connect(db) as conn:
         (mode,) = conn.execute("PRAGMA journal_mode").fetchone()
