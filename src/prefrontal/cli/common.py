@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Generator
+from collections.abc import Awaitable, Callable, Coroutine, Generator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -15,9 +15,11 @@ from rich.markup import escape
 
 from prefrontal.clock import Clock
 from prefrontal.config import Config, load_config
-from prefrontal.errors import PrefrontalError
-from prefrontal.journal.base import Stored
+from prefrontal.errors import JournalBusyError, PrefrontalError
+from prefrontal.journal.base import Journal, Stored
 from prefrontal.journal.sql import SqlJournal, open_journal
+from prefrontal.runtime.system import System, open_system
+from prefrontal.seam.events import Event
 from prefrontal.seam.render import one_line
 
 console = Console(highlight=False, soft_wrap=True)
@@ -63,6 +65,38 @@ def journal_of(config: Config) -> Generator[SqlJournal, None, None]:
 def run_async(main: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
     with friendly_errors():
         return anyio.run(main)
+
+
+def drive_or_queue(
+    config: Config,
+    act: Callable[[System], Awaitable[Any]],
+    queue: Callable[[Journal], Event],
+    *,
+    verbose: bool = False,
+) -> tuple[bool, Any]:
+    """Bring the system up and ``act`` on it, then process until idle: (True, what act gave).
+
+    If another process drives the journal, journal ``queue(journal)`` for that process to act
+    on instead: (False, the queued event). One path for every command that changes the world.
+    """
+
+    async def main() -> tuple[bool, Any]:
+        try:
+            async with open_system(config) as system:
+                system.observe(Transcript(verbose=verbose))
+                done = await act(system)
+                await system.run_until_idle()
+                return True, done
+        except JournalBusyError:
+            return False, None
+
+    drove, done = run_async(main)
+    if drove:
+        return True, done
+    with journal_of(config) as journal, friendly_errors():
+        queued = queue(journal)
+        journal.append([queued])
+    return False, queued
 
 
 _STYLE = {

@@ -12,21 +12,18 @@ from rich.table import Table
 from prefrontal.cli.common import (
     DEFAULT_CONFIG,
     ConfigOption,
-    Transcript,
     console,
-    friendly_errors,
+    drive_or_queue,
     journal_of,
     load,
-    run_async,
 )
 from prefrontal.clock import SystemClock
 from prefrontal.config import Config
-from prefrontal.errors import JournalBusyError
 from prefrontal.journal.base import Journal
 from prefrontal.runtime.inbox import InboxEntry, inbox_entries
 from prefrontal.runtime.principal import answer_escalation, answer_route
 from prefrontal.runtime.router import Router
-from prefrontal.runtime.system import System, open_system
+from prefrontal.runtime.system import System
 from prefrontal.seam.events import ApprovalEvent, RoutedEvent
 
 Build = Callable[[Journal], ApprovalEvent | RoutedEvent]
@@ -85,20 +82,8 @@ def show(
 
 def _answer(cfg: Config, build: Build, act: Act) -> None:
     """Journal an answer through a running system, or straight to the journal if busy."""
-
-    async def main() -> bool:
-        try:
-            async with open_system(cfg) as system:
-                system.observe(Transcript())
-                await act(system)
-                await system.run_until_idle()
-                return True
-        except JournalBusyError:
-            return False
-
-    if not run_async(main):
-        with journal_of(cfg) as journal, friendly_errors():
-            journal.append([build(journal)])
+    drove, _ = drive_or_queue(cfg, act, build)
+    if not drove:
         console.print("Answer journaled; the running driver will act on it.")
 
 

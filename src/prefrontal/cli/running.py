@@ -11,29 +11,18 @@ from prefrontal.cli.common import (
     ConfigOption,
     Transcript,
     console,
-    friendly_errors,
+    drive_or_queue,
     journal_of,
     load,
     run_async,
 )
 from prefrontal.clock import SystemClock
-from prefrontal.config import Config
-from prefrontal.errors import JournalBusyError
+from prefrontal.journal.base import Journal
 from prefrontal.runtime.inbox import inbox_entries
 from prefrontal.runtime.principal import new_request
 from prefrontal.runtime.router import Router
-from prefrontal.runtime.system import open_system
-
-
-def _queue_for_driver(config: Config, text: str, domain: str | None) -> None:
-    """Another process drives the journal: journal the request; that process will act."""
-    with journal_of(config) as journal:
-        request = new_request(Router(config), text, at=SystemClock().now(), domain=domain)
-        journal.append([request])
-    console.print(
-        f"Queued request {request.request_id}; the running 'prefrontal run --follow' will "
-        "handle it. Read the answer with 'prefrontal inbox'."
-    )
+from prefrontal.runtime.system import System, open_system
+from prefrontal.seam.events import RequestEvent
 
 
 def register(app: typer.Typer) -> None:
@@ -48,25 +37,22 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Send a request to the router, and process it until nothing more is due."""
         cfg = load(config)
-        queued = False
 
-        async def main() -> str:
-            nonlocal queued
-            try:
-                async with open_system(cfg) as system:
-                    system.observe(Transcript(verbose=verbose))
-                    stored = await system.submit(text, domain=domain)
-                    await system.run_until_idle()
-                    return stored.event.request_id  # type: ignore[union-attr]
-            except JournalBusyError:
-                queued = True
-                return ""
+        async def submit(system: System) -> str:
+            stored = await system.submit(text, domain=domain)
+            return stored.event.request_id  # type: ignore[union-attr]
 
-        request_id = run_async(main)
-        if queued:
-            with friendly_errors():
-                _queue_for_driver(cfg, text, domain)
+        def queue(_: Journal) -> RequestEvent:
+            return new_request(Router(cfg), text, at=SystemClock().now(), domain=domain)
+
+        drove, done = drive_or_queue(cfg, submit, queue, verbose=verbose)
+        if not drove:
+            console.print(
+                f"Queued request {done.request_id}; the running 'prefrontal run --follow' will "
+                "handle it. Read the answer with 'prefrontal inbox'."
+            )
             return
+        request_id = done
         with journal_of(cfg) as journal:
             answers = [e for e in inbox_entries(journal) if e.item.thread_id == request_id]
         for entry in answers:

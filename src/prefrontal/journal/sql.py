@@ -152,13 +152,17 @@ class SqlJournal:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def _select(self, query: sa.Select[Any, Any]) -> list[Stored]:
+    def _rows(self, query: sa.Executable) -> list[Any]:
+        """Run a read on the reader connection, ending its snapshot; errors become ours."""
         try:
-            rows = self._reader.execute(query).all()
+            rows: list[Any] = list(self._reader.execute(query).all())
             self._reader.rollback()
         except SQLAlchemyError as error:
             raise JournalError(f"cannot read the journal at {self.url!r}: {error}") from error
-        return [Stored(row[0], decode_event(row[1])) for row in rows]
+        return rows
+
+    def _select(self, query: sa.Select[Any, Any]) -> list[Stored]:
+        return [Stored(row[0], decode_event(row[1])) for row in self._rows(query)]
 
     def read(
         self,
@@ -238,12 +242,7 @@ class SqlJournal:
 
     def last_seq(self) -> int:
         query = sa.select(sa.func.coalesce(sa.func.max(events.c.seq), 0))
-        try:
-            value = self._reader.execute(query).scalar_one()
-            self._reader.rollback()
-        except SQLAlchemyError as error:
-            raise JournalError(f"cannot read the journal at {self.url!r}: {error}") from error
-        return int(value)
+        return int(self._rows(query)[0][0])
 
     def verify(self) -> list[str]:
         """Check the journal's invariants; return the problems found (empty when sound)."""
