@@ -249,3 +249,25 @@ async def test_evidence_without_a_store_is_refused_by_name(sandbox: Bubblewrap) 
     with pytest.raises(WorkerError, match="without an evidence store"):
         await code.run({"task": "x", "evidence": ["ears-0123456789ab"]}, context())
     assert model.calls == 0
+
+
+async def test_a_run_stopped_by_a_cap_is_journaled_with_its_limits_and_evidence(
+    write_config: Callable[..., Config], sandbox: Bubblewrap
+) -> None:
+    config = write_config(CONFIG, code_mod=MODULE)
+    model = ScriptedModel([{"code": "hoard = bytearray(10 * 2**30)"}])
+    journal = MemoryJournal()
+    async with open_system(
+        config, journal=journal, clock=FakeClock(), models={"cheap": model}
+    ) as system:
+        await system.submit("@lab what is the dominant frequency?")
+        await system.run_until_idle()
+    (report,) = [s.event for s in journal.read() if isinstance(s.event, Report)]
+    assert report.status == "failed"
+    assert report.error is not None
+    assert report.error.code == "sandbox_limit"
+    assert "the memory cap (1024 MB)" in report.error.message
+    assert "cpu 5 s, wall 10 s, memory 1024 MB" in report.error.message
+    assert any("bytearray(10 * 2**30)" in item for item in report.evidence)
+    assert any("MemoryError" in item for item in report.evidence)
+    assert report.usage  # the model's writing is paid for even though the run failed
