@@ -196,7 +196,7 @@ def test_the_outline_shows_shape_not_contents() -> None:
 async def test_without_a_sandbox_the_system_refuses_to_start(
     write_config: Callable[..., Config], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    config = write_config(CONFIG, code_mod_missing=MODULE.replace("lab(", "lab2("))
+    config = write_config(CONFIG, code_mod=MODULE)
     monkeypatch.setenv("PATH", str(tmp_path))  # no bwrap on PATH
     model = ScriptedModel([{"code": "print(1)"}])
     with pytest.raises(SandboxUnavailableError, match="apt-get install bubblewrap"):
