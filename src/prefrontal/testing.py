@@ -36,7 +36,7 @@ from prefrontal.workers.tool import ToolWorker
 
 FakeClock = ManualClock
 
-Answer = dict[str, Any] | str
+Answer = dict[str, Any] | str | ToolCallPart
 Responder = Callable[[Sequence[ModelMessage]], Answer]
 Step = Answer | BaseException | Responder
 
@@ -83,7 +83,8 @@ class ScriptedModel(FunctionModel):
     output tool's raw argument text (use it for malformed output) or plain text when the agent
     has no output tool; an exception is raised (e.g. ``ModelHTTPError(429, ...)``); a
     callable (a responder) is called with the request's messages and its answer is used, so
-    a script can answer each event it is shown with that event's fixed reply. When the
+    a script can answer each event it is shown with that event's fixed reply; a
+    ``ToolCallPart`` is sent as it is (to pick one of several output tools). When the
     script runs out the last step repeats. Every response reports ``input_tokens`` and
     ``output_tokens`` exactly, under ``model_name`` and ``provider``, so genai-prices can
     price it; ``None`` measures them instead from the request actually sent
@@ -117,8 +118,10 @@ class ScriptedModel(FunctionModel):
             raise step
         if callable(step):
             step = step(messages)
-        if info.output_tools:
-            part: TextPart | ToolCallPart = ToolCallPart(info.output_tools[0].name, step)
+        if isinstance(step, ToolCallPart):
+            part: TextPart | ToolCallPart = step
+        elif info.output_tools:
+            part = ToolCallPart(info.output_tools[0].name, step)
         else:
             part = TextPart(step if isinstance(step, str) else str(step))
         inputs = self.input_tokens
