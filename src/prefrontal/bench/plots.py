@@ -98,6 +98,7 @@ def _tokens(results: Results) -> Figure:
         range(len(results.plan.domains)), [f"{d} domains" for d in results.plan.domains]
     )
     axis.set_ylabel("million tokens per day")
+    axis.set_ylim(0, axis.get_ylim()[1] * 1.08)
     axis.grid(True, axis="y", alpha=0.3)
     axis.legend(fontsize=8)
     axis.set_title(f"Tokens handled on each tier ({results.capable} / {results.cheap})")

@@ -31,15 +31,36 @@ _HEADERS = (
     "ctx p95",
     "ctx max",
     "interrupts/day",
-    "max per agent-day",
+    "max/agent-day",
     "digest/day",
     "USD/day",
-    "capable Mtok",
-    "cheap Mtok",
+    "capable Mtok/day",
+    "cheap Mtok/day",
     "agents",
     "workers",
     "workers/agent",
 )
+# Short headers for the terminal, where width is scarce (the markdown keeps the long ones).
+_SHORT = (
+    "topology",
+    "dom",
+    "decis.",
+    "mean",
+    "p95",
+    "max",
+    "intr/day",
+    "max/agent",
+    "digest",
+    "USD/day",
+    "capable M/day",
+    "cheap M/day",
+    "agents",
+    "workers",
+    "w/agent",
+)
+# The terminal shows two narrower tables: context and attention, then cost and tiers.
+_ATTENTION = range(0, 9)
+_COST = (0, 1, *range(9, 15))
 
 
 def _row(f: Figures) -> tuple[str, ...]:
@@ -54,8 +75,8 @@ def _row(f: Figures) -> tuple[str, ...]:
         str(f.max_interruptions_per_agent_day),
         f"{f.digest_per_day:.1f}",
         f"{f.cost_per_day:.2f}",
-        f"{f.tokens_by_tier.get('capable', 0) / 1e6:.2f}",
-        f"{f.tokens_by_tier.get('cheap', 0) / 1e6:.2f}",
+        f"{f.tokens_by_tier.get('capable', 0) / f.days / 1e6:.3f}",
+        f"{f.tokens_by_tier.get('cheap', 0) / f.days / 1e6:.3f}",
         str(f.agents),
         str(f.workers),
         f"{f.ratio:.0f}",
@@ -67,20 +88,26 @@ def _ordered(results: Results) -> list[Figures]:
     return sorted(results.figures, key=lambda f: (f.domains, order.index(f.topology)))
 
 
-def figures_table(results: Results) -> Table:
-    table = Table(
-        title=(
-            f"The three ceilings: {results.plan.days} days, seed {results.plan.seed}; "
-            f"capable {results.capable}, cheap {results.cheap}"
-        )
+def figures_tables(results: Results) -> list[Table]:
+    """The figures as two terminal tables: context and attention, then cost and tiers."""
+    plan = results.plan
+    titles = (
+        f"Context per decision (tokens), interruptions per day: {plan.days} days, seed {plan.seed}",
+        f"Cost (genai-prices), tokens per tier (millions a day): capable {results.capable}, "
+        f"cheap {results.cheap}",
     )
-    for header in _HEADERS:
-        table.add_column(header, justify="left" if header == "topology" else "right")
     ordered = _ordered(results)
-    for index, f in enumerate(ordered):
-        last_of_group = index + 1 == len(ordered) or ordered[index + 1].domains != f.domains
-        table.add_row(*_row(f), end_section=last_of_group)
-    return table
+    tables: list[Table] = []
+    for title, columns in zip(titles, (_ATTENTION, _COST), strict=True):
+        table = Table(title=title)
+        for index in columns:
+            table.add_column(_SHORT[index], justify="left" if index == 0 else "right", no_wrap=True)
+        for position, f in enumerate(ordered):
+            row = _row(f)
+            last = position + 1 == len(ordered) or ordered[position + 1].domains != f.domains
+            table.add_row(*(row[i] for i in columns), end_section=last)
+        tables.append(table)
+    return tables
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
