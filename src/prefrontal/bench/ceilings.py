@@ -46,7 +46,7 @@ class Plan:
 
 
 FULL = Plan()
-QUICK = Plan(days=5, domains=(3, 8))
+QUICK = Plan(days=7, domains=(3, 16))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

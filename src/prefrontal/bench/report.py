@@ -174,6 +174,21 @@ def aims_lines(results: Results) -> list[str]:
     return [f"{_verdict(a)}: {a.aim}: {a.measured}" for a in aims(results)]
 
 
+def _breakdown(results: Results) -> list[str]:
+    lines: list[str] = []
+    for f in results.series("two-tier"):
+        overhead = f.context_mean - f.rendered_context_mean
+        lines.append(
+            f"- {f.domains} domains: {f.decisions / f.tasks:.2f} orchestrator decisions per "
+            f"task (one on arrival, one per report); each prompt {f.context_mean:,.0f} tokens, "
+            f"of which the rendered domain context {f.rendered_context_mean:,.0f} and the "
+            f"fixed action guide and Decision schema {overhead:,.0f}; "
+            f"{f.worker_runs / f.tasks:.2f} worker runs per task, the largest reader prompt "
+            f"{f.worker_prompt_max:,} tokens."
+        )
+    return lines
+
+
 def summary_markdown(results: Results, plots: list[Path]) -> str:
     plan = results.plan
     lines = [
@@ -196,6 +211,10 @@ def summary_markdown(results: Results, plots: list[Path]) -> str:
         "## Aims",
         "",
         *(f"- **{_verdict(a)}**: {a.aim}: {a.measured}." for a in aims(results)),
+        "",
+        "## Where two-tier's tokens go",
+        "",
+        *_breakdown(results),
         "",
         "## Plots",
         "",

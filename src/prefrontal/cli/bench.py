@@ -30,7 +30,7 @@ def _domains(text: str) -> tuple[int, ...]:
 @app.command()
 def ceilings(
     quick: Annotated[
-        bool, typer.Option("--quick", help="5 days at 3 and 8 domains (under a minute).")
+        bool, typer.Option("--quick", help="7 days at 3 and 16 domains (under a minute).")
     ] = False,
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Folder for figures.json, summary.md, PNGs.")
