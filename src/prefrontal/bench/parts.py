@@ -140,12 +140,6 @@ def worker_name(domain: str, kind: SubTaskKind) -> str:
     return f"{domain}-{kind}"
 
 
-def split_worker(name: str) -> tuple[str, SubTaskKind]:
-    domain, _, kind = name.rpartition("-")
-    assert kind in KINDS, name
-    return domain, kind  # type: ignore[return-value]
-
-
 @dataclass(frozen=True, slots=True)
 class Material:
     """What a sub-task hands its doer: the document's text, or its small inputs."""
