@@ -1,7 +1,8 @@
 """Fakes for testing systems built on Prefrontal, shipped for users too.
 
 - ``ScriptedModel``: a pydantic-ai ``FunctionModel`` that answers from a script, with exact
-  token counts under a real model name, so cost figures are exact and offline.
+  token counts under a real model name, so cost figures are exact and offline; the counts
+  are fixed, or measured from the real prompt (``prompt_tokens``: UTF-8 bytes / 4).
 - ``FakeClock``: a clock that moves only when told to.
 - ``MemoryJournal``: the real SQL journal on an in-memory SQLite database.
 - ``echo``/``echo_worker``: a tool worker that returns its input.
@@ -11,23 +12,68 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import anyio
 from pydantic_ai import ModelResponse, RequestUsage, TextPart, ToolCallPart
-from pydantic_ai.messages import ModelMessage
+from pydantic_ai.messages import (
+    ModelMessage,
+    ModelResponsePart,
+    SystemPromptPart,
+    ToolReturnPart,
+    UserPromptPart,
+)
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
 from prefrontal.clock import ManualClock
 from prefrontal.journal.sql import SqlJournal
+from prefrontal.runtime.context import estimate_tokens
 from prefrontal.senses.base import Emit, Observation, check_settings
 from prefrontal.workers.base import CommissionContext
 from prefrontal.workers.tool import ToolWorker
 
 FakeClock = ManualClock
 
-Step = dict[str, Any] | str | BaseException
+Answer = dict[str, Any] | str | ToolCallPart
+Responder = Callable[[Sequence[ModelMessage]], Answer]
+Step = Answer | BaseException | Responder
+
+
+def _part_text(part: Any) -> str:
+    if isinstance(part, UserPromptPart | SystemPromptPart):
+        return part.content if isinstance(part.content, str) else str(part.content)
+    if isinstance(part, ToolReturnPart):
+        return part.model_response_str()
+    if isinstance(part, ToolCallPart):
+        return part.args_as_json_str()
+    content = getattr(part, "content", None)  # text answers, retry feedback
+    return content if isinstance(content, str) else str(part)
+
+
+def prompt_tokens(messages: Sequence[ModelMessage], info: AgentInfo) -> int:
+    """Tokens of everything a model request sends, estimated as UTF-8 bytes / 4.
+
+    Counted: the instructions, every part of every message (prompts, earlier answers, tool
+    returns, retry prompts) and the tool definitions (name, description, JSON schema), the
+    way a provider bills them. The same estimate as the orchestrator's context measure.
+    """
+    texts = [info.instructions or ""]
+    for tool in [*info.function_tools, *info.output_tools]:
+        schema = {
+            "name": tool.name,
+            "description": tool.description or "",
+            "parameters": tool.parameters_json_schema,
+        }
+        texts.append(json.dumps(schema, ensure_ascii=False))
+    texts.extend(_part_text(part) for message in messages for part in message.parts)
+    return estimate_tokens("\n".join(texts))
+
+
+def response_tokens(parts: Sequence[ModelResponsePart]) -> int:
+    """Tokens of a response's text and tool-call arguments, as UTF-8 bytes / 4."""
+    return estimate_tokens("\n".join(_part_text(part) for part in parts))
 
 
 class ScriptedModel(FunctionModel):
@@ -35,10 +81,14 @@ class ScriptedModel(FunctionModel):
 
     A ``dict`` becomes a call of the output tool with those arguments; a ``str`` becomes the
     output tool's raw argument text (use it for malformed output) or plain text when the agent
-    has no output tool; an exception is raised (e.g. ``ModelHTTPError(429, ...)``). When the
+    has no output tool; an exception is raised (e.g. ``ModelHTTPError(429, ...)``); a
+    callable (a responder) is called with the request's messages and its answer is used, so
+    a script can answer each event it is shown with that event's fixed reply; a
+    ``ToolCallPart`` is sent as it is (to pick one of several output tools). When the
     script runs out the last step repeats. Every response reports ``input_tokens`` and
     ``output_tokens`` exactly, under ``model_name`` and ``provider``, so genai-prices can
-    price it.
+    price it; ``None`` measures them instead from the request actually sent
+    (``prompt_tokens``) and the response (``response_tokens``).
     """
 
     def __init__(
@@ -47,8 +97,8 @@ class ScriptedModel(FunctionModel):
         *,
         model_name: str = "claude-haiku-4-5",
         provider: str = "anthropic",
-        input_tokens: int = 100,
-        output_tokens: int = 20,
+        input_tokens: int | None = 100,
+        output_tokens: int | None = 20,
     ) -> None:
         if not script:
             raise ValueError("ScriptedModel needs at least one step")
@@ -66,13 +116,22 @@ class ScriptedModel(FunctionModel):
         self.prompts.append(list(messages))
         if isinstance(step, BaseException):
             raise step
-        if info.output_tools:
-            part: TextPart | ToolCallPart = ToolCallPart(info.output_tools[0].name, step)
+        if callable(step):
+            step = step(messages)
+        if isinstance(step, ToolCallPart):
+            part: TextPart | ToolCallPart = step
+        elif info.output_tools:
+            part = ToolCallPart(info.output_tools[0].name, step)
         else:
             part = TextPart(step if isinstance(step, str) else str(step))
+        inputs = self.input_tokens
+        outputs = self.output_tokens
         return ModelResponse(
             parts=[part],
-            usage=RequestUsage(input_tokens=self.input_tokens, output_tokens=self.output_tokens),
+            usage=RequestUsage(
+                input_tokens=prompt_tokens(messages, info) if inputs is None else inputs,
+                output_tokens=response_tokens([part]) if outputs is None else outputs,
+            ),
             provider_name=self.provider_label,
         )
 
@@ -160,4 +219,6 @@ __all__ = [
     "echo",
     "echo_worker",
     "forbid_model_requests",
+    "prompt_tokens",
+    "response_tokens",
 ]

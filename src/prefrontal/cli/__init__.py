@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from prefrontal.cli import demo, inbox, running, setup, views
+from prefrontal.cli import bench, demo, inbox, running, setup, views
 
 app = typer.Typer(
     name="prefrontal",
@@ -24,6 +24,7 @@ running.register(app)
 app.add_typer(inbox.app, name="inbox")
 views.register(app)
 demo.register(app)
+app.add_typer(bench.app, name="bench")
 
 
 def main() -> None:

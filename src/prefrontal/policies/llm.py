@@ -51,14 +51,17 @@ class LlmPolicy:
         self.retries = retries
         self.provider_retries = provider_retries
         self.backoff_s = backoff_s
-
-    async def decide(self, state: DomainView, event: InboundEvent) -> PolicyResult:
-        agent: Agent[None, Decision] = Agent(
+        # Built once: an agent keeps no state between runs, and building one derives the
+        # Decision's JSON schema (about 15 ms), which would otherwise be paid per decision.
+        self._agent: Agent[None, Decision] = Agent(
             self.model,
             output_type=Decision,
             instructions=self.instructions,
             retries={"output": self.retries},
         )
+
+    async def decide(self, state: DomainView, event: InboundEvent) -> PolicyResult:
+        agent = self._agent
         usage: list[Usage] = []
         for attempt in range(self.provider_retries + 1):
             with capture_run_messages() as messages:
