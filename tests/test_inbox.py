@@ -131,3 +131,33 @@ async def test_the_day_s_interruptions_survive_a_restart(config: Config, tmp_pat
     items = [s.event for s in journal.read(kinds=["inbox"]) if isinstance(s.event, InboxItem)]
     assert [i.delivery for i in items] == ["interrupt", "interrupt", "digest"]
     journal.close()
+
+
+async def test_a_domain_s_share_of_the_budget_keeps_the_rest_for_others(
+    write_config: Callable[..., Config],
+) -> None:
+    two_domains = (
+        CONFIG.replace("interruptions_per_day = 2", "interruptions_per_day = 3")
+        + 'interruptions_per_day = 1\n\n[domains.garden]\ncharter = "the garden"\n'
+        'policy = "inbox_mod:home"\n'
+    )
+    config = write_config(two_domains, inbox_mod=MODULE)
+    journal = MemoryJournal()
+    async with open_system(config, journal=journal) as system:
+        for text, domain in [
+            ("normal a", "home"),
+            ("normal b", "home"),
+            ("urgent c", "home"),
+            ("normal d", "garden"),
+            ("normal e", "garden"),
+        ]:
+            await system.submit(text, domain=domain)
+            await system.run_until_idle()
+    delivery = {e.item.text: e.item.delivery for e in inbox_entries(journal)}
+    assert delivery == {
+        "normal a": "interrupt",
+        "normal b": "digest",  # home's share of one is spent
+        "urgent c": "interrupt",  # urgent always interrupts
+        "normal d": "interrupt",  # garden has no share: the principal's budget (3) decides
+        "normal e": "digest",  # a, c and d spent the principal's three
+    }

@@ -167,3 +167,37 @@ async def test_a_policy_that_raises_escalates_and_the_journal_stays_consistent(
 async def test_a_rule_policy_must_return_a_decision(config: Config) -> None:
     journal = await _run(config, ScriptedModel([REPLY]), "@rules hello")
     assert "returned str ('not a decision'); it must return a Decision" in _inbox(journal)[0].text
+
+
+FAN_OUT = {
+    "actions": [
+        {"kind": "commission", "worker": "lookup", "inputs": {"word": word}}
+        for word in ("alpha", "beta", "gamma")
+    ]
+}
+
+
+async def test_an_llm_policy_wakes_once_per_fan_out_on_its_last_report(config: Config) -> None:
+    boss = ScriptedModel([FAN_OUT, REPLY])
+    journal = await _run(config, boss, "@smart look three words up")
+    decisions = _decisions(journal)
+    assert [d.policy for d in decisions] == ["llm:boss", "join", "join", "llm:boss"]
+    assert boss.calls == 2  # the arrival and the last report, not one call per report
+    joins = [d for d in decisions if d.policy == "join"]
+    assert all(d.actions == () and d.context_tokens == 0 and not d.usage for d in joins)
+    assert "2 more report(s) still out" in joins[0].rationale
+    # the last decision's context holds every report of the fan-out
+    last_prompt = str(boss.prompts[-1])
+    for word in ("ALPHA", "BETA", "GAMMA"):
+        assert word in last_prompt
+    assert _inbox(journal)[-1].text == "HI it is"
+
+
+async def test_joining_reports_can_be_turned_off(write_config: Callable[..., Config]) -> None:
+    config = write_config(
+        CONFIG.replace("retries = 1 }", "retries = 1 }\njoin_reports = false"), policy_mod=MODULE
+    )
+    boss = ScriptedModel([FAN_OUT, {"actions": []}, {"actions": []}, REPLY])
+    journal = await _run(config, boss, "@smart look three words up")
+    assert [d.policy for d in _decisions(journal)] == ["llm:boss"] * 4
+    assert boss.calls == 4

@@ -189,6 +189,15 @@ class DomainConfig(_Section):
     budget: BudgetConfig = BudgetConfig()
     recent_events: int = Field(default=12, ge=1, le=1000)
     memory_notes: int = Field(default=40, ge=1, le=10_000)
+    interruptions_per_day: int | None = Field(default=None, ge=0)
+    join_reports: bool | None = None
+
+    @property
+    def joins_reports(self) -> bool:
+        """Wake the policy once per fan-out, on its last report (default: LLM policies only)."""
+        if self.join_reports is not None:
+            return self.join_reports
+        return isinstance(self.policy, LlmPolicyConfig)
 
     @field_validator("patterns")
     @classmethod

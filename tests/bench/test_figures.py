@@ -32,12 +32,13 @@ def _decision(domain: str, seq: int, tokens: int, day: int) -> DecisionEvent:
     )
 
 
-def _item(domain: str, seq: int, delivery: str, day: int) -> InboxItem:
+def _item(domain: str, seq: int, delivery: str, day: int, priority: str = "normal") -> InboxItem:
     return InboxItem(
         item_id=f"i{seq}",
         domain=domain,
         item="reply",
         text="ok",
+        priority=priority,  # type: ignore[arg-type]
         delivery=delivery,  # type: ignore[arg-type]
         thread_id=f"t{seq}",
         source="request",
@@ -52,7 +53,7 @@ def test_figures_are_folded_from_the_recorded_events() -> None:
         _decision("home", 2, 3_000, 0),
         _decision("money", 3, 2_000, 1),
         _item("home", 1, "interrupt", 0),
-        _item("home", 2, "interrupt", 0),
+        _item("home", 2, "interrupt", 0, "urgent"),
         _item("money", 3, "digest", 1),
         Report(
             commission_id="c1",
@@ -73,6 +74,7 @@ def test_figures_are_folded_from_the_recorded_events() -> None:
     assert figures.context_by_day == (2_000.0, 2_000.0)
     assert figures.interruptions_per_day == 1.0
     assert figures.max_interruptions_per_agent_day == 2
+    assert figures.max_normal_interruptions_per_agent_day == 1  # the other was urgent
     assert figures.digest_per_day == 0.5
     assert figures.interruptions_by_day == (2, 0)
     assert figures.cost_per_day == 0.0175  # (3 × 0.01 + 0.005) / 2 days, from the ledger

@@ -38,6 +38,7 @@ class Figures:
     rendered_context_mean: float
     interruptions_per_day: float
     max_interruptions_per_agent_day: int
+    max_normal_interruptions_per_agent_day: int
     digest_per_day: float
     cost_per_day: float
     cost_per_day_by_tier: dict[str, float]
@@ -88,6 +89,9 @@ def figures_of(journal: Journal, *, topology: str, domains: int, days: int) -> F
     interrupts = [i for i in items if i.delivery == "interrupt"]
     per_day = Counter(_day(i.at) for i in interrupts)
     per_agent_day = Counter((i.domain, _day(i.at)) for i in interrupts)
+    normal_per_agent_day = Counter(
+        (i.domain, _day(i.at)) for i in interrupts if i.priority != "urgent"
+    )
 
     reports = [s.event for s in journal.read(kinds=["report"]) if isinstance(s.event, Report)]
     agents = {d.domain for d in decisions}
@@ -111,6 +115,7 @@ def figures_of(journal: Journal, *, topology: str, domains: int, days: int) -> F
         ),
         interruptions_per_day=len(interrupts) / days,
         max_interruptions_per_agent_day=max(per_agent_day.values(), default=0),
+        max_normal_interruptions_per_agent_day=max(normal_per_agent_day.values(), default=0),
         digest_per_day=(len(items) - len(interrupts)) / days,
         cost_per_day=float(ledger.total.cost_usd) / days,
         cost_per_day_by_tier={t: float(v.cost_usd) / days for t, v in tiers.items()},

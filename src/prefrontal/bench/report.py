@@ -151,13 +151,15 @@ def aims(results: Results) -> list[Aim]:
         )
     runs = results.series("two-tier")
     worst = max(f.max_interruptions_per_agent_day for f in runs)
+    worst_normal = max(f.max_normal_interruptions_per_agent_day for f in runs)
     per_orchestrator = max(f.interruptions_per_day / f.agents for f in runs)
     found.append(
         Aim(
             aim="at most one interruption per orchestrator per day, the rest in the digest",
             measured=(
                 f"on average {per_orchestrator:.2f} per orchestrator per day at most; the "
-                f"busiest orchestrator-day had {worst}; digest "
+                f"busiest orchestrator-day had {worst} ({worst_normal} not urgent: urgent items "
+                "always interrupt); digest "
                 + ", ".join(f"{f.digest_per_day:.1f}/day at {f.domains}" for f in runs)
             ),
             met=worst <= 1,

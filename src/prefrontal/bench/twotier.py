@@ -2,10 +2,13 @@
 
 One orchestrator per domain with an LLM policy on the capable tier; per domain, a reader and
 a summariser (LLM workers on the cheap tier) and exact arithmetic and lookup (tool workers,
-plain code); the router, the real journal, and the one inbox with an attention budget of one
-interruption per orchestrator per day. The orchestrators' scripted model answers each event
-it is shown with that task's fixed decision: commission every sub-task at once, wait for the
-reports, then reply (at the task's priority) and remember a note. Every figure of this
+plain code); the router, the real journal, and the one inbox: the principal's attention
+budget is one interruption per orchestrator per day, and each domain's share of it is one
+(``[domains.NAME] interruptions_per_day = 1``). The orchestrators' scripted model answers
+each event it is shown with that task's fixed decision: commission every sub-task at once,
+then, on the reports, reply (at the task's priority) and remember a note. LLM policies join
+reports by default, so the model is woken once per fan-out, on its last report; with
+``join_reports = false`` it is woken on every report and waits until the last. Every figure of this
 topology is read back from the journal the runtime wrote.
 """
 
@@ -84,6 +87,7 @@ def twotier_config(workload: Workload, *, capable: str = CAPABLE, cheap: str = C
             "policy": {"kind": "llm", "tier": CAPABLE_TIER},
             "workers": names,
             "budget": {"usd_per_day": 5.0},
+            "interruptions_per_day": 1,
         }
     data = {
         "principal": {"name": "Alex", "interruptions_per_day": len(workload.themes)},
@@ -97,8 +101,9 @@ def twotier_config(workload: Workload, *, capable: str = CAPABLE, cheap: str = C
 class OrchestratorScript:
     """The orchestrators' scripted answers: each task's fixed decisions, event by event."""
 
-    def __init__(self, tasks: Sequence[Task]) -> None:
+    def __init__(self, tasks: Sequence[Task], *, joined: bool = True) -> None:
         self.tasks = {t.task_id: t for t in tasks}
+        self.joined = joined
         self.reports: Counter[str] = Counter()
 
     def __call__(self, messages: Sequence[ModelMessage]) -> dict[str, Any]:
@@ -107,7 +112,7 @@ class OrchestratorScript:
         task = self.tasks[thread]
         if head.startswith("report "):
             self.reports[thread] += 1
-            if self.reports[thread] < len(task.subtasks):
+            if not self.joined and self.reports[thread] < len(task.subtasks):
                 return {"actions": [{"kind": "wait", "reason": "the other reports are due"}]}
             return {
                 "actions": [
@@ -171,7 +176,8 @@ async def run_twotier(workload: Workload) -> Journal:
     config = twotier_config(workload)
     journal = MemoryJournal()
     clock = ManualClock(START)
-    capable = scripted(CAPABLE, OrchestratorScript(workload.tasks))
+    joined = all(d.joins_reports for d in config.domains.values())
+    capable = scripted(CAPABLE, OrchestratorScript(workload.tasks, joined=joined))
     models = {CAPABLE_TIER: capable, CHEAP_TIER: scripted(CHEAP, constant({}))}
     async with open_system(
         config, journal=journal, clock=clock, models=models, workers=_readers(workload)

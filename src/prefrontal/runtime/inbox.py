@@ -2,14 +2,16 @@
 
 Replies and escalations become ``InboxItem`` records, journaled with the decision that made
 them. The attention budget allows ``interruptions_per_day``: urgent items always interrupt,
-normal ones interrupt while the day's budget lasts, low ones and everything past the budget
-go to the digest. Escalations that wait for an answer stay pending until the principal
-approves or denies them, across restarts, wherever they were delivered.
+normal ones interrupt while the day's budget (and their domain's share of it, if it has
+one) lasts, low ones and everything past the budget go to the digest. Escalations that wait
+for an answer stay pending until the principal approves or denies them, across restarts,
+wherever they were delivered.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,11 +21,19 @@ from prefrontal.seam.events import ApprovalEvent, InboxItem, RoutedEvent, Source
 
 
 class Inbox:
-    """Assigns delivery (interrupt or digest) under the attention budget."""
+    """Assigns delivery (interrupt or digest) under the attention budget.
 
-    def __init__(self, interruptions_per_day: int) -> None:
+    ``interruptions_per_day`` is the principal's whole budget; ``per_domain`` optionally caps
+    each domain's share of it, so one busy domain cannot spend the day's attention alone.
+    """
+
+    def __init__(
+        self, interruptions_per_day: int, per_domain: Mapping[str, int | None] | None = None
+    ) -> None:
         self.interruptions_per_day = interruptions_per_day
+        self.per_domain = dict(per_domain or {})
         self._interrupts: Counter[str] = Counter()
+        self._by_domain: Counter[tuple[str | None, str]] = Counter()
 
     def load(self, journal: Journal) -> None:
         """Count the interruptions already made, so a restart keeps the day's budget."""
@@ -32,18 +42,25 @@ class Inbox:
 
     def note(self, item: InboxItem) -> None:
         if item.delivery == "interrupt":
-            self._interrupts[item.at.date().isoformat()] += 1
+            day = item.at.date().isoformat()
+            self._interrupts[day] += 1
+            self._by_domain[(item.domain, day)] += 1
 
     def interruptions(self, day: str) -> int:
         return self._interrupts[day]
 
-    def delivery(self, priority: Priority, at: datetime) -> str:
+    def delivery(self, priority: Priority, at: datetime, domain: str | None = None) -> str:
         if priority == "urgent":
             return "interrupt"
         if priority == "low":
             return "digest"
         day = at.date().isoformat()
-        return "interrupt" if self._interrupts[day] < self.interruptions_per_day else "digest"
+        if self._interrupts[day] >= self.interruptions_per_day:
+            return "digest"
+        share = self.per_domain.get(domain) if domain is not None else None
+        if share is not None and self._by_domain[(domain, day)] >= share:
+            return "digest"
+        return "interrupt"
 
     def item(
         self,
@@ -62,7 +79,9 @@ class Inbox:
             item="escalation" if escalation else "reply",
             text=action.text,
             priority=action.priority,
-            delivery="interrupt" if self.delivery(action.priority, at) == "interrupt" else "digest",
+            delivery="interrupt"
+            if self.delivery(action.priority, at, domain) == "interrupt"
+            else "digest",
             needs_answer=escalation,
             proposed=action.proposed if isinstance(action, EscalateAction) else (),
             evidence=action.evidence if isinstance(action, EscalateAction) else (),

@@ -52,6 +52,7 @@ from prefrontal.seam.events import (
     HandOffEvent,
     InboundEvent,
     Limits,
+    Report,
     TimerSet,
 )
 from prefrontal.seam.roster import WorkerSpec
@@ -117,6 +118,19 @@ class Orchestrator:
 
     async def decide(self, stored: Stored) -> DecisionEvent:
         event: InboundEvent = stored.event  # type: ignore[assignment]
+        waiting = self._still_out(event)
+        if waiting:
+            return DecisionEvent(
+                domain=self.name,
+                cause_seq=stored.seq,
+                policy="join",
+                actions=(),
+                rationale=f"{waiting} more report(s) still out in this thread; decide on the last",
+                context_tokens=0,
+                thread_id=event.thread_id,
+                source=event.source,
+                at=self.clock.now(),
+            )
         view = build_view(
             name=self.name,
             config=self.domain,
@@ -174,6 +188,17 @@ class Orchestrator:
             source=event.source,
             at=self.clock.now(),
         )
+
+    def _still_out(self, event: InboundEvent) -> int:
+        """With ``join_reports``, how many other commissions of this report's thread are out.
+
+        The policy is woken once per fan-out, on its last report, with the earlier ones in
+        its recent history: the same information, one model call instead of one per report.
+        """
+        if not (self.domain.joins_reports and isinstance(event, Report)):
+            return 0
+        others = self.state.open_in(event.thread_id)
+        return others - 1 if event.commission_id in self.state.open else others
 
     def _escalation(self, trips: list[GuardTrip], guard: str, detail: str) -> PolicyResult:
         trips.append(GuardTrip(guard=guard, detail=detail))

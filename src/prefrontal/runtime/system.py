@@ -186,7 +186,10 @@ class System:
             config,
             classifier=models.get(config.router.classifier) if config.router.classifier else None,
         )
-        self.inbox = Inbox(config.principal.interruptions_per_day)
+        self.inbox = Inbox(
+            config.principal.interruptions_per_day,
+            {name: d.interruptions_per_day for name, d in config.domains.items()},
+        )
         self.evidence: EvidenceStore | None = None
         self.sense_host: SenseHost | None = None
         if senses is not None or any(d.senses for d in config.domains.values()):
