@@ -182,7 +182,8 @@ def _breakdown(results: Results) -> list[str]:
         overhead = f.context_mean - f.rendered_context_mean
         lines.append(
             f"- {f.domains} domains: {f.decisions / f.tasks:.2f} orchestrator decisions per "
-            f"task (one on arrival, one per report); each prompt {f.context_mean:,.0f} tokens, "
+            f"task (one on arrival, one when the reports it waits for are all in); each "
+            f"prompt {f.context_mean:,.0f} tokens, "
             f"of which the rendered domain context {f.rendered_context_mean:,.0f} and the "
             f"fixed action guide and Decision schema {overhead:,.0f}; "
             f"{f.worker_runs / f.tasks:.2f} worker runs per task, the largest reader prompt "

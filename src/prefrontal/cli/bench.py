@@ -64,7 +64,7 @@ def ceilings(
         lambda: run_ceilings(plan, progress=lambda line: console.print(f"[dim]{line}[/]"))
     )
     for table in figures_tables(results):
-        console.print(table)
+        console.print(table, width=max(console.width, 110))  # a pipe gets all the columns too
     for line in aims_lines(results):
         style = "green" if line.startswith("met") else "red"
         console.print(f"[{style}]{escape(line)}[/]")
