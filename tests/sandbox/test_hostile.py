@@ -348,6 +348,23 @@ async def test_a_huge_file_stops_at_the_file_size_cap(sandbox: Bubblewrap) -> No
     assert "the file-size cap (2 MB)" in error
 
 
+async def test_filling_the_disk_stops_at_the_scratch_cap(sandbox: Bubblewrap) -> None:
+    program = (
+        "import os\nblock = os.urandom(2**20)\nn = 0\nwhile True:\n"
+        "    with open(f'part-{n}', 'wb') as f:\n        f.write(block)\n    n += 1"
+    )
+    out, error = await attempt(sandbox, program, scratch_mb=16, file_size_mb=2)
+    assert out is None
+    assert "the scratch-space cap (16 MB)" in error
+    # checked on the host: the folder holds about the cap, not what the loop would have made
+    with scratch_dir() as scratch:
+        run = await sandbox.run(program, limits=Limits(scratch_mb=16), scratch=scratch)
+        used = sum(p.stat().st_size for p in scratch.iterdir())
+    assert run.outcome == "scratch"
+    assert run.duration_s < 5
+    assert used < 16 * 2**20 + 200 * 2**20  # the cap plus at most 50 ms of writing
+
+
 async def test_ctypes_cannot_escape(sandbox: Bubblewrap) -> None:
     tag = uuid.uuid4().hex
     target = PROJECT / f"pwned-ctypes-{tag}"

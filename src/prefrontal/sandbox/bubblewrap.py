@@ -30,7 +30,8 @@ from functools import cache
 from pathlib import Path
 
 import anyio
-from anyio.abc import ByteReceiveStream
+import anyio.to_thread
+from anyio.abc import ByteReceiveStream, TaskGroup
 
 from prefrontal.errors import SandboxUnavailableError
 from prefrontal.sandbox import seccomp
@@ -80,9 +81,10 @@ class Bubblewrap:
         if result.returncode != 0:
             raise SandboxUnavailableError(
                 f"bubblewrap ({self.bwrap}) is installed but could not start a sandbox "
-                f"(exit status {result.returncode}: {result.stderr.strip()[-300:]!r}). "
-                "Allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1) "
-                "or run Prefrontal where namespaces are permitted."
+                f"(exit status {result.returncode}: {result.stderr.strip()[-300:]!r}). Where "
+                "namespaces are refused, allow unprivileged user namespaces (sysctl "
+                "kernel.unprivileged_userns_clone=1); where the interpreter is missing, set the "
+                "code worker's 'interpreter' to a Python that exists outside /tmp's tmpfs."
             )
 
     def command(
@@ -104,15 +106,16 @@ class Bubblewrap:
             elif host.is_dir():
                 argv += ["--ro-bind", str(host), str(host)]
         argv += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache"]
-        made: set[str] = {"/", "/usr"}
+        argv += ["--proc", "/proc", "--dev", "/dev"]
+        argv += ["--perms", "1777", "--size", str(limits.tmp_mb * _MB), "--tmpfs", "/tmp"]
+        # after /tmp's tmpfs, so an interpreter that lives under /tmp is not hidden by it
+        made: set[str] = {"/", "/usr", "/tmp"}
         for root in self.roots:
             for parent in reversed(Path(root).parents):
                 if str(parent) not in made:
                     made.add(str(parent))
                     argv += ["--perms", "0755", "--dir", str(parent)]
             argv += ["--ro-bind", root, root]
-        argv += ["--proc", "/proc", "--dev", "/dev"]
-        argv += ["--perms", "1777", "--size", str(limits.tmp_mb * _MB), "--tmpfs", "/tmp"]
         argv += ["--bind", "{scratch}", "/scratch", "--chdir", "/scratch", "--remount-ro", "/"]
         for key, value in ENVIRONMENT.items():
             argv += ["--setenv", key, value]
@@ -161,7 +164,7 @@ class Bubblewrap:
             )
         keep = limits.output_kb * 1024
         out, err = _Capture(keep), _Capture(keep)
-        timed_out = False
+        stopped: Outcome | None = None
         try:
             async with anyio.create_task_group() as group:
                 assert process.stdout is not None
@@ -169,11 +172,16 @@ class Bubblewrap:
                 group.start_soon(out.drain, process.stdout)
                 group.start_soon(err.drain, process.stderr)
                 with anyio.move_on_after(limits.wall_s) as scope:
-                    await process.wait()
+                    async with anyio.create_task_group() as watch:
+                        watch.start_soon(_watch_scratch, scratch, limits, process.pid, watch)
+                        await process.wait()
+                        watch.cancel_scope.cancel()
                 if scope.cancelled_caught:
-                    timed_out = True
+                    stopped = "wall"
                     _kill_group(process.pid)
                     await process.wait()
+                elif process.returncode is not None and _tree_bytes(scratch) > _cap(limits):
+                    stopped = "scratch"
         finally:
             if process.returncode is None:  # cancelled from outside: the sandbox dies too
                 _kill_group(process.pid)
@@ -182,10 +190,12 @@ class Bubblewrap:
         duration = time.perf_counter() - begun
         code = process.returncode
         stdout, stderr = out.text(), err.text()
-        outcome, sig = classify(code, stderr, timed_out, duration >= limits.cpu_s)
+        outcome, sig = classify(code, stderr, stopped == "wall", duration >= limits.cpu_s)
+        if stopped == "scratch":
+            outcome, sig = "scratch", signal.SIGKILL
         return Run(
             outcome=outcome,
-            exit_code=None if timed_out else code,
+            exit_code=None if stopped else code,
             signal=sig,
             stdout=stdout,
             stderr=stderr,
@@ -289,6 +299,32 @@ def classify(
         if any(mark in last for mark in marks):
             return outcome, sig  # type: ignore[return-value]
     return "error", sig
+
+
+async def _watch_scratch(scratch: Path, limits: Limits, pid: int, watch: TaskGroup) -> None:
+    """Kill the sandbox when its scratch folder outgrows its cap (checked every 50 ms).
+
+    Each file is capped by the kernel (``file_size_mb``); their sum, on the host's disk, is
+    capped here. Blocks on disk are counted, so sparse files count as what they use.
+    """
+    while True:
+        await anyio.sleep(0.05)
+        if await anyio.to_thread.run_sync(_tree_bytes, scratch) > _cap(limits):
+            _kill_group(pid)
+            return
+
+
+def _cap(limits: Limits) -> int:
+    return limits.scratch_mb * _MB
+
+
+def _tree_bytes(folder: Path) -> int:
+    total = 0
+    for root, dirs, names in os.walk(folder):
+        for name in [*names, *dirs]:
+            with contextlib.suppress(OSError):
+                total += os.lstat(os.path.join(root, name)).st_blocks * 512
+    return total
 
 
 def _kill_group(pid: int) -> None:

@@ -6,15 +6,17 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Outcome = Literal["ok", "error", "cpu", "wall", "memory", "file_size", "processes", "open_files"]
+Outcome = Literal[
+    "ok", "error", "cpu", "wall", "memory", "file_size", "scratch", "processes", "open_files"
+]
 
 
 class Limits(BaseModel):
     """Caps on one run of a program; ``[workers.NAME.limits]`` in ``prefrontal.toml``.
 
     CPU time, memory (address space), file size, open files and process count are kernel
-    resource limits inside the sandbox; the wall cap is kept by the supervisor, which kills
-    the sandbox's whole process tree when it passes.
+    resource limits inside the sandbox; the wall cap and the scratch folder's total size are
+    kept by the supervisor, which kills the sandbox's whole process tree when one passes.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -27,6 +29,7 @@ class Limits(BaseModel):
     processes: int = Field(default=64, ge=1, le=4096, description="processes and threads")
     output_kb: int = Field(default=64, ge=1, le=1024, description="stdout and stderr kept")
     tmp_mb: int = Field(default=64, ge=1, le=1 << 16, description="size of the private /tmp")
+    scratch_mb: int = Field(default=256, ge=1, le=1 << 20, description="all files in scratch")
 
 
 class Run(BaseModel):
@@ -54,6 +57,7 @@ class Run(BaseModel):
             "wall": f"the wall-time cap ({self.limits.wall_s:g} s)",
             "memory": f"the memory cap ({self.limits.memory_mb} MB)",
             "file_size": f"the file-size cap ({self.limits.file_size_mb} MB)",
+            "scratch": f"the scratch-space cap ({self.limits.scratch_mb} MB)",
             "processes": f"the process cap ({self.limits.processes})",
             "open_files": f"the open-files cap ({self.limits.open_files})",
         }

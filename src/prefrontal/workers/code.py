@@ -230,8 +230,8 @@ def outline(value: Any, depth: int = 0) -> Any:
 def _limits_line(limits: Limits) -> str:
     return (
         f"cpu {limits.cpu_s} s, wall {limits.wall_s:g} s, memory {limits.memory_mb} MB, "
-        f"file size {limits.file_size_mb} MB, open files {limits.open_files}, "
-        f"processes {limits.processes}"
+        f"file size {limits.file_size_mb} MB, scratch {limits.scratch_mb} MB, "
+        f"open files {limits.open_files}, processes {limits.processes}"
     )
 
 
