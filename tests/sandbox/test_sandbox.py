@@ -142,3 +142,17 @@ def _as_ordinary_user(python: Path, script: Path, path: str) -> subprocess.Compl
         timeout=60,
         check=False,
     )
+
+
+async def test_another_interpreter_can_be_named() -> None:
+    """The system's own Python (no numpy) runs programs too: ``interpreter`` is honoured."""
+    system_python = Path("/usr/bin/python3.11")
+    if not system_python.exists():
+        pytest.skip("needs /usr/bin/python3.11")
+    sandbox = Bubblewrap(interpreter=str(system_python))
+    with scratch_dir() as scratch:
+        run = await sandbox.run(
+            "import sys\nprint(sys.executable, sys.prefix)", limits=Limits(), scratch=scratch
+        )
+    assert run.ok, run.stderr
+    assert run.stdout.split() == [str(system_python), "/usr"]
