@@ -6,6 +6,7 @@ package (pydantic-ai agents, matplotlib) loads only when a benchmark runs.
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 from typing import Annotated
 
@@ -47,6 +48,16 @@ def ceilings(
     from prefrontal.testing import forbid_model_requests
 
     forbid_model_requests()  # scripted models only: nothing may reach a real provider
+    if importlib.util.find_spec("matplotlib") is None:  # say so before minutes of work
+        errors.print(
+            "[bold red]error:[/] the ceilings benchmark draws its plots with matplotlib, which "
+            "is not installed; install the bench extra: "
+            + escape("pip install -e '.[bench]'")
+            + " (or "
+            + escape("pip install 'prefrontal[bench]'")
+            + ")."
+        )
+        raise typer.Exit(2)
     base = QUICK if quick else FULL
     plan = Plan(
         seed=seed,
@@ -68,14 +79,7 @@ def ceilings(
     for line in aims_lines(results):
         style = "green" if line.startswith("met") else "red"
         console.print(f"[{style}]{escape(line)}[/]")
-    try:
-        written = write_results(results, out)
-    except ImportError as error:
-        errors.print(
-            f"[bold red]error:[/] the plots need matplotlib ({error}); install it with "
-            "pip install 'prefrontal[bench]'"
-        )
-        raise typer.Exit(2) from None
+    written = write_results(results, out)
     console.print(f"[dim]{CAVEAT}[/]")
     console.print(f"Wrote {len(written)} files to {escape(str(out))}/ in {results.seconds:.0f} s.")
 
