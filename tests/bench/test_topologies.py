@@ -113,3 +113,9 @@ def test_context_per_decision_stays_flat_for_two_tier_and_grows_for_the_monolith
             means[(name, len(workload.domains))] = figures.context_mean
     assert abs(means[("two-tier", 6)] / means[("two-tier", 1)] - 1) < 0.2
     assert means[("monolith", 6)] > 1.3 * means[("monolith", 1)]
+
+
+def test_tables_and_plots_show_every_topology_that_runs() -> None:
+    from prefrontal.bench.results import NAMES
+
+    assert tuple(TOPOLOGIES) == NAMES

@@ -11,16 +11,17 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from prefrontal.bench.figures import Figures, figures_of
 from prefrontal.bench.flat import run_flat
 from prefrontal.bench.monolith import run_monolith
-from prefrontal.bench.parts import CAPABLE, CHEAP
+from prefrontal.bench.results import FULL, QUICK, Plan, Results
 from prefrontal.bench.twotier import run_twotier
 from prefrontal.bench.workload import Workload, generate
 from prefrontal.journal.base import Journal
+
+__all__ = ["FULL", "QUICK", "TOPOLOGIES", "Plan", "Results", "run_ceilings", "write_results"]
 
 Topology = Callable[[Workload], Awaitable[Journal]]
 
@@ -29,39 +30,6 @@ TOPOLOGIES: dict[str, Topology] = {
     "flat": run_flat,
     "two-tier": run_twotier,
 }
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Plan:
-    """What to run: the seed, the days of history, and the domain counts to sweep."""
-
-    seed: int = 7
-    days: int = 30
-    domains: tuple[int, ...] = (3, 6, 10, 16)
-
-    @property
-    def base(self) -> int:
-        """The domain count the history figures are drawn for (the issue's default, 3)."""
-        return min(self.domains)
-
-
-FULL = Plan()
-QUICK = Plan(days=7, domains=(3, 16))
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Results:
-    plan: Plan
-    figures: tuple[Figures, ...]
-    seconds: float
-    capable: str = CAPABLE
-    cheap: str = CHEAP
-
-    def of(self, topology: str, domains: int) -> Figures:
-        return next(f for f in self.figures if f.topology == topology and f.domains == domains)
-
-    def series(self, topology: str) -> list[Figures]:
-        return sorted((f for f in self.figures if f.topology == topology), key=lambda f: f.domains)
 
 
 async def run_ceilings(

@@ -14,8 +14,8 @@ from pathlib import Path
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from prefrontal.bench.ceilings import TOPOLOGIES, Results
 from prefrontal.bench.figures import Figures
+from prefrontal.bench.results import NAMES, Results
 
 COLOURS = {"monolith": "#c0392b", "flat": "#e67e22", "two-tier": "#2471a3"}
 
@@ -34,7 +34,7 @@ def _panels(
     figure = Figure(figsize=(10, 3.8), layout="constrained")
     left, right = figure.subplots(1, 2)
     base = results.plan.base
-    for name in TOPOLOGIES:
+    for name in NAMES:
         series = results.series(name)
         xs = [f.domains for f in series]
         colour = COLOURS[name]
@@ -69,7 +69,7 @@ def _panels(
 def _tokens(results: Results) -> Figure:
     figure = Figure(figsize=(10, 3.8), layout="constrained")
     axis = figure.subplots()
-    names = list(TOPOLOGIES)
+    names = list(NAMES)
     width = 0.8 / len(names)
     for position, domains in enumerate(results.plan.domains):
         for index, name in enumerate(names):

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from rich.table import Table
 
-from prefrontal.bench.ceilings import TOPOLOGIES, Results
 from prefrontal.bench.figures import Figures
+from prefrontal.bench.results import NAMES, Results
 
 COUNTING = (
     "tokens are counted from each model request actually sent (instructions, messages and "
@@ -84,7 +84,7 @@ def _row(f: Figures) -> tuple[str, ...]:
 
 
 def _ordered(results: Results) -> list[Figures]:
-    order = list(TOPOLOGIES)
+    order = list(NAMES)
     return sorted(results.figures, key=lambda f: (f.domains, order.index(f.topology)))
 
 
