@@ -31,6 +31,12 @@ url = "sqlite:///prefrontal.db"   # a file beside this config; PostgreSQL works 
 kind = "tool"
 function = "workers:count_words"
 
+# [workers.compute]                 # precise work: a cheap model writes a program, and
+# kind = "code"                     # bubblewrap runs it sandboxed (apt-get install bubblewrap)
+# tier = "worker"
+# limits = { cpu_s = 10, wall_s = 20, memory_mb = 1024 }
+# (add "compute" to a domain's workers to let it commission this)
+
 [domains.notes]
 charter = "The principal's notes: counting, filing and answering about them."
 never = ["never delete a note"]
