@@ -90,18 +90,23 @@ class ToolWorkerConfig(_WorkerBase):
     cost_usd: float = Field(default=0.0, ge=0)
 
 
-class LlmWorkerConfig(_WorkerBase):
-    """A cheap-tier model with instructions and an output type, fresh for each commission."""
+class ModelWorkerConfig(_WorkerBase):
+    """A worker that calls a model tier: its tier and its per-commission ceilings."""
 
-    kind: Literal["llm"]
     tier: str
-    instructions: str
-    output: str | None = None
     max_tokens: int = Field(default=1024, ge=1)
     max_cost_usd: float = Field(default=0.05, ge=0)
 
 
-class CodeWorkerConfig(_WorkerBase):
+class LlmWorkerConfig(ModelWorkerConfig):
+    """A cheap-tier model with instructions and an output type, fresh for each commission."""
+
+    kind: Literal["llm"]
+    instructions: str
+    output: str | None = None
+
+
+class CodeWorkerConfig(ModelWorkerConfig):
     """A cheap-tier model writes a short Python program; the sandbox runs it; its result goes up.
 
     A domain may commission it only if it lists it in its ``workers``. ``limits`` cap each
@@ -110,7 +115,6 @@ class CodeWorkerConfig(_WorkerBase):
     """
 
     kind: Literal["code"]
-    tier: str
     instructions: str = ""
     timeout_s: float = Field(default=120.0, gt=0)
     retries: int = Field(default=0, ge=0, le=10)
@@ -120,7 +124,6 @@ class CodeWorkerConfig(_WorkerBase):
     sandbox_uid: int = Field(default=65534, ge=1, le=2**31 - 2)
     repairs: int = Field(default=1, ge=0, le=3)
     max_tokens: int = Field(default=2048, ge=1)
-    max_cost_usd: float = Field(default=0.05, ge=0)
     files_dir: str = "code-files"
 
 
@@ -318,7 +321,7 @@ def _cross_check(config: Config) -> None:
                 "use 'module:function' (a rule policy) or a table with kind = 'llm'."
             )
     for name, worker in config.workers.items():
-        if isinstance(worker, LlmWorkerConfig | CodeWorkerConfig):
+        if isinstance(worker, ModelWorkerConfig):
             _check_tier(src, f"[workers.{name}] tier", worker.tier, tiers)
         if isinstance(worker, CodeWorkerConfig):
             runs = worker.repairs + 1
@@ -375,7 +378,7 @@ def tiers_in_use(config: Config) -> Iterable[tuple[str, str]]:
         if isinstance(domain.policy, LlmPolicyConfig):
             yield domain.policy.tier, f"[domains.{name}.policy]"
     for name, worker in config.workers.items():
-        if isinstance(worker, LlmWorkerConfig | CodeWorkerConfig):
+        if isinstance(worker, ModelWorkerConfig):
             yield worker.tier, f"[workers.{name}]"
     if config.router.classifier is not None:
         yield config.router.classifier, "[router] classifier"

@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from prefrontal.cli.common import DEFAULT_CONFIG, ConfigOption, console, journal_of, load, run_async
-from prefrontal.config import CodeWorkerConfig, Config, LlmPolicyConfig, LlmWorkerConfig
+from prefrontal.config import Config, LlmPolicyConfig, ModelWorkerConfig
 from prefrontal.journal.sql import SqlJournal
 from prefrontal.runtime.costs import Axis, cost_ledger
 from prefrontal.runtime.replay import replay
@@ -98,7 +98,7 @@ def _status_tables(cfg: Config, journal: SqlJournal) -> tuple[Table, Table, str]
         workers.add_column(column)
     for name, worker in cfg.workers.items():
         users = [d for d, spec in cfg.domains.items() if name in spec.workers]
-        if isinstance(worker, LlmWorkerConfig | CodeWorkerConfig):
+        if isinstance(worker, ModelWorkerConfig):
             model = cfg.models.get(worker.tier)
             tier = f"{worker.tier} ({model if isinstance(model, str) else 'endpoint'})"
             price = f"≤ ${worker.max_cost_usd:.4f}/commission"

@@ -17,13 +17,7 @@ from decimal import Decimal
 import anyio
 
 from prefrontal.clock import Clock
-from prefrontal.config import (
-    CodeWorkerConfig,
-    Config,
-    DomainConfig,
-    LlmWorkerConfig,
-    ToolWorkerConfig,
-)
+from prefrontal.config import Config, DomainConfig, ModelWorkerConfig, ToolWorkerConfig
 from prefrontal.errors import JournalError, PolicyError
 from prefrontal.journal.base import Stored
 from prefrontal.policies.base import Policy, PolicyResult
@@ -61,7 +55,7 @@ from prefrontal.seam.roster import WorkerSpec
 def resolve_limits(config: Config, action: CommissionAction) -> Limits:
     """A commission's limits: the worker's configured ones, overridden by the action's."""
     worker = config.workers.get(action.worker)
-    if isinstance(worker, LlmWorkerConfig | CodeWorkerConfig):
+    if isinstance(worker, ModelWorkerConfig):
         base = Limits(
             timeout_s=worker.timeout_s,
             max_tokens=worker.max_tokens,
