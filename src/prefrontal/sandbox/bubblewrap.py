@@ -73,11 +73,28 @@ class Bubblewrap:
         self.uid = uid
         self.interpreter = interpreter or sys.executable
         self.roots = _interpreter_roots(self.interpreter)
+        # The host's layout does not change between runs: its mounts are worked out once.
+        self._system = _system_mounts()
+        self._interpreter = _interpreter_mounts(self.roots)
 
     def check(self) -> None:
         """Run an empty program once, so a kernel that forbids namespaces says so at start."""
-        with scratch_dir() as scratch:
-            result = _blocking_run(self.command(Limits(), program="pass"), scratch, 30.0)
+        with scratch_dir() as scratch, _filter_file() as fd:
+            (scratch / "main.py").write_text("pass", encoding="utf-8")
+            try:
+                result = subprocess.run(
+                    self.command(Limits(), scratch, filter_fd=fd),
+                    env={},
+                    capture_output=True,
+                    text=True,
+                    timeout=30,
+                    start_new_session=True,
+                    pass_fds=() if fd is None else (fd,),
+                )
+            except (OSError, subprocess.TimeoutExpired) as error:
+                raise SandboxUnavailableError(
+                    f"bubblewrap could not start a sandbox: {error}"
+                ) from None
         if result.returncode != 0:
             raise SandboxUnavailableError(
                 f"bubblewrap ({self.bwrap}) is installed but could not start a sandbox "
@@ -87,10 +104,8 @@ class Bubblewrap:
                 "code worker's 'interpreter' to a Python that exists outside /tmp's tmpfs."
             )
 
-    def command(
-        self, limits: Limits, *, program: str = "main.py", filter_fd: int | None = None
-    ) -> list[str]:
-        """The whole command line for one run of ``/scratch/{program}``."""
+    def command(self, limits: Limits, scratch: Path, *, filter_fd: int | None = None) -> list[str]:
+        """The whole command line for one run of ``/scratch/main.py`` in ``scratch``."""
         argv = [self.bwrap, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"]
         if filter_fd is not None:
             argv += ["--seccomp", str(filter_fd)]
@@ -98,25 +113,11 @@ class Bubblewrap:
         argv += ["--hostname", "sandbox"]
         if not self.privileged:
             argv += ["--unshare-user"]
-        argv += ["--ro-bind", "/usr", "/usr"]
-        for name in _TOP_LEVEL:
-            host = Path("/", name)
-            if host.is_symlink():
-                argv += ["--symlink", os.readlink(host), str(host)]
-            elif host.is_dir():
-                argv += ["--ro-bind", str(host), str(host)]
-        argv += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache"]
+        argv += self._system
         argv += ["--proc", "/proc", "--dev", "/dev"]
         argv += ["--perms", "1777", "--size", str(limits.tmp_mb * _MB), "--tmpfs", "/tmp"]
-        # after /tmp's tmpfs, so an interpreter that lives under /tmp is not hidden by it
-        made: set[str] = {"/", "/usr", "/tmp"}
-        for root in self.roots:
-            for parent in reversed(Path(root).parents):
-                if str(parent) not in made:
-                    made.add(str(parent))
-                    argv += ["--perms", "0755", "--dir", str(parent)]
-            argv += ["--ro-bind", root, root]
-        argv += ["--bind", "{scratch}", "/scratch", "--chdir", "/scratch", "--remount-ro", "/"]
+        argv += self._interpreter  # after /tmp's tmpfs, which would hide one living under /tmp
+        argv += ["--bind", str(scratch), "/scratch", "--chdir", "/scratch", "--remount-ro", "/"]
         for key, value in ENVIRONMENT.items():
             argv += ["--setenv", key, value]
         if self.privileged:
@@ -135,9 +136,7 @@ class Bubblewrap:
         if self.setpriv is not None:
             argv += [self.setpriv, f"--reuid={self.uid}", f"--regid={self.uid}"]
             argv += ["--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]
-        if program == "pass":
-            return [*argv, self.interpreter, "-I", "-c", "pass"]
-        return [*argv, self.interpreter, "-I", "-B", "-u", f"/scratch/{program}"]
+        return [*argv, self.interpreter, "-I", "-B", "-u", "/scratch/main.py"]
 
     async def run(
         self,
@@ -152,8 +151,7 @@ class Bubblewrap:
         for name, data in (files or {}).items():
             (scratch / name).write_bytes(data)
         with _filter_file() as fd:
-            argv = self.command(limits, filter_fd=fd)
-            argv = [arg.replace("{scratch}", str(scratch)) for arg in argv]
+            argv = self.command(limits, scratch, filter_fd=fd)
             begun = time.perf_counter()
             process = await anyio.open_process(
                 argv,
@@ -342,6 +340,31 @@ def _tool(name: str, package: str) -> str:
     return found
 
 
+def _system_mounts() -> list[str]:
+    """Read-only ``/usr``, the top-level links or folders into it, and the loader's cache."""
+    argv = ["--ro-bind", "/usr", "/usr"]
+    for name in _TOP_LEVEL:
+        host = Path("/", name)
+        if host.is_symlink():
+            argv += ["--symlink", os.readlink(host), str(host)]
+        elif host.is_dir():
+            argv += ["--ro-bind", str(host), str(host)]
+    return [*argv, "--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache"]
+
+
+def _interpreter_mounts(roots: tuple[str, ...]) -> list[str]:
+    """Each root read-only at its own path, with the folders on the way made traversable."""
+    argv: list[str] = []
+    made: set[str] = {"/", "/usr", "/tmp"}
+    for root in roots:
+        for parent in reversed(Path(root).parents):
+            if str(parent) not in made:
+                made.add(str(parent))
+                argv += ["--perms", "0755", "--dir", str(parent)]
+        argv += ["--ro-bind", root, root]
+    return argv
+
+
 @cache
 def _interpreter_roots(interpreter: str) -> tuple[str, ...]:
     """The folders the interpreter needs besides ``/usr``: its prefixes (a venv, pyenv...)."""
@@ -365,15 +388,3 @@ def _interpreter_roots(interpreter: str) -> tuple[str, ...]:
         if not any(root.startswith(kept.rstrip("/") + "/") for kept in roots):
             roots.append(root)
     return tuple(roots)
-
-
-def _blocking_run(
-    argv: list[str], scratch: Path, timeout: float
-) -> subprocess.CompletedProcess[str]:
-    argv = [arg.replace("{scratch}", str(scratch)) for arg in argv]
-    try:
-        return subprocess.run(
-            argv, env={}, capture_output=True, text=True, timeout=timeout, start_new_session=True
-        )
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise SandboxUnavailableError(f"bubblewrap could not start a sandbox: {error}") from None
