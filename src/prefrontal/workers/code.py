@@ -118,38 +118,51 @@ class CodeWorker:
         for attempt in range(1, self.repairs + 2):
             written = await self.writer.run(request, context)
             code = Program.model_validate(written.output).code
-            digest = hashlib.sha256(code.encode()).hexdigest()
-            context.keep(f"program {digest[:12]} (writing {attempt}):\n{code[:_MAX_PROGRAM]}")
-            if len(code.encode()) > _MAX_PROGRAM:
-                failure = f"the program is {len(code.encode()):,} bytes; at most {_MAX_PROGRAM:,}"
-            else:
-                with scratch_dir() as scratch:
-                    run = await self.sandbox.run(
-                        code, limits=self.limits, scratch=scratch, files=files
-                    )
-                    context.keep(_run_evidence(digest, run))
-                    if run.outcome not in ("ok", "error"):
-                        raise SandboxLimitError(
-                            f"code worker {self.name!r}: program {digest[:12]} was "
-                            f"{run.describe()}; limits {_limits_line(run.limits)}. Raise "
-                            f"[workers.{self.name}.limits] if the task needs more."
-                        )
-                    if run.ok:
-                        try:
-                            value = self._result(task, run, scratch, context.idempotency_key)
-                        except WorkerError as error:
-                            failure = str(error)
-                        else:
-                            return WorkerResult(
-                                output={**value, "run": _run_record(digest, run)},
-                                evidence=(f"run {digest[:12]}: {run.describe()}",),
-                            )
-                    else:
-                        failure = f"the program {run.describe()}\n{run.stderr[-_TAIL:]}"
+            outcome = await self._try(code, attempt, task, files, context)
+            if isinstance(outcome, WorkerResult):
+                return outcome
+            failure = outcome
             request = {**request, "previous_program": code, "failure": failure[-_TAIL:]}
         raise WorkerError(
             f"code worker {self.name!r}: no program succeeded in {self.repairs + 1} "
             f"writing(s); last failure: {failure[:600]}"
+        )
+
+    async def _try(
+        self,
+        code: str,
+        attempt: int,
+        task: CodeTask,
+        files: dict[str, bytes],
+        context: CommissionContext,
+    ) -> WorkerResult | str:
+        """Run one written program: its result, or why it failed (for the model to repair).
+
+        A cap is final: it raises ``SandboxLimitError`` instead of asking for a rewrite.
+        """
+        source = code.encode()
+        digest = hashlib.sha256(source).hexdigest()
+        context.keep(f"program {digest[:12]} (writing {attempt}):\n{code[:_MAX_PROGRAM]}")
+        if len(source) > _MAX_PROGRAM:
+            return f"the program is {len(source):,} bytes; at most {_MAX_PROGRAM:,}"
+        with scratch_dir() as scratch:
+            run = await self.sandbox.run(code, limits=self.limits, scratch=scratch, files=files)
+            context.keep(_run_evidence(digest, run))
+            if run.outcome not in ("ok", "error"):
+                raise SandboxLimitError(
+                    f"code worker {self.name!r}: program {digest[:12]} was "
+                    f"{run.describe()}; limits {_limits_line(run.limits)}. Raise "
+                    f"[workers.{self.name}.limits] if the task needs more."
+                )
+            if not run.ok:
+                return f"the program {run.describe()}\n{run.stderr[-_TAIL:]}"
+            try:
+                value = self._result(task, run, scratch, context.idempotency_key)
+            except WorkerError as error:
+                return str(error)
+        return WorkerResult(
+            output={**value, "run": _run_record(digest, run)},
+            evidence=(f"run {digest[:12]}: {run.describe()}",),
         )
 
     def _evidence(
@@ -193,20 +206,22 @@ class CodeWorker:
             raise WorkerError(f"code worker {self.name!r} has no files_dir to keep files in")
         if not out.is_dir() or out.is_symlink():
             raise WorkerError("the program wrote no /scratch/out folder; write files there")
-        target = self.files_dir / re.sub(r"[^A-Za-z0-9._-]", "_", key)
+        target = self.files_dir / _safe_name(key)
         target.mkdir(parents=True, exist_ok=True)
         kept: list[dict[str, Any]] = []
         for entry in sorted(os.scandir(out), key=lambda e: e.name)[:_MAX_FILES]:
             if not entry.is_file(follow_symlinks=False):
                 continue
-            name = re.sub(r"[^A-Za-z0-9._-]", "_", entry.name)
             fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW)
             with os.fdopen(fd, "rb") as source:
                 data = source.read(self.limits.file_size_mb << 20)
-            (target / name).write_bytes(data)
+            path = target / _safe_name(entry.name)
+            path.write_bytes(data)
             digest = hashlib.sha256(data).hexdigest()
-            kept.append({"name": name, "bytes": len(data), "sha256": digest})
-        return [{**item, "path": str(target / item["name"])} for item in kept]
+            kept.append(
+                {"name": path.name, "bytes": len(data), "sha256": digest, "path": str(path)}
+            )
+        return kept
 
 
 def outline(value: Any, depth: int = 0) -> Any:
@@ -225,6 +240,11 @@ def outline(value: Any, depth: int = 0) -> Any:
     if isinstance(value, dict):
         return f"object with {len(value)} keys"  # type: ignore[arg-type]
     return value
+
+
+def _safe_name(text: str) -> str:
+    """A file name made of letters, digits, '.', '_' and '-' only."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", text)
 
 
 def _limits_line(limits: Limits) -> str:
