@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from prefrontal.journal.base import Journal
 from prefrontal.seam.actions import EscalateAction, Priority, ReplyAction
@@ -49,7 +50,9 @@ class Inbox:
     def interruptions(self, day: str) -> int:
         return self._interrupts[day]
 
-    def delivery(self, priority: Priority, at: datetime, domain: str | None = None) -> str:
+    def delivery(
+        self, priority: Priority, at: datetime, domain: str | None = None
+    ) -> Literal["interrupt", "digest"]:
         if priority == "urgent":
             return "interrupt"
         if priority == "low":
@@ -79,9 +82,7 @@ class Inbox:
             item="escalation" if escalation else "reply",
             text=action.text,
             priority=action.priority,
-            delivery="interrupt"
-            if self.delivery(action.priority, at, domain) == "interrupt"
-            else "digest",
+            delivery=self.delivery(action.priority, at, domain),
             needs_answer=escalation,
             proposed=action.proposed if isinstance(action, EscalateAction) else (),
             evidence=action.evidence if isinstance(action, EscalateAction) else (),
