@@ -82,6 +82,17 @@ def worker(
     return code, model
 
 
+async def ask_the_lab(config: Config, model: ScriptedModel) -> MemoryJournal:
+    """Run the lab system on one request, its code worker writing with ``model``."""
+    journal = MemoryJournal()
+    async with open_system(
+        config, journal=journal, clock=FakeClock(), models={"cheap": model}
+    ) as system:
+        await system.submit("@lab what is the dominant frequency?")
+        await system.run_until_idle()
+    return journal
+
+
 def context() -> CommissionContext:
     return CommissionContext(idempotency_key="lab-3-0", worker="compute", attempt=1)
 
@@ -89,14 +100,8 @@ def context() -> CommissionContext:
 async def test_the_dominant_frequency_comes_back_exact_as_a_typed_report(
     write_config: Callable[..., Config], sandbox: Bubblewrap
 ) -> None:
-    config = write_config(CONFIG, code_mod=MODULE)
     model = ScriptedModel([{"code": FFT_PROGRAM}], input_tokens=400, output_tokens=120)
-    journal = MemoryJournal()
-    async with open_system(
-        config, journal=journal, clock=FakeClock(), models={"cheap": model}
-    ) as system:
-        await system.submit("@lab what is the dominant frequency?")
-        await system.run_until_idle()
+    journal = await ask_the_lab(write_config(CONFIG, code_mod=MODULE), model)
     reports = [s.event for s in journal.read() if isinstance(s.event, Report)]
     assert len(reports) == 1
     report = reports[0]
@@ -254,14 +259,8 @@ async def test_evidence_without_a_store_is_refused_by_name(sandbox: Bubblewrap) 
 async def test_a_run_stopped_by_a_cap_is_journaled_with_its_limits_and_evidence(
     write_config: Callable[..., Config], sandbox: Bubblewrap
 ) -> None:
-    config = write_config(CONFIG, code_mod=MODULE)
     model = ScriptedModel([{"code": "hoard = bytearray(10 * 2**30)"}])
-    journal = MemoryJournal()
-    async with open_system(
-        config, journal=journal, clock=FakeClock(), models={"cheap": model}
-    ) as system:
-        await system.submit("@lab what is the dominant frequency?")
-        await system.run_until_idle()
+    journal = await ask_the_lab(write_config(CONFIG, code_mod=MODULE), model)
     (report,) = [s.event for s in journal.read() if isinstance(s.event, Report)]
     assert report.status == "failed"
     assert report.error is not None
