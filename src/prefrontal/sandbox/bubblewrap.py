@@ -233,14 +233,17 @@ def _filter_file() -> Generator[int | None]:
         return
     fd = os.memfd_create("prefrontal-seccomp", 0)
     try:
-        os.write(fd, _FILTER)
+        os.write(fd, _filter())
         os.lseek(fd, 0, os.SEEK_SET)
         yield fd
     finally:
         os.close(fd)
 
 
-_FILTER = seccomp.program() if seccomp.supported() else b""
+@cache
+def _filter() -> bytes:
+    """The seccomp program, assembled on the first run rather than when the module loads."""
+    return seccomp.program()
 
 
 class _Capture:
