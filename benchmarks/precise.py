@@ -29,7 +29,7 @@ from typing import Any
 
 import anyio
 
-from prefrontal.sandbox import Bubblewrap, Limits
+from prefrontal.sandbox import Bubblewrap, SandboxLimits
 from prefrontal.sandbox.bubblewrap import ENVIRONMENT, scratch_dir
 from prefrontal.testing import ScriptedModel
 from prefrontal.workers import CommissionContext
@@ -62,7 +62,7 @@ def plain_run(program: str) -> Callable[[], Awaitable[None]]:
 def sandbox_run(sandbox: Bubblewrap, program: str) -> Callable[[], Awaitable[None]]:
     async def run() -> None:
         with scratch_dir() as scratch:
-            result = await sandbox.run(program, limits=Limits(), scratch=scratch)
+            result = await sandbox.run(program, limits=SandboxLimits(), scratch=scratch)
             assert result.ok, result.stderr
 
     return run
@@ -73,7 +73,7 @@ def worker_run(sandbox: Bubblewrap, program: str) -> Callable[[], Awaitable[None
     writer = LlmWorker(
         "compute", model, tier="cheap", instructions=INSTRUCTIONS, output_type=Program
     )
-    worker = CodeWorker("compute", writer, sandbox, limits=Limits(), repairs=0)
+    worker = CodeWorker("compute", writer, sandbox, limits=SandboxLimits(), repairs=0)
 
     async def run() -> None:
         context = CommissionContext(idempotency_key="bench", worker="compute", attempt=1)

@@ -30,9 +30,9 @@ def module_name(path: Path) -> str:
 MODULES: dict[str, Path] = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
 
 
-def imported(name: str) -> set[str]:
+def imported(name: str, path: Path | None = None) -> set[str]:
     """Every module ``name`` imports, as absolute dotted names."""
-    path = MODULES[name]
+    path = path or MODULES[name]
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
@@ -131,20 +131,85 @@ def test_the_import_parser_sees_what_it_should() -> None:
     assert "prefrontal.seam.events" in imported("prefrontal.journal.base")
 
 
-LOWER_LAYERS = ("prefrontal.workers", "prefrontal.policies", "prefrontal.seam")
-FOUNDATIONS = ("prefrontal.journal", "prefrontal.models")
+# The house, bottom up (DESIGN.md "Layers"). A module may import its own package and any
+# package of a lower floor; the tiers, on one floor, never import each other. Above the
+# runtime sit the applications (the public facade, the fakes for tests, the household
+# example, the ceilings benchmark), which may use each other; the interfaces on top run them.
+FLOORS: dict[str, int] = {
+    "prefrontal.errors": 0,
+    "prefrontal.clock": 0,
+    "prefrontal.seam": 1,
+    "prefrontal.journal": 2,
+    "prefrontal.models": 2,
+    "prefrontal.config": 2,
+    "prefrontal.sandbox": 3,
+    "prefrontal.policies": 4,
+    "prefrontal.workers": 4,
+    "prefrontal.senses": 4,
+    "prefrontal.runtime": 5,
+    "prefrontal": 6,
+    "prefrontal.testing": 6,
+    "prefrontal.bench": 6,
+    "prefrontal.examples": 6,
+    "prefrontal.cli": 7,
+    "prefrontal.http": 7,
+}
+TIERS = ("prefrontal.policies", "prefrontal.workers", "prefrontal.senses")
+# Packages on one floor that may import each other, in this direction only: the storage
+# floor's model tiers are read from config.
+SIDEWAYS = {("prefrontal.models", "prefrontal.config")}
 
 
-@pytest.mark.parametrize("package", [*LOWER_LAYERS, *FOUNDATIONS])
-def test_lower_layers_never_import_the_runtime_or_the_cli(package: str) -> None:
-    modules = modules_in(package)
-    assert modules, f"no modules in {package}"
-    offenders = {
-        m: sorted(
-            i for i in imported(m) if within(i, "prefrontal.runtime") or within(i, "prefrontal.cli")
-        )
-        for m in modules
-    }
+def floor_of(module: str) -> str:
+    return max((p for p in FLOORS if within(module, p)), key=len)
+
+
+def upward_imports(module: str, path: Path | None = None) -> list[str]:
+    home = floor_of(module)
+    bad = []
+    for target in imported(module, path):
+        if not within(target, "prefrontal"):
+            continue
+        there = floor_of(target)
+        if there == home or (home, there) in SIDEWAYS:
+            continue
+        if FLOORS[there] > FLOORS[home] or (
+            FLOORS[there] == FLOORS[home] and FLOORS[home] < FLOORS["prefrontal.testing"]
+        ):
+            bad.append(target)
+    return sorted(bad)
+
+
+def test_every_module_has_a_floor() -> None:
+    assert all(floor_of(m) for m in MODULES)
+    assert floor_of("prefrontal.senses.hearing.drill") == "prefrontal.senses"
+    assert floor_of("prefrontal") == "prefrontal"
+
+
+def test_the_layer_check_catches_upward_and_sideways_arrows(tmp_path: Path) -> None:
+    # A guard for the guard: the arrows this test was written against, lazy ones included.
+    module = tmp_path / "factory.py"
+    module.write_text(
+        "from prefrontal.seam.work import Worker\n"
+        "def build():\n"
+        "    from prefrontal.examples.household.scene import scene_path\n"
+        "    from ..workers.base import CommissionContext\n"
+        "    from prefrontal.runtime import System\n"
+    )
+    assert upward_imports("prefrontal.senses.factory", module) == [
+        "prefrontal.examples.household.scene",
+        "prefrontal.examples.household.scene.scene_path",
+        "prefrontal.runtime",
+        "prefrontal.runtime.System",
+        "prefrontal.workers.base",
+        "prefrontal.workers.base.CommissionContext",
+    ]
+
+
+@pytest.mark.parametrize("package", sorted(FLOORS))
+def test_imports_only_point_down(package: str) -> None:
+    modules = [m for m in MODULES if floor_of(m) == package]
+    offenders = {m: upward_imports(m) for m in modules}
     assert {m: bad for m, bad in offenders.items() if bad} == {}
 
 
@@ -162,21 +227,19 @@ def test_the_seam_imports_only_errors_and_itself_from_prefrontal() -> None:
 
 
 def test_tiers_never_import_each_other() -> None:
-    pairs = [
-        ("prefrontal.policies", "prefrontal.workers"),
-        ("prefrontal.workers", "prefrontal.policies"),
-    ]
     offenders = {
-        m: sorted(i for i in imported(m) if within(i, other))
-        for tier, other in pairs
+        m: sorted(i for i in imported(m) for other in TIERS if other != tier and within(i, other))
+        for tier in TIERS
         for m in modules_in(tier)
     }
     assert {m: bad for m, bad in offenders.items() if bad} == {}
 
 
-def test_nothing_outside_the_cli_imports_the_cli() -> None:
-    outside = [m for m in MODULES if not within(m, "prefrontal.cli")]
-    offenders = {m: sorted(i for i in imported(m) if within(i, "prefrontal.cli")) for m in outside}
+def test_nothing_below_the_applications_imports_the_fakes_for_tests() -> None:
+    below = [m for m in MODULES if FLOORS[floor_of(m)] < FLOORS["prefrontal.testing"]]
+    offenders = {
+        m: sorted(i for i in imported(m) if within(i, "prefrontal.testing")) for m in below
+    }
     assert {m: bad for m, bad in offenders.items() if bad} == {}
 
 

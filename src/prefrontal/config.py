@@ -1,7 +1,7 @@
 """Configuration: one ``prefrontal.toml``, validated with pydantic.
 
 Owns the config schema, loading, cross-checks and import-path resolution. Imports only
-``prefrontal.errors`` and the sandbox's ``Limits`` record. A mistake raises ``ConfigError``
+``prefrontal.errors`` and the seam's ``SandboxLimits`` record. A mistake raises ``ConfigError``
 naming the file, the key, the offending value and the fix; nothing half-valid is returned.
 """
 
@@ -26,7 +26,7 @@ from pydantic import (
 )
 
 from prefrontal.errors import ConfigError
-from prefrontal.sandbox.limits import Limits
+from prefrontal.seam.limits import SandboxLimits
 
 DEFAULT_FILE = "prefrontal.toml"
 _NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
@@ -119,7 +119,7 @@ class CodeWorkerConfig(ModelWorkerConfig):
     timeout_s: float = Field(default=120.0, gt=0)
     retries: int = Field(default=0, ge=0, le=10)
     concurrency: int = Field(default=2, ge=1)
-    limits: Limits = Field(default_factory=Limits)
+    limits: SandboxLimits = Field(default_factory=SandboxLimits)
     interpreter: str | None = None
     sandbox_uid: int = Field(default=65534, ge=1, le=2**31 - 2)
     repairs: int = Field(default=1, ge=0, le=3)

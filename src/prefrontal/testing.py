@@ -30,8 +30,8 @@ from pydantic_ai.models.function import AgentInfo, FunctionModel
 from prefrontal.clock import ManualClock
 from prefrontal.journal.sql import SqlJournal
 from prefrontal.runtime.context import estimate_tokens
+from prefrontal.seam.work import CommissionContext
 from prefrontal.senses.base import Emit, Observation, check_settings
-from prefrontal.workers.base import CommissionContext
 from prefrontal.workers.tool import ToolWorker
 
 FakeClock = ManualClock

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from prefrontal.errors import PrefrontalError
-from prefrontal.sandbox import Bubblewrap, Limits
+from prefrontal.sandbox import Bubblewrap, SandboxLimits
 from prefrontal.sandbox.bubblewrap import scratch_dir
 from prefrontal.testing import ScriptedModel
 from prefrontal.workers import CommissionContext
@@ -68,7 +68,7 @@ async def attempt(sandbox: Bubblewrap, program: str, **limits: Any) -> tuple[Any
     writer = LlmWorker(
         "compute", model, tier="cheap", instructions=INSTRUCTIONS, output_type=Program
     )
-    worker = CodeWorker("compute", writer, sandbox, limits=Limits(**limits), repairs=0)
+    worker = CodeWorker("compute", writer, sandbox, limits=SandboxLimits(**limits), repairs=0)
     context = CommissionContext(idempotency_key="hostile", worker="compute", attempt=1)
     try:
         result = await worker.run({"task": "hostile"}, context)
@@ -340,7 +340,7 @@ async def test_a_huge_file_stops_at_the_file_size_cap(sandbox: Bubblewrap) -> No
     assert "the file-size cap (2 MB)" in error
     # checked on the host: the file in scratch is no larger than the cap
     with scratch_dir() as scratch:
-        run = await sandbox.run(program, limits=Limits(file_size_mb=2), scratch=scratch)
+        run = await sandbox.run(program, limits=SandboxLimits(file_size_mb=2), scratch=scratch)
         assert run.outcome == "file_size"
         assert (scratch / "big").stat().st_size <= 2 * 2**20
     tmp = program.replace("'big'", "'/tmp/big'")
@@ -358,7 +358,7 @@ async def test_filling_the_disk_stops_at_the_scratch_cap(sandbox: Bubblewrap) ->
     assert "the scratch-space cap (16 MB)" in error
     # checked on the host: the folder holds about the cap, not what the loop would have made
     with scratch_dir() as scratch:
-        run = await sandbox.run(program, limits=Limits(scratch_mb=16), scratch=scratch)
+        run = await sandbox.run(program, limits=SandboxLimits(scratch_mb=16), scratch=scratch)
         used = sum(p.stat().st_size for p in scratch.iterdir())
     assert run.outcome == "scratch"
     assert run.duration_s < 5

@@ -17,7 +17,7 @@ import pytest
 
 import prefrontal
 from prefrontal.errors import SandboxUnavailableError
-from prefrontal.sandbox import Bubblewrap, Limits, seccomp
+from prefrontal.sandbox import Bubblewrap, SandboxLimits, seccomp
 from prefrontal.sandbox.bubblewrap import classify, scratch_dir
 
 pytestmark = pytest.mark.anyio
@@ -32,7 +32,7 @@ async def test_numpy_and_scipy_work_inside_as_an_unprivileged_user(sandbox: Bubb
     )
     with scratch_dir() as scratch:
         run = await sandbox.run(
-            program, limits=Limits(), scratch=scratch, files={"inputs.json": b"[1]"}
+            program, limits=SandboxLimits(), scratch=scratch, files={"inputs.json": b"[1]"}
         )
     assert run.ok, run.stderr
     assert run.exit_code == 0
@@ -46,7 +46,9 @@ async def test_numpy_and_scipy_work_inside_as_an_unprivileged_user(sandbox: Bubb
 
 async def test_output_past_the_cap_is_cut_and_said_so(sandbox: Bubblewrap) -> None:
     with scratch_dir() as scratch:
-        run = await sandbox.run("print('x' * 100_000)", limits=Limits(output_kb=1), scratch=scratch)
+        run = await sandbox.run(
+            "print('x' * 100_000)", limits=SandboxLimits(output_kb=1), scratch=scratch
+        )
     assert run.ok
     assert run.truncated
     assert len(run.stdout) == 1024
@@ -55,7 +57,9 @@ async def test_output_past_the_cap_is_cut_and_said_so(sandbox: Bubblewrap) -> No
 async def test_a_run_cancelled_from_outside_leaves_nothing_running(sandbox: Bubblewrap) -> None:
     begun = time.perf_counter()
     with scratch_dir() as scratch, anyio.move_on_after(0.5):
-        await sandbox.run("import time\ntime.sleep(60)", limits=Limits(wall_s=60), scratch=scratch)
+        await sandbox.run(
+            "import time\ntime.sleep(60)", limits=SandboxLimits(wall_s=60), scratch=scratch
+        )
     assert time.perf_counter() - begun < 3
     deadline = time.monotonic() + 3
     while time.monotonic() < deadline and _still_sleeping():
@@ -152,7 +156,7 @@ async def test_another_interpreter_can_be_named() -> None:
     sandbox = Bubblewrap(interpreter=str(system_python))
     with scratch_dir() as scratch:
         run = await sandbox.run(
-            "import sys\nprint(sys.executable, sys.prefix)", limits=Limits(), scratch=scratch
+            "import sys\nprint(sys.executable, sys.prefix)", limits=SandboxLimits(), scratch=scratch
         )
     assert run.ok, run.stderr
     assert run.stdout.split() == [str(system_python), "/usr"]

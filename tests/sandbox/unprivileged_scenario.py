@@ -10,7 +10,7 @@ import json
 
 import anyio
 
-from prefrontal.sandbox import Bubblewrap, Limits
+from prefrontal.sandbox import Bubblewrap, SandboxLimits
 from prefrontal.sandbox.bubblewrap import scratch_dir
 
 PROGRAM = """
@@ -42,7 +42,7 @@ print(json.dumps(out))
 async def main() -> None:
     sandbox = Bubblewrap()
     with scratch_dir() as scratch:
-        run = await sandbox.run(PROGRAM, limits=Limits(processes=32), scratch=scratch)
+        run = await sandbox.run(PROGRAM, limits=SandboxLimits(processes=32), scratch=scratch)
     print(
         json.dumps(
             {"privileged": sandbox.privileged, "outcome": run.outcome, **json.loads(run.stdout)}

@@ -12,7 +12,7 @@ import pytest
 
 from prefrontal import Config, ConfigError, RecordError, WorkerError, open_system
 from prefrontal.errors import SandboxLimitError, SandboxUnavailableError
-from prefrontal.sandbox import Bubblewrap, Limits
+from prefrontal.sandbox import Bubblewrap, SandboxLimits
 from prefrontal.seam import Report
 from prefrontal.testing import FakeClock, MemoryJournal, ScriptedModel
 from prefrontal.workers import CommissionContext
@@ -77,7 +77,7 @@ def worker(
         "compute", model, tier="cheap", instructions=INSTRUCTIONS, output_type=Program
     )
     code = CodeWorker(
-        "compute", writer, sandbox, limits=Limits(**limits), repairs=1, files_dir=tmp_path
+        "compute", writer, sandbox, limits=SandboxLimits(**limits), repairs=1, files_dir=tmp_path
     )
     return code, model
 

@@ -17,8 +17,8 @@ from pydantic import BaseModel, Field
 from pydantic_ai.messages import ModelMessage, ModelRequest, UserPromptPart
 
 from prefrontal.bench.workload import Document, SubTask, SubTaskKind, Task
+from prefrontal.seam.work import CommissionContext, WorkerResult
 from prefrontal.testing import Answer, Responder, ScriptedModel
-from prefrontal.workers.base import CommissionContext, WorkerResult
 from prefrontal.workers.exact.arithmetic import exact
 from prefrontal.workers.llm import LlmWorker
 

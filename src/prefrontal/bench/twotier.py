@@ -46,8 +46,8 @@ from prefrontal.journal.base import Journal
 from prefrontal.runtime.system import open_system
 from prefrontal.seam.events import TimerSet
 from prefrontal.seam.percept import Percept
+from prefrontal.seam.work import Worker
 from prefrontal.testing import MemoryJournal
-from prefrontal.workers.base import Worker
 from prefrontal.workers.llm import LlmWorker
 
 _FUNCTIONS: dict[SubTaskKind, str] = {

@@ -2,8 +2,10 @@
 
 Owns: ``open_system`` and ``System`` (the one execution path), ``Orchestrator``, ``Router``,
 ``Inbox``, ``Executor``, the journal ``Writer``, guards, the domain state fold, costs and
-replay. Imports tiers (policies, workers), the seam and foundations; nothing imports it but
-the interfaces (CLI) and the package's public API.
+replay. Imports the tiers (policies, workers, senses), the sandbox, the storage floor (journal,
+models, config), the seam and the ground floor; never the fakes of ``prefrontal.testing``.
+Only the applications above it (the public facade, the household example, the ceilings
+benchmark) and the interfaces (CLI, HTTP) import it. ``tests/test_shape.py`` enforces this.
 """
 
 from prefrontal.runtime.costs import CostLedger, cost_ledger

@@ -19,7 +19,7 @@ from prefrontal.errors import PrefrontalError, WorkerError, WorkerTimeoutError
 from prefrontal.seam.bounds import Bounds, check_payload
 from prefrontal.seam.events import Commission, CommissionStarted, Report, ReportError
 from prefrontal.seam.usage import Usage
-from prefrontal.workers.base import CommissionContext, EvidenceReader, Worker, WorkerResult
+from prefrontal.seam.work import CommissionContext, EvidenceReader, Worker, WorkerResult
 
 
 def error_code(error: PrefrontalError) -> str:

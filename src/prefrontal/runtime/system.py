@@ -51,7 +51,7 @@ from prefrontal.seam.events import (
     TimerSet,
 )
 from prefrontal.seam.percept import Percept
-from prefrontal.workers.base import Worker
+from prefrontal.seam.work import Worker
 from prefrontal.workers.tool import ToolWorker
 
 if TYPE_CHECKING:

@@ -35,7 +35,8 @@ from anyio.abc import ByteReceiveStream, TaskGroup
 
 from prefrontal.errors import SandboxUnavailableError
 from prefrontal.sandbox import seccomp
-from prefrontal.sandbox.limits import Limits, Outcome, Run
+from prefrontal.sandbox.limits import Outcome, Run
+from prefrontal.seam.limits import SandboxLimits
 
 INSTALL_HINT = (
     "Install bubblewrap (Debian/Ubuntu: 'apt-get install bubblewrap'; Fedora: 'dnf install "
@@ -83,7 +84,7 @@ class Bubblewrap:
             (scratch / "main.py").write_text("pass", encoding="utf-8")
             try:
                 result = subprocess.run(
-                    self.command(Limits(), scratch, filter_fd=fd),
+                    self.command(SandboxLimits(), scratch, filter_fd=fd),
                     env={},
                     capture_output=True,
                     text=True,
@@ -104,7 +105,9 @@ class Bubblewrap:
                 "code worker's 'interpreter' to a Python that exists outside /tmp's tmpfs."
             )
 
-    def command(self, limits: Limits, scratch: Path, *, filter_fd: int | None = None) -> list[str]:
+    def command(
+        self, limits: SandboxLimits, scratch: Path, *, filter_fd: int | None = None
+    ) -> list[str]:
         """The whole command line for one run of ``/scratch/main.py`` in ``scratch``."""
         argv = [self.bwrap, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"]
         if filter_fd is not None:
@@ -142,7 +145,7 @@ class Bubblewrap:
         self,
         program: str,
         *,
-        limits: Limits,
+        limits: SandboxLimits,
         scratch: Path,
         files: Mapping[str, bytes] | None = None,
     ) -> Run:
@@ -302,7 +305,7 @@ def classify(
     return "error", sig
 
 
-async def _watch_scratch(scratch: Path, limits: Limits, pid: int, watch: TaskGroup) -> None:
+async def _watch_scratch(scratch: Path, limits: SandboxLimits, pid: int, watch: TaskGroup) -> None:
     """Kill the sandbox when its scratch folder outgrows its cap (checked every 50 ms).
 
     Each file is capped by the kernel (``file_size_mb``); their sum, on the host's disk, is
@@ -315,7 +318,7 @@ async def _watch_scratch(scratch: Path, limits: Limits, pid: int, watch: TaskGro
             return
 
 
-def _cap(limits: Limits) -> int:
+def _cap(limits: SandboxLimits) -> int:
     return limits.scratch_mb * _MB
 
 

@@ -1,35 +1,16 @@
-"""The caps on one sandboxed run, and the typed record of how the run ended."""
+"""The typed record of how one sandboxed run ended; its caps are ``seam.limits.SandboxLimits``."""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
+
+from prefrontal.seam.limits import SandboxLimits
 
 Outcome = Literal[
     "ok", "error", "cpu", "wall", "memory", "file_size", "scratch", "processes", "open_files"
 ]
-
-
-class Limits(BaseModel):
-    """Caps on one run of a program; ``[workers.NAME.limits]`` in ``prefrontal.toml``.
-
-    CPU time, memory (address space), file size, open files and process count are kernel
-    resource limits inside the sandbox; the wall cap and the scratch folder's total size are
-    kept by the supervisor, which kills the sandbox's whole process tree when one passes.
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    cpu_s: int = Field(default=10, ge=1, le=3600, description="CPU seconds, per process")
-    wall_s: float = Field(default=20.0, gt=0, le=3600, description="wall-clock seconds")
-    memory_mb: int = Field(default=1024, ge=64, le=1 << 20, description="address space")
-    file_size_mb: int = Field(default=16, ge=1, le=1 << 20, description="largest file written")
-    open_files: int = Field(default=64, ge=16, le=1 << 16)
-    processes: int = Field(default=64, ge=1, le=4096, description="processes and threads")
-    output_kb: int = Field(default=64, ge=1, le=1024, description="stdout and stderr kept")
-    tmp_mb: int = Field(default=64, ge=1, le=1 << 16, description="size of the private /tmp")
-    scratch_mb: int = Field(default=256, ge=1, le=1 << 20, description="all files in scratch")
 
 
 class Run(BaseModel):
@@ -44,7 +25,7 @@ class Run(BaseModel):
     stderr: str = ""
     truncated: bool = False
     duration_s: float
-    limits: Limits
+    limits: SandboxLimits
 
     @property
     def ok(self) -> bool:

@@ -9,6 +9,7 @@ from prefrontal.config import Config, HearingSenseConfig, SenseConfig, Telemetry
 from prefrontal.errors import ConfigError
 from prefrontal.senses.base import Sense
 from prefrontal.senses.evidence import EvidenceStore
+from prefrontal.senses.sources import named
 from prefrontal.senses.telemetry.sources import Flagged, Sample
 
 
@@ -50,9 +51,7 @@ def build_sense(name: str, spec: SenseConfig, *, config: Config, evidence: Evide
 
 def _audio_path(name: str, spec: HearingSenseConfig, config: Config) -> Path:
     if spec.source.startswith("scene:"):
-        from prefrontal.examples.household.scene import scene_path
-
-        return scene_path(spec.source.removeprefix("scene:"))
+        return named.scene(spec.source.removeprefix("scene:"))
     return config.base_dir / spec.source
 
 
@@ -60,9 +59,7 @@ def _telemetry(name: str, spec: TelemetrySenseConfig, config: Config) -> Iterabl
     from prefrontal.senses.telemetry import sources
 
     if spec.source.startswith("generate:"):
-        from prefrontal.examples.household.scene import telemetry
-
-        return telemetry(spec.source.removeprefix("generate:")).samples
+        return named.telemetry(spec.source.removeprefix("generate:"))
     path = config.base_dir / spec.source
     if path.suffix == ".csv":
         return sources.read_csv(path)

@@ -23,10 +23,10 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from prefrontal.errors import RecordError, SandboxLimitError, WorkerError
-from prefrontal.sandbox import Bubblewrap, Limits, Run
+from prefrontal.sandbox import Bubblewrap, Run, SandboxLimits
 from prefrontal.sandbox.bubblewrap import scratch_dir
 from prefrontal.seam.roster import WorkerSpec
-from prefrontal.workers.base import CommissionContext, WorkerResult
+from prefrontal.seam.work import CommissionContext, WorkerResult
 from prefrontal.workers.llm import LlmWorker
 
 INSTRUCTIONS = """\
@@ -72,7 +72,7 @@ class CodeWorker:
         writer: LlmWorker,
         sandbox: Bubblewrap,
         *,
-        limits: Limits,
+        limits: SandboxLimits,
         repairs: int = 1,
         files_dir: Path | None = None,
         description: str = "",
@@ -247,7 +247,7 @@ def _safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", text)
 
 
-def _limits_line(limits: Limits) -> str:
+def _limits_line(limits: SandboxLimits) -> str:
     return (
         f"cpu {limits.cpu_s} s, wall {limits.wall_s:g} s, memory {limits.memory_mb} MB, "
         f"file size {limits.file_size_mb} MB, scratch {limits.scratch_mb} MB, "

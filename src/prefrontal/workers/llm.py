@@ -17,7 +17,7 @@ from pydantic_ai.models import Model
 from prefrontal.errors import WorkerError
 from prefrontal.models.usage import provider_error, usage_of
 from prefrontal.seam.roster import WorkerSpec
-from prefrontal.workers.base import CommissionContext, WorkerResult
+from prefrontal.seam.work import CommissionContext, WorkerResult
 
 
 class LlmWorker:

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, create
 from prefrontal.errors import PrefrontalError, RecordError, WorkerError
 from prefrontal.seam.roster import WorkerSpec
 from prefrontal.seam.usage import Usage
-from prefrontal.workers.base import CommissionContext, WorkerResult
+from prefrontal.seam.work import CommissionContext, WorkerResult
 
 
 class ToolWorker:

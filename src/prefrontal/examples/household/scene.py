@@ -23,7 +23,14 @@ from scipy.signal import resample_poly
 
 from prefrontal.errors import ConfigError
 from prefrontal.senses.sources.scene import Placed, knock, render, write
-from prefrontal.senses.telemetry.sources import ChannelSpec, Drift, Generated, generate
+from prefrontal.senses.telemetry.sources import (
+    ChannelSpec,
+    Drift,
+    Flagged,
+    Generated,
+    Sample,
+    generate,
+)
 
 RATE = 16_000
 SCENE = (
@@ -51,6 +58,16 @@ def telemetry(name: str) -> Generated:
     channels = [ChannelSpec(name="boiler_temp", base=64.0, noise=0.4, wander=0.2)]
     drift = Drift(channel="boiler_temp", t=1200.0, magnitude=25.0, duration_s=1200.0)
     return generate(channels, rate_hz=1.0, duration_s=2400.0, seed=7, events=[drift])
+
+
+def household() -> Path:
+    """The ``scene:household`` entry point (group ``prefrontal.scenes``)."""
+    return scene_path("household")
+
+
+def boiler() -> list[Sample | Flagged]:
+    """The ``generate:boiler`` entry point (group ``prefrontal.telemetry``)."""
+    return list(telemetry("boiler").samples)
 
 
 def _say(text: str, voice: str) -> np.ndarray:

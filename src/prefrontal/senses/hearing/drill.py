@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Literal
 
 from prefrontal.errors import WorkerError
+from prefrontal.seam.work import CommissionContext
 from prefrontal.senses.evidence import Evidence
 from prefrontal.senses.hearing.direction import accumulate_tdoa, azimuth_deg, side
-from prefrontal.workers.base import CommissionContext
 
 
 def relisten(

@@ -1,4 +1,10 @@
-"""The worker protocol and the records a worker exchanges with the executor."""
+"""The worker contract: the protocol every worker implements, and what it exchanges.
+
+It is seam because both sides meet on it: the runtime's executor calls ``Worker.run`` with a
+``CommissionContext`` and takes a ``WorkerResult`` back; workers (``prefrontal.workers``) and
+senses' drill-down tools (``prefrontal.senses.hearing.drill``) implement it without importing
+each other or the runtime. Evidence is read through the small ``EvidenceReader`` protocol.
+"""
 
 from __future__ import annotations
 
