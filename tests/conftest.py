@@ -61,4 +61,4 @@ def sandbox() -> Bubblewrap:
     return found
 
 
-pytest_plugins = ["pg_server"]
+pytest_plugins = ["support.pg_server"]

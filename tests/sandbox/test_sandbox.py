@@ -111,7 +111,7 @@ def test_an_unprivileged_supervisor_sandboxes_too() -> None:
         pytest.skip("needs root (to become an ordinary user) and /usr/bin/python3.11")
     site = sysconfig.get_paths()["purelib"]
     source = Path(prefrontal.__file__).resolve().parents[1]
-    scenario = Path(__file__).with_name("unprivileged_scenario.py")
+    scenario = Path(__file__).parents[1] / "support" / "unprivileged_scenario.py"
     with tempfile.TemporaryDirectory() as folder:  # pytest's own tmp is root's alone
         Path(folder).chmod(0o755)
         script = Path(folder) / "scenario.py"

@@ -1,7 +1,7 @@
 """What only PostgreSQL has to show: concurrent writers, chunked keys, a whole system on it.
 
 The journal's contract (appends, keys, queries, timers) runs on both backends in
-``test_journal.py``; the server is ``pg_server.py``'s, on 127.0.0.1 only.
+``journal/test_journal.py``; the server is ``support/pg_server.py``'s, on 127.0.0.1 only.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from prefrontal import (
 from prefrontal.cli.demo import write_example
 from prefrontal.clock import ManualClock
 from prefrontal.examples.household import day
-from records import commission, decision, report, request, routed, seqs
+from support.records import commission, decision, report, request, routed, seqs
 
 
 @pytest.fixture

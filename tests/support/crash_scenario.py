@@ -3,7 +3,7 @@
 As a module it is what the scenario's config imports (``crash_scenario:policy`` and
 ``crash_scenario:record``). As a script it drives one system on a journal::
 
-    python tests/crash_scenario.py DB EFFECTS ACKS N MODE
+    python tests/support/crash_scenario.py DB EFFECTS ACKS N MODE
 
 It submits requests ``req-0`` .. ``req-{N-1}`` (skipping those already in ACKS), appends
 each id to ACKS once ``submit`` returned (the acknowledgement), runs until idle, and prints

@@ -1,7 +1,7 @@
 """The journal: append-only, keyed appends stored once, queries.
 
 The contract tests (those taking ``journal``) run on both backends: a real SQLite file, and
-a real PostgreSQL database on the server ``pg_server.py`` starts on 127.0.0.1 (skipped,
+a real PostgreSQL database on the server ``support/pg_server.py`` starts on 127.0.0.1 (skipped,
 saying why, where PostgreSQL is not installed).
 """
 
@@ -25,7 +25,7 @@ from prefrontal import (
 )
 from prefrontal.seam import TimerSet
 from prefrontal.testing import MemoryJournal
-from records import AT, commission, decision, report, request, routed, seqs, timer_set
+from support.records import AT, commission, decision, report, request, routed, seqs, timer_set
 
 
 @pytest.fixture

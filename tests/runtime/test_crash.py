@@ -28,7 +28,7 @@ import pytest
 import prefrontal
 from prefrontal import Commission, Report, RequestEvent
 
-SCENARIO = Path(__file__).with_name("crash_scenario.py")
+SCENARIO = Path(__file__).parents[1] / "support" / "crash_scenario.py"
 REQUESTS = 300  # a backlog that outlasts the kills (about half is left after 50)
 MIN_KILLS = 50
 MAX_KILLS_UNKEYED = 150
