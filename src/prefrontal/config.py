@@ -50,12 +50,26 @@ class ExecutorConfig(_Section):
     concurrency: int = Field(default=32, ge=1, le=10_000)
 
 
+StructuredMode = Literal["tool", "json_schema", "json_object", "prompted"]
+KnownServer = Literal["llama.cpp", "ollama", "vllm", "openai"]
+
+
 class EndpointTier(_Section):
-    """An OpenAI-compatible server (Ollama, llama.cpp's server, vLLM) reached by base URL."""
+    """An OpenAI-compatible server (Ollama, llama.cpp's server, vLLM) reached by base URL.
+
+    ``structured`` says how output is forced (default: the one that works on ``server``);
+    every call sends ``max_tokens`` and ends within ``timeout_s``. A local model has no
+    known price: give ``usd_per_million_tokens`` so budgets bind, or it is shown unpriced.
+    """
 
     base_url: str
     model: str
     api_key_env: str | None = None
+    server: KnownServer = "openai"
+    structured: StructuredMode | None = None
+    max_tokens: int = Field(default=1024, ge=1)
+    timeout_s: float = Field(default=60.0, gt=0)
+    usd_per_million_tokens: float | None = Field(default=None, ge=0)
 
 
 ModelTier = str | EndpointTier

@@ -123,7 +123,7 @@ class ScriptedModel(FunctionModel):
         elif info.output_tools:
             part = ToolCallPart(info.output_tools[0].name, step)
         else:
-            part = TextPart(step if isinstance(step, str) else str(step))
+            part = TextPart(step if isinstance(step, str) else json.dumps(step))
         inputs = self.input_tokens
         outputs = self.output_tokens
         return ModelResponse(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -122,7 +123,9 @@ async def test_the_policy_reads_the_rendered_context(config: Config) -> None:
     assert "what is hi?" in prompt
 
 
-async def test_malformed_output_is_retried_then_escalated_quoting_it(config: Config) -> None:
+async def test_malformed_output_is_retried_then_escalated_with_it_as_evidence(
+    config: Config,
+) -> None:
     boss = ScriptedModel(['{"actions": [{"kind": "dance"}]}'])
     journal = await _run(config, boss, "@smart go")
     assert boss.calls == 2  # the first answer and one retry
@@ -131,9 +134,19 @@ async def test_malformed_output_is_retried_then_escalated_quoting_it(config: Con
     assert [u.input_tokens for u in decision.usage] == [100, 100]  # failed calls still cost
     [item] = _inbox(journal)
     assert item.item == "escalation"
-    assert "stayed malformed after 1 retries" in item.text
-    assert '{"actions": [{"kind": "dance"}]}' in item.text
+    assert item.text.startswith(
+        "[policy error] policy 'llm:boss': tier 'boss' (model 'claude-haiku-4-5'): the output "
+        "stayed invalid after 1 retries ("
+    )
     assert 'Expected a Decision: {"actions": [{"kind": "reply"' in item.text
+    # The model's text is untrusted: evidence for the principal, quoted, not the message.
+    assert "dance" not in item.text
+    last, why = item.evidence
+    assert last == "the model's last output (untrusted): " + json.dumps(
+        '{"actions": [{"kind": "dance"}]}'
+    )
+    assert why.startswith("why it was refused (untrusted): ")
+    assert "union_tag_invalid" in why
 
 
 async def test_a_rate_limit_is_retried_then_the_decision_goes_through(config: Config) -> None:
@@ -150,7 +163,13 @@ async def test_a_provider_that_keeps_failing_escalates(config: Config) -> None:
     journal = await _run(config, boss, "@smart hello")
     assert boss.calls == 3  # one try and two retries
     [item] = _inbox(journal)
-    assert "answered HTTP 500: boom (after 3 attempts)" in item.text
+    assert item.text == (
+        "[policy error] policy 'llm:boss': tier 'boss' (model 'claude-haiku-4-5') answered "
+        "HTTP 500 (after 3 attempts)"
+    )
+    assert item.evidence == ('the server\'s answer (untrusted): "boom"',)
+    [decision] = _decisions(journal)
+    assert [u.requests for u in decision.usage] == [1, 1, 1]  # every attempt is journaled
 
 
 async def test_a_policy_that_raises_escalates_and_the_journal_stays_consistent(

@@ -90,14 +90,16 @@ async def test_costs_are_attributed_and_unpriced_models_are_not_zero(config: Con
     assert by_worker["summarize"].input_tokens == 4000
     assert by_worker["sms"].cost_usd == Decimal("0.01")
     assert by_worker["guess"].unpriced == 1
-    assert by_worker["guess"].money == "unpriced (1 calls)"
+    assert by_worker["guess"].money == "unpriced (1 calls, 120 tokens)"
     assert by_worker["guess"].input_tokens == 100
 
     by_tier = ledger.by("tier")
     assert set(by_tier) == {"cheap", "local", "tool"}
     assert ledger.by("model")["qwen-local"].cost_usd == Decimal(0)
     assert ledger.by("domain")["home"].cost_usd == 2 * price + Decimal("0.01")
-    assert ledger.total.money == f"${2 * price + Decimal('0.01'):.4f} + 1 unpriced"
+    assert ledger.total.money == (
+        f"${2 * price + Decimal('0.01'):.4f} + unpriced (1 calls, 120 tokens)"
+    )
     by_source = ledger.by("source")
     assert by_source["request"].cost_usd == price + Decimal("0.01")
     assert by_source["timer"].cost_usd == price

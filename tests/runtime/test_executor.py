@@ -278,8 +278,9 @@ async def test_an_llm_worker_rate_limited_every_time_fails_as_provider() -> None
     assert report.error.code == "provider"
     assert report.error.retryable is True
     assert report.error.message == (
-        "tier 'cheap': model 'claude-haiku-4-5' answered HTTP 429: rate limited"
+        "worker 'summarize': tier 'cheap' (model 'claude-haiku-4-5') answered HTTP 429"
     )
+    assert report.evidence == ('the server\'s answer (untrusted): "rate limited"',) * 3
 
 
 async def test_the_usage_of_every_failed_attempt_is_kept() -> None:
@@ -294,8 +295,10 @@ async def test_the_usage_of_every_failed_attempt_is_kept() -> None:
     assert report.status == "failed"
     assert report.attempts == 3
     assert model.calls == 6
+    # Per attempt: the malformed response, then the rate-limited request (no tokens).
     assert [(u.tier, u.model, u.input_tokens, u.output_tokens) for u in report.usage] == [
-        ("cheap", "claude-haiku-4-5", 100, 20)
+        ("cheap", "claude-haiku-4-5", 100, 20),
+        ("cheap", "claude-haiku-4-5", 0, 0),
     ] * 3
 
 

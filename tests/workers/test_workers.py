@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from decimal import Decimal
 from typing import Literal
@@ -324,12 +325,16 @@ async def test_malformed_output_fails_after_retries_and_keeps_the_usage() -> Non
     with pytest.raises(WorkerError) as caught:
         await summarizer(model, retries=2).run({"text": "t"}, ctx)
 
-    message = str(caught.value)
-    assert message.startswith(
-        "worker 'summarize': the model's output stayed invalid after 2 retries: "
-        "Exceeded maximum output retries (2); cause: "
+    assert str(caught.value) == (
+        "worker 'summarize': tier 'cheap' (model 'claude-haiku-4-5'): the output stayed "
+        "invalid after 2 retries (Exceeded maximum output retries (2); structured output "
+        "mode 'tool')"
     )
-    assert "Invalid JSON" in message
+    # What the model wrote, and why it was refused, go with the report as evidence.
+    last, why = ctx.kept
+    assert last == "the model's last output (untrusted): " + json.dumps('{"headline": "cut off')
+    assert why.startswith("why it was refused (untrusted): ")
+    assert "Invalid JSON" in why
     assert model.calls == 3
     assert len(ctx.usage) == 3
     assert sum((u.cost_usd or Decimal(0) for u in ctx.usage), Decimal(0)) == 3 * haiku_cost()
@@ -344,11 +349,13 @@ async def test_a_provider_http_error_becomes_a_provider_error(status: int, retry
         await summarizer(model).run({"text": "t"}, ctx)
 
     assert str(caught.value) == (
-        f"tier 'cheap': model 'claude-haiku-4-5' answered HTTP {status}: slow down"
+        f"worker 'summarize': tier 'cheap' (model 'claude-haiku-4-5') answered HTTP {status}"
     )
     assert caught.value.retryable is retryable
+    assert ctx.kept == ['the server\'s answer (untrusted): "slow down"']
     assert model.calls == 1
-    assert ctx.usage == []
+    # The attempt is counted: one request, no tokens, no known price.
+    assert [(u.requests, u.tokens, u.cost_usd) for u in ctx.usage] == [(1, 0, None)]
 
 
 async def test_a_provider_error_after_a_response_keeps_that_responses_usage() -> None:
@@ -359,7 +366,8 @@ async def test_a_provider_error_after_a_response_keeps_that_responses_usage() ->
         await summarizer(model).run({"text": "t"}, ctx)
 
     assert [(u.input_tokens, u.output_tokens, u.cost_usd) for u in ctx.usage] == [
-        (100, 20, haiku_cost())
+        (100, 20, haiku_cost()),
+        (0, 0, None),
     ]
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from prefrontal.cli import bench, demo, inbox, running, setup, views
+from prefrontal.cli import bench, demo, inbox, models, running, setup, views
 
 app = typer.Typer(
     name="prefrontal",
@@ -25,6 +25,7 @@ app.add_typer(inbox.app, name="inbox")
 views.register(app)
 demo.register(app)
 app.add_typer(bench.app, name="bench")
+app.add_typer(models.app, name="models")
 
 
 def main() -> None:

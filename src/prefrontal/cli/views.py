@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from decimal import Decimal
 from typing import Annotated
 
 import typer
@@ -12,9 +11,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from prefrontal.cli.common import DEFAULT_CONFIG, ConfigOption, console, journal_of, load, run_async
-from prefrontal.config import Config, LlmPolicyConfig, ModelWorkerConfig
+from prefrontal.config import Config, EndpointTier, LlmPolicyConfig, ModelWorkerConfig
 from prefrontal.journal.sql import SqlJournal
-from prefrontal.runtime.costs import Axis, cost_ledger
+from prefrontal.runtime.costs import Axis, Totals, cost_ledger
 from prefrontal.runtime.replay import replay
 from prefrontal.seam.events import DecisionEvent, Report
 from prefrontal.seam.percept import Percept
@@ -51,12 +50,13 @@ def _status_tables(cfg: Config, journal: SqlJournal) -> tuple[Table, Table, str]
     decisions = [s.event for s in journal.read(kinds=["decision"])]
     last = journal.read(after=max(journal.last_seq() - 1, 0))
     day = last[0].event.at.date() if last else None
-    spent: dict[str, Decimal] = defaultdict(Decimal)
+    spent: dict[str, Totals] = defaultdict(Totals)
     for stored in journal.read(kinds=["decision", "report"]):
         event = stored.event
         assert isinstance(event, DecisionEvent | Report)
         if event.at.date() == day:
-            spent[event.domain] += sum((u.cost_usd or Decimal(0) for u in event.usage), Decimal(0))
+            for usage in event.usage:  # unpriced calls show as unpriced, never as $0
+                spent[event.domain].add(usage)
     counts = Counter(d.domain for d in decisions if isinstance(d, DecisionEvent))
     tokens: dict[str, list[int]] = defaultdict(list)
     for d in decisions:
@@ -90,7 +90,7 @@ def _status_tables(cfg: Config, journal: SqlJournal) -> tuple[Table, Table, str]
             str(len(journal.pending(name))),
             str(open_by[name]),
             mean,
-            f"${spent[name]:.4f}",
+            spent[name].money if name in spent else "$0.0000",
             f"${domain.budget.usd_per_day:.2f}",
         )
     workers = Table(title="Workers (stateless)", title_justify="left")
@@ -102,6 +102,8 @@ def _status_tables(cfg: Config, journal: SqlJournal) -> tuple[Table, Table, str]
             model = cfg.models.get(worker.tier)
             tier = f"{worker.tier} ({model if isinstance(model, str) else 'endpoint'})"
             price = f"≤ ${worker.max_cost_usd:.4f}/commission"
+            if isinstance(model, EndpointTier) and model.usd_per_million_tokens is None:
+                price = f"unpriced, ≤ {worker.max_tokens:,} tokens/request"
         else:
             tier, price = "-", f"${worker.cost_usd:.4f}/call" if worker.cost_usd else "free"
         workers.add_row(name, worker.kind, tier, price, ", ".join(users) or "-")

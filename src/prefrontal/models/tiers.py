@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from prefrontal.config import Config, EndpointTier, ModelTier, tiers_in_use
 from prefrontal.errors import ConfigError
+from prefrontal.models.calling import SERVER_DEFAULTS, CallSettings
+from prefrontal.models.pricing import warn_unpriced
 
 if TYPE_CHECKING:
     from pydantic_ai.models import Model
@@ -74,9 +77,7 @@ def resolve_tier(
 
 
 def _endpoint(name: str, tier: EndpointTier, *, source: str, env: Mapping[str, str]) -> Model:
-    from pydantic_ai.models.openai import OpenAIChatModel
-    from pydantic_ai.profiles.openai import OpenAIModelProfile
-    from pydantic_ai.providers.openai import OpenAIProvider
+    from prefrontal.models.endpoint import EndpointModel
 
     if not tier.base_url.startswith(("http://", "https://")):
         raise ConfigError(
@@ -91,16 +92,22 @@ def _endpoint(name: str, tier: EndpointTier, *, source: str, env: Mapping[str, s
                 f"{source}: tier {name!r} reads its key from {tier.api_key_env}, which is not "
                 f"set. Export {tier.api_key_env}=... or remove api_key_env."
             )
-    # Local servers ignore max_completion_tokens and some fail on JSON-schema output:
-    # send max_tokens, and take structured output through a forced tool call.
-    profile = OpenAIModelProfile(
-        openai_chat_supports_max_completion_tokens=False,
-        supports_json_schema_output=False,
-        supports_json_object_output=False,
-        default_structured_output_mode="tool",
+    return EndpointModel(
+        tier.model, base_url=tier.base_url, api_key=api_key, calling=calling_of(tier)
     )
-    provider = OpenAIProvider(base_url=tier.base_url, api_key=api_key)
-    return OpenAIChatModel(tier.model, provider=provider, profile=profile)
+
+
+def calling_of(tier: EndpointTier) -> CallSettings:
+    """How every call to an endpoint tier is made: its mode (or its server's), limits, price."""
+    price = tier.usd_per_million_tokens
+    return CallSettings(
+        structured=tier.structured or SERVER_DEFAULTS[tier.server],
+        max_tokens=tier.max_tokens,
+        timeout_s=tier.timeout_s,
+        url=tier.base_url,
+        named_tool=True,
+        usd_per_million_tokens=None if price is None else Decimal(str(price)),
+    )
 
 
 def resolve_tiers(
@@ -111,6 +118,7 @@ def resolve_tiers(
 ) -> dict[str, Model]:
     """Resolve every tier something uses. ``overrides`` supply models directly (tests)."""
     overrides = overrides or {}
+    warn_unpriced(config, resolved=set(overrides))
     resolved: dict[str, Model] = dict(overrides)
     for tier, _user in tiers_in_use(config):
         if tier not in resolved:

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import anyio
-from pydantic_ai import Agent, UnexpectedModelBehavior, capture_run_messages
-from pydantic_ai.exceptions import ModelAPIError
-from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
 from pydantic_ai.models import Model
 
-from prefrontal.models.usage import provider_error, usage_of
+from prefrontal.models.run import ModelCaller, ModelFailure
 from prefrontal.policies.base import PolicyResult
 from prefrontal.seam.actions import Decision, EscalateAction
 from prefrontal.seam.bounds import Bounds
 from prefrontal.seam.events import InboundEvent
 from prefrontal.seam.roster import DomainView
-from prefrontal.seam.usage import Usage
 
 _ACTION_GUIDE = """\
 You are the orchestrator of one domain. You never do domain work yourself: you act only
@@ -23,13 +18,20 @@ computing or looking up; reply or escalate to the principal; remember a short no
 to another domain; schedule a timer; or wait. Carry the principal's constraints verbatim in
 a commission's constraints."""
 
+_EXPECTED = (
+    'Expected a Decision: {"actions": [{"kind": "reply", "text": "..."}], "rationale": "..."}.'
+)
+
 
 class LlmPolicy:
     """Builds the decision with a pydantic-ai agent whose output type is ``Decision``.
 
     Malformed output is sent back to the model (``retries`` times) with the validation error;
-    if it stays malformed the result is an escalation quoting the bad fragment. Retryable provider
-    errors (429, 5xx) are retried with backoff ``provider_retries`` times.
+    if it stays malformed the result is an escalation naming the tier, model and URL, with
+    the model's last output as untrusted evidence. Retryable provider errors (429, 5xx,
+    time-outs, refused connections) are retried with backoff ``provider_retries`` times. Each
+    model request sends ``max_tokens`` (the tier's unless given) and ends within the tier's
+    ``timeout_s``.
     """
 
     deterministic = False
@@ -43,6 +45,7 @@ class LlmPolicy:
         retries: int = 2,
         provider_retries: int = 2,
         backoff_s: float = 0.05,
+        max_tokens: int | None = None,
     ) -> None:
         self.model = model
         self.tier = tier
@@ -50,58 +53,34 @@ class LlmPolicy:
         self.instructions = f"{_ACTION_GUIDE}\n\n{instructions}".strip()
         self.retries = retries
         self.provider_retries = provider_retries
-        self.backoff_s = backoff_s
-        # Built once: an agent keeps no state between runs, and building one derives the
-        # Decision's JSON schema (about 15 ms), which would otherwise be paid per decision.
-        self._agent: Agent[None, Decision] = Agent(
-            self.model,
+        self.max_tokens = max_tokens
+        self._caller = ModelCaller(
+            model,
+            tier=tier,
             output_type=Decision,
             instructions=self.instructions,
-            retries={"output": self.retries},
+            output_retries=retries,
+            provider_retries=provider_retries,
+            backoff_s=backoff_s,
         )
 
+    @property
+    def limit_s(self) -> float:
+        """The longest one decision's model calls may take, retries included."""
+        return self._caller.limit_s
+
     async def decide(self, state: DomainView, event: InboundEvent) -> PolicyResult:
-        agent = self._agent
-        usage: list[Usage] = []
-        for attempt in range(self.provider_retries + 1):
-            with capture_run_messages() as messages:
-                try:
-                    result = await agent.run(state.context)
-                except ModelAPIError as error:
-                    usage.extend(usage_of(messages, tier=self.tier))
-                    failure = provider_error(error, tier=self.tier)
-                    if not failure.retryable or attempt == self.provider_retries:
-                        return _failed(
-                            f"policy {self.name!r}: {failure} (after {attempt + 1} attempts)",
-                            usage,
-                        )
-                    await anyio.sleep(self.backoff_s * 2**attempt)
-                    continue
-                except UnexpectedModelBehavior as error:
-                    usage.extend(usage_of(messages, tier=self.tier))
-                    return _failed(
-                        f"policy {self.name!r}: the model's decision stayed malformed after "
-                        f"{self.retries} retries ({error.message}); last output: "
-                        f"{_last_fragment(messages)!r}. Expected a Decision: "
-                        '{"actions": [{"kind": "reply", "text": "..."}], "rationale": "..."}.',
-                        usage,
-                    )
-            usage.extend(usage_of(result.all_messages(), tier=self.tier))
-            return PolicyResult(decision=result.output, usage=tuple(usage))
-        raise AssertionError("unreachable")  # pragma: no cover
+        outcome = await self._caller.run(state.context, max_tokens=self.max_tokens)
+        if isinstance(outcome, ModelFailure):
+            return _failed(f"policy {self.name!r}: {outcome.message}", outcome)
+        return PolicyResult(decision=outcome.output, usage=outcome.usage)
 
 
-def _failed(detail: str, usage: list[Usage]) -> PolicyResult:
-    escalation = EscalateAction(text=f"[policy error] {detail}"[: Bounds.TEXT])
-    return PolicyResult(decision=Decision.of(escalation), usage=tuple(usage), failure=detail)
-
-
-def _last_fragment(messages: list[ModelMessage]) -> str:
-    for message in reversed(messages):
-        if isinstance(message, ModelResponse):
-            for part in message.parts:
-                if isinstance(part, ToolCallPart):
-                    args = part.args if isinstance(part.args, str) else str(part.args)
-                    return args[:300]
-            return str(message.parts)[:300]
-    return ""
+def _failed(detail: str, failure: ModelFailure) -> PolicyResult:
+    if failure.kind == "output":
+        detail = f"{detail}. {_EXPECTED}"
+    escalation = EscalateAction(
+        text=f"[policy error] {detail}"[: Bounds.TEXT],
+        evidence=tuple(e[: Bounds.NOTE] for e in failure.evidence),
+    )
+    return PolicyResult(decision=Decision.of(escalation), usage=failure.usage, failure=detail)

@@ -37,6 +37,7 @@ class Totals:
     output_tokens: int = 0
     cost_usd: Decimal = field(default_factory=Decimal)
     unpriced: int = 0
+    unpriced_tokens: int = 0
 
     def add(self, usage: Usage) -> None:
         self.requests += usage.requests
@@ -44,16 +45,18 @@ class Totals:
         self.output_tokens += usage.output_tokens
         if usage.cost_usd is None:
             self.unpriced += max(usage.requests, 1)
+            self.unpriced_tokens += usage.tokens
         else:
             self.cost_usd += usage.cost_usd
 
     @property
     def money(self) -> str:
-        """``$0.0123``, ``unpriced``, or ``$0.0123 + 2 unpriced``; never a false zero."""
+        """``$0.0123``, ``unpriced (2 calls, 900 tokens)``, or both; never a false zero."""
+        unpriced = f"unpriced ({self.unpriced} calls, {self.unpriced_tokens:,} tokens)"
         if self.unpriced and not self.cost_usd:
-            return f"unpriced ({self.unpriced} calls)"
+            return unpriced
         text = f"${self.cost_usd:.4f}"
-        return f"{text} + {self.unpriced} unpriced" if self.unpriced else text
+        return f"{text} + {unpriced}" if self.unpriced else text
 
 
 @dataclass(frozen=True, slots=True)

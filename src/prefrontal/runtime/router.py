@@ -17,7 +17,6 @@ from pydantic import BaseModel, Field
 
 from prefrontal.config import Config
 from prefrontal.errors import RoutingError
-from prefrontal.models.usage import usage_of
 from prefrontal.seam.events import InboxItem, RequestEvent, RoutedEvent
 from prefrontal.seam.usage import Usage
 
@@ -109,26 +108,22 @@ class Router:
     async def _classify(
         self, request: RequestEvent, candidates: tuple[str, ...]
     ) -> tuple[_Choice | None, tuple[Usage, ...]]:
-        from pydantic_ai import Agent, UnexpectedModelBehavior, capture_run_messages
-        from pydantic_ai.exceptions import ModelAPIError
+        from prefrontal.models.run import ModelCaller, ModelFailure
 
         assert self.classifier is not None
         tier = self.classifier_tier or "classifier"
         listing = "\n".join(f"- {n}: {self.charters[n]}" for n in candidates)
-        agent: Agent[None, _Choice] = Agent(
-            self.classifier,
-            output_type=_Choice,
+        caller = ModelCaller(self.classifier, tier=tier, output_type=_Choice)
+        outcome = await caller.run(
+            request.text,
             instructions=(
                 "Pick the one domain that owns the principal's request, with your confidence. "
                 f"Answer 'unsure' if none clearly does. Domains:\n{listing}"
             ),
         )
-        with capture_run_messages() as messages:
-            try:
-                result = await agent.run(request.text)
-            except (ModelAPIError, UnexpectedModelBehavior):
-                return None, usage_of(messages, tier=tier)
-        return result.output, usage_of(result.all_messages(), tier=tier)
+        if isinstance(outcome, ModelFailure):
+            return None, outcome.usage
+        return outcome.output, outcome.usage
 
     def _routed(
         self,

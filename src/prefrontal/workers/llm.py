@@ -1,7 +1,10 @@
 """LlmWorker: a cheap-tier model with instructions and an output type.
 
-A fresh pydantic-ai agent is built for every commission, with no message history: the
-worker sees its commission's inputs and constraints and nothing else.
+The worker sees its commission's inputs and constraints and nothing else: each run sends
+them alone, with no message history. Each model request sends ``max_tokens`` (the
+commission's limit) and ends within the tier's ``timeout_s``; every attempt's usage is
+recorded, a timed-out or cancelled one too. A failure names the tier, model and URL; the
+model's last output goes with the report as untrusted evidence, never into its message.
 """
 
 from __future__ import annotations
@@ -10,12 +13,10 @@ import json
 from typing import Any
 
 from pydantic import TypeAdapter
-from pydantic_ai import Agent, UnexpectedModelBehavior, UsageLimitExceeded, capture_run_messages
-from pydantic_ai.exceptions import ModelAPIError
 from pydantic_ai.models import Model
 
-from prefrontal.errors import WorkerError
-from prefrontal.models.usage import provider_error, usage_of
+from prefrontal.errors import PrefrontalError, ProviderError, WorkerError
+from prefrontal.models.run import ModelCaller, ModelFailure
 from prefrontal.seam.roster import WorkerSpec
 from prefrontal.seam.work import CommissionContext, WorkerResult
 
@@ -39,6 +40,9 @@ class LlmWorker:
         self.output_type = output_type
         self.retries = retries
         self._output: TypeAdapter[Any] = TypeAdapter(output_type)
+        self._caller = ModelCaller(
+            model, tier=tier, output_type=output_type, output_retries=retries
+        )
         self._spec = WorkerSpec(
             name=name,
             kind="llm",
@@ -58,31 +62,23 @@ class LlmWorker:
         return f"{self.instructions}\n\nConstraints (follow exactly):\n{lines}"
 
     async def run(self, inputs: dict[str, Any], context: CommissionContext) -> WorkerResult:
-        agent: Agent[None, Any] = Agent(
-            self.model,
-            output_type=self.output_type,
-            instructions=self._instructions(context),
-            retries={"output": self.retries},
-        )
         prompt = json.dumps(inputs, ensure_ascii=False, default=str)
-        settings: dict[str, Any] = {}
-        if context.max_tokens is not None:
-            settings["max_tokens"] = context.max_tokens
-        with capture_run_messages() as messages:
-            try:
-                result = await agent.run(prompt, model_settings=settings or None)  # type: ignore[arg-type]
-            except ModelAPIError as error:
-                context.record(*usage_of(messages, tier=self.tier))
-                raise provider_error(error, tier=self.tier) from None
-            except UnexpectedModelBehavior as error:
-                context.record(*usage_of(messages, tier=self.tier))
-                raise WorkerError(
-                    f"worker {self.name!r}: the model's output stayed invalid after "
-                    f"{self.retries} retries: {error.message}; cause: {error.__cause__}"
-                ) from None
-            except UsageLimitExceeded as error:
-                context.record(*usage_of(messages, tier=self.tier))
-                raise WorkerError(f"worker {self.name!r}: {error}") from None
-        context.record(*usage_of(result.all_messages(), tier=self.tier))
-        output = self._output.dump_python(result.output, mode="json")
+        outcome = await self._caller.run(
+            prompt,
+            instructions=self._instructions(context),
+            max_tokens=context.max_tokens,
+            meter=context.record,
+        )
+        if isinstance(outcome, ModelFailure):
+            context.keep(*outcome.evidence)
+            raise failure_error(f"worker {self.name!r}", outcome)
+        output = self._output.dump_python(outcome.output, mode="json")
         return WorkerResult(output=output)
+
+
+def failure_error(who: str, failure: ModelFailure) -> PrefrontalError:
+    """The error a worker raises for a failed model call: provider failures stay retryable."""
+    message = f"{who}: {failure.message}"
+    if failure.kind in ("provider", "timeout"):
+        return ProviderError(message, retryable=failure.retryable)
+    return WorkerError(message)

@@ -1,0 +1,29 @@
+"""An OpenAI-compatible server's model (llama.cpp, Ollama, vLLM), with its call settings."""
+
+from __future__ import annotations
+
+from openai import AsyncOpenAI
+from pydantic_ai.models.openai import OpenAIChatModel
+from pydantic_ai.profiles.openai import OpenAIModelProfile
+from pydantic_ai.providers.openai import OpenAIProvider
+
+from prefrontal.models.calling import CallSettings
+
+
+class EndpointModel(OpenAIChatModel):
+    """``OpenAIChatModel`` speaking the way its tier's ``calling`` says, with no client retries."""
+
+    def __init__(self, model_name: str, *, base_url: str, api_key: str, calling: CallSettings):
+        # Local servers ignore max_completion_tokens: send max_tokens. Only the chosen mode's
+        # response_format is allowed, so pydantic-ai never switches to another one.
+        profile = OpenAIModelProfile(
+            openai_chat_supports_max_completion_tokens=False,
+            supports_json_schema_output=calling.structured == "json_schema",
+            supports_json_object_output=calling.structured == "json_object",
+            default_structured_output_mode="tool",
+        )
+        client = AsyncOpenAI(
+            base_url=base_url, api_key=api_key, max_retries=0, timeout=calling.timeout_s
+        )
+        super().__init__(model_name, provider=OpenAIProvider(openai_client=client), profile=profile)
+        self.calling = calling
