@@ -44,6 +44,8 @@ class PrincipalConfig(_Section):
 class JournalConfig(_Section):
     url: str = "sqlite:///prefrontal.db"
     synchronous: Literal["OFF", "NORMAL", "FULL"] = "NORMAL"
+    # A snapshot of the folded state every this many events (0: only at a clean stop).
+    snapshot_every: int = Field(default=10_000, ge=0, le=10_000_000)
 
 
 class ExecutorConfig(_Section):

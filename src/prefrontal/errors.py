@@ -15,7 +15,9 @@ user's mistakes from failures of the world, and says whether trying again can he
     │   │   ├── WorkerTimeoutError     it ran past its commission's time limit
     │   │   └── SandboxLimitError      a sandboxed program was stopped by one of its caps
     │   └── JournalError          the journal could not be read or written
-    │       └── JournalBusyError  another process is driving this journal
+    │       ├── JournalBusyError  another process is driving this journal
+    │       ├── JournalFormatError     a newer format, or not a Prefrontal journal at all
+    │       └── JournalFullError  the disk is full (retryable: nothing was written)
     ├── PolicyError               a policy raised or its model's output stayed malformed
     ├── BudgetExceededError       a domain's budget would be exceeded; refused before dispatch
     └── SandboxUnavailableError   no operating-system sandbox is installed
@@ -101,6 +103,16 @@ class JournalBusyError(JournalError):
     """Another process is driving this journal; requests and answers may still be appended."""
 
 
+class JournalFormatError(JournalError):
+    """The journal was written by a newer Prefrontal, or the database is not a journal."""
+
+
+class JournalFullError(JournalError):
+    """The journal's disk is full; the write was rolled back and may be retried."""
+
+    retryable = True
+
+
 class PolicyError(PrefrontalError):
     """A policy raised, or its model's output stayed malformed after retries."""
 
@@ -118,6 +130,8 @@ __all__ = [
     "ConfigError",
     "JournalBusyError",
     "JournalError",
+    "JournalFormatError",
+    "JournalFullError",
     "PayloadTooLargeError",
     "PolicyError",
     "PrefrontalError",

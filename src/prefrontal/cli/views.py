@@ -203,9 +203,9 @@ def register(app: typer.Typer) -> None:
                 f"[red]mismatch[/] {mismatch.domain} #{mismatch.cause_seq}: recorded "
                 f"{escape(mismatch.recorded)}; replayed {escape(mismatch.replayed)}"
             )
-        for problem in problems:
-            console.print(f"[red]journal:[/] {problem}")
-        if report.mismatches or problems:
+        for problem in [*problems, *report.unreadable, *report.snapshot_mismatches]:
+            console.print(f"[red]journal:[/] {escape(problem)}")
+        if not report.ok or problems:
             raise typer.Exit(1)
         checked = sum(s.checked for s in report.domains.values())
         console.print(

@@ -47,18 +47,52 @@ class Journal(Protocol):
         kinds: Iterable[str] | None = None,
         domain: str | None = None,
         limit: int | None = None,
-    ) -> list[Stored]: ...
+        upto: int | None = None,
+    ) -> list[Stored]:
+        """Events with ``after < seq <= upto`` (of ``kinds``, of ``domain``), in order."""
+        ...
 
-    def pending(self, domain: str) -> list[Stored]:
+    def last(
+        self, count: int, *, kinds: Iterable[str] | None = None, domain: str | None = None
+    ) -> list[Stored]:
+        """The last ``count`` events (of ``kinds``, of ``domain``), oldest first."""
+        ...
+
+    def at(self, seqs: Iterable[int]) -> dict[int, Event]:
+        """The events stored as rows ``seqs``, by seq."""
+        ...
+
+    # The open-work queries look at rows after ``after`` and at the ``carried`` ones (those
+    # a snapshot found open), never before: with a snapshot they read only the tail.
+
+    def pending(
+        self, domain: str, *, after: int = 0, carried: Iterable[int] = (), upto: int | None = None
+    ) -> list[Stored]:
         """Inbound events of ``domain`` that no decision has answered yet, in order."""
         ...
 
-    def open_commissions(self) -> list[Stored]:
+    def open_commissions(
+        self, *, after: int = 0, carried: Iterable[int] = (), upto: int | None = None
+    ) -> list[Stored]:
         """Issued commissions without a report, in order."""
         ...
 
-    def unrouted(self) -> list[Stored]:
+    def unrouted(
+        self, *, after: int = 0, carried: Iterable[int] = (), upto: int | None = None
+    ) -> list[Stored]:
         """Requests with neither a routing decision nor a question to the principal."""
+        ...
+
+    def open_timers(
+        self, *, after: int = 0, carried: Iterable[int] = (), upto: int | None = None
+    ) -> list[Stored]:
+        """Timers set and not yet fired, in order."""
+        ...
+
+    def open_items(
+        self, *, after: int = 0, carried: Iterable[int] = (), upto: int | None = None
+    ) -> list[Stored]:
+        """Inbox items with no answer (replies among them: they never get one), in order."""
         ...
 
     def due_timers(self, now: datetime) -> list[Stored]: ...
@@ -68,6 +102,22 @@ class Journal(Protocol):
     def find(self, ref: str, kind: str) -> Stored | None: ...
 
     def last_seq(self) -> int: ...
+
+    def save_snapshot(self, seq: int, body: str, *, at: datetime) -> None:
+        """Store a snapshot of the state folded up to ``seq``; older ones are pruned."""
+        ...
+
+    def snapshot(self, *, upto: int | None = None) -> tuple[int, str] | None:
+        """The newest snapshot in today's format (at or before ``upto``): (seq, body)."""
+        ...
+
+    def snapshot_seqs(self) -> list[int]:
+        """The seqs of the stored snapshots in today's format, oldest first."""
+        ...
+
+    def unreadable(self) -> list[str]:
+        """Every row that cannot be decoded, as ``#seq (kind): why``; empty when all can."""
+        ...
 
     def close(self) -> None: ...
 

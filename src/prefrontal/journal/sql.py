@@ -2,43 +2,29 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import event as sa_event
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
-from prefrontal.errors import ConfigError, JournalError
+from prefrontal.errors import JournalError, JournalFullError, RecordError
 from prefrontal.journal.base import Stored, event_key, event_ref
-from prefrontal.seam.codec import decode_event, encode_event
+from prefrontal.journal.engine import Synchronous, make_engine
+from prefrontal.journal.schema import FORMAT, Version, events, prepare, snapshots, version_of
+from prefrontal.journal.upcast import upcast
+from prefrontal.seam.codec import encode_event
 from prefrontal.seam.events import INBOUND_KINDS, Event, TimerSet
 
-Synchronous = Literal["OFF", "NORMAL", "FULL"]
+__all__ = ["SqlJournal", "Synchronous", "events", "open_journal"]
 
-_metadata = sa.MetaData()
-events = sa.Table(
-    "events",
-    _metadata,
-    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("at", sa.Text, nullable=False),
-    sa.Column("kind", sa.Text, nullable=False),
-    sa.Column("domain", sa.Text),
-    sa.Column("ref", sa.Text),
-    sa.Column("cause", sa.Integer),
-    sa.Column("key", sa.Text, unique=True),
-    sa.Column("body", sa.Text, nullable=False),
-    sa.Index("events_domain_kind", "domain", "kind"),
-    sa.Index("events_kind_ref", "kind", "ref"),
-    sa.Index("events_cause", "cause"),
-)
-
-
+_EVENT: TypeAdapter[Event] = TypeAdapter(Event)
+_SNAPSHOTS_KEPT = 3
 _WRITER_LOCK = 0x50524546  # an arbitrary, fixed advisory-lock key for the journal's writers
 _COLUMNS = ("at", "kind", "domain", "ref", "cause", "key", "body")
 _INSERT_OR_IGNORE = "INSERT OR IGNORE INTO events ({}) VALUES ({})".format(
@@ -46,17 +32,27 @@ _INSERT_OR_IGNORE = "INSERT OR IGNORE INTO events ({}) VALUES ({})".format(
 )
 
 
-def _row(event: Event) -> dict[str, Any]:
+def _row(event: Event) -> tuple[Any, ...]:
     at: datetime = event.at
-    return {
-        "at": at.isoformat(),
-        "kind": event.kind,
-        "domain": getattr(event, "domain", None),
-        "ref": event_ref(event),
-        "cause": getattr(event, "cause_seq", None),
-        "key": event_key(event),
-        "body": encode_event(event),
-    }
+    return (
+        at.isoformat(),
+        event.kind,
+        getattr(event, "domain", None),
+        event_ref(event),
+        getattr(event, "cause_seq", None),
+        event_key(event),
+        encode_event(event),
+    )
+
+
+def _disk_full(error: BaseException) -> bool:
+    text = str(error).lower()
+    return "disk is full" in text or "no space left" in text or "disk full" in text
+
+
+def _why(error: ValidationError | ValueError) -> str:
+    detail = error.errors()[0]["msg"] if isinstance(error, ValidationError) else str(error)
+    return repr(detail[:200])
 
 
 class SqlJournal:
@@ -65,22 +61,38 @@ class SqlJournal:
     SQLite runs in WAL mode; ``synchronous`` trades durability against speed (NORMAL: a
     crash of the process loses nothing, a power cut may lose the last commits; FULL: an
     fsync per commit). Writes take SQLite's write lock at BEGIN, so two processes sharing a
-    file never interleave inside a transaction.
+    file never interleave inside a transaction. Opening a journal of an older format
+    migrates it (``schema.py``); rows are decoded through the upcasters of their format.
     """
 
     def __init__(self, url: str, *, synchronous: Synchronous = "NORMAL") -> None:
         self.url = url
-        self.engine = _make_engine(url, synchronous)
-        try:
-            _metadata.create_all(self.engine)
-        except SQLAlchemyError as error:
-            raise JournalError(f"cannot open the journal at {url!r}: {error}") from error
+        self.engine = make_engine(url, synchronous)
         self._sqlite = self.engine.dialect.name == "sqlite"
         self._file = self._sqlite and not isinstance(self.engine.pool, StaticPool)
         self._conn = self.engine.connect()
         self._conn.info["immediate"] = True
+        try:
+            with self._conn.begin():
+                if not self._sqlite:
+                    self._conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_WRITER_LOCK})")
+                self.history: tuple[Version, ...] = prepare(self._conn, url)
+        except SQLAlchemyError as error:
+            self._conn.close()
+            self.engine.dispose()
+            raise JournalError(f"cannot open the journal at {url!r}: {error}") from error
+        except BaseException:
+            self._conn.close()
+            self.engine.dispose()
+            raise
+        self._current_since = self.history[-1].since_seq
         shared = self._sqlite and isinstance(self.engine.pool, StaticPool)
         self._reader = self._conn if shared else self.engine.connect()
+
+    @property
+    def format(self) -> int:
+        """The journal's format version (after any migration on open)."""
+        return self.history[-1].version
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -91,10 +103,15 @@ class SqlJournal:
         try:
             seqs = self._append_sqlite(rows) if self._sqlite else self._append_generic(rows)
         except (SQLAlchemyError, sqlite3.Error) as error:
+            if _disk_full(error):
+                raise JournalFullError(
+                    f"the disk of the journal at {self.url!r} is full; nothing of this write "
+                    "was stored. Free some space: the driver retries and goes on."
+                ) from error
             raise JournalError(f"cannot append to the journal at {self.url!r}: {error}") from error
         return [None if seq is None else Stored(seq, e) for seq, e in zip(seqs, batch, strict=True)]
 
-    def _append_sqlite(self, rows: list[dict[str, Any]]) -> list[int | None]:
+    def _append_sqlite(self, rows: list[tuple[Any, ...]]) -> list[int | None]:
         # The hot path: one transaction of plain INSERT OR IGNOREs on the driver connection.
         # Through SQLAlchemy's statement layer the same append cost about 4.5 times as much.
         raw: sqlite3.Connection = self._conn.connection.driver_connection  # type: ignore[assignment]
@@ -103,7 +120,7 @@ class SqlJournal:
         try:
             seqs: list[int | None] = []
             for row in rows:
-                cursor.execute(_INSERT_OR_IGNORE, tuple(row[c] for c in _COLUMNS))
+                cursor.execute(_INSERT_OR_IGNORE, row)
                 seqs.append(cursor.lastrowid if cursor.rowcount == 1 else None)
             cursor.execute("COMMIT")
         except BaseException:
@@ -114,27 +131,27 @@ class SqlJournal:
             cursor.close()
         return seqs
 
-    def _append_generic(self, rows: list[dict[str, Any]]) -> list[int | None]:
+    def _append_generic(self, rows: list[tuple[Any, ...]]) -> list[int | None]:
         with self._conn.begin():
             # Writers take turns, as SQLite's BEGIN IMMEDIATE makes them: otherwise two could
             # insert the same key, or commit out of sequence order and a reader polling
             # "after the last seq seen" would skip the earlier one for good.
             self._conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_WRITER_LOCK})")
-            present = self._present_keys([r["key"] for r in rows if r["key"]])
+            key = _COLUMNS.index("key")
+            present = self._present_keys([r[key] for r in rows if r[key]])
             fresh: list[int] = []
             seen: set[str] = set()
             for index, row in enumerate(rows):
-                key = row["key"]
-                if key is not None and (key in present or key in seen):
+                if row[key] is not None and (row[key] in present or row[key] in seen):
                     continue
-                if key is not None:
-                    seen.add(key)
+                if row[key] is not None:
+                    seen.add(row[key])
                 fresh.append(index)
             seqs: list[int | None] = [None] * len(rows)
             if fresh:
                 result = self._conn.execute(
                     events.insert().returning(events.c.seq, sort_by_parameter_order=True),
-                    [rows[i] for i in fresh],
+                    [dict(zip(_COLUMNS, rows[i], strict=True)) for i in fresh],
                 )
                 for index, (seq,) in zip(fresh, result.all(), strict=True):
                     seqs[index] = seq
@@ -150,6 +167,49 @@ class SqlJournal:
             found.update(k for (k,) in self._conn.execute(query))
         return found
 
+    def checkpoint(self) -> None:
+        """Fold SQLite's WAL back into the database and cut it to nothing (frees disk)."""
+        if self._file:
+            raw: sqlite3.Connection = self._conn.connection.driver_connection  # type: ignore[assignment]
+            raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
+    # -- snapshots of folded state ---------------------------------------------------------
+
+    def save_snapshot(self, seq: int, body: str, *, at: datetime) -> None:
+        """Store a snapshot of the state folded up to ``seq`` (in today's format)."""
+        try:
+            with self._conn.begin():
+                self._conn.execute(snapshots.delete().where(snapshots.c.seq == seq))
+                self._conn.execute(
+                    snapshots.insert().values(seq=seq, format=FORMAT, at=at.isoformat(), body=body)
+                )
+                kept = (
+                    sa.select(snapshots.c.seq)
+                    .order_by(snapshots.c.seq.desc())
+                    .limit(_SNAPSHOTS_KEPT)
+                    .scalar_subquery()
+                )
+                self._conn.execute(snapshots.delete().where(snapshots.c.seq.not_in(kept)))
+        except SQLAlchemyError as error:
+            if _disk_full(error):
+                raise JournalFullError(
+                    f"the disk of the journal at {self.url!r} is full; the snapshot at "
+                    f"#{seq} was not stored (start-up folds from an older one)."
+                ) from error
+            raise JournalError(f"cannot store a snapshot in {self.url!r}: {error}") from error
+
+    def snapshot(self, *, upto: int | None = None) -> tuple[int, str] | None:
+        """The newest snapshot in today's format (at or before ``upto``): (seq, body)."""
+        query = sa.select(snapshots.c.seq, snapshots.c.body).where(snapshots.c.format == FORMAT)
+        if upto is not None:
+            query = query.where(snapshots.c.seq <= upto)
+        rows = self._rows(query.order_by(snapshots.c.seq.desc()).limit(1))
+        return (int(rows[0][0]), str(rows[0][1])) if rows else None
+
+    def snapshot_seqs(self) -> list[int]:
+        query = sa.select(snapshots.c.seq).where(snapshots.c.format == FORMAT)
+        return [int(seq) for (seq,) in self._rows(query.order_by(snapshots.c.seq))]
+
     # -- reading ---------------------------------------------------------------------------
 
     def _rows(self, query: sa.Executable) -> list[Any]:
@@ -161,8 +221,26 @@ class SqlJournal:
             raise JournalError(f"cannot read the journal at {self.url!r}: {error}") from error
         return rows
 
+    def _decode(self, seq: int, body: str) -> Event:
+        if seq >= self._current_since:
+            return _EVENT.validate_json(body)
+        data = upcast(json.loads(body), version_of(self.history, seq), FORMAT)
+        return _EVENT.validate_python(data)
+
+    def decode(self, seq: int, body: str) -> Event:
+        """The event stored as row ``seq``, lifted to today's records if it is older."""
+        try:
+            return self._decode(seq, body)
+        except (ValidationError, ValueError) as error:
+            raise RecordError(
+                f"journal row #{seq} cannot be read: {_why(error)} (written in format "
+                f"{version_of(self.history, seq)}; this Prefrontal reads up to {FORMAT}). "
+                "'prefrontal replay' lists every unreadable row; restore the journal from a "
+                "backup, or delete that row if it is the last and was never acted on."
+            ) from error
+
     def _select(self, query: sa.Select[Any, Any]) -> list[Stored]:
-        return [Stored(row[0], decode_event(row[1])) for row in self._rows(query)]
+        return [Stored(row[0], self.decode(row[0], row[1])) for row in self._rows(query)]
 
     def read(
         self,
@@ -171,8 +249,11 @@ class SqlJournal:
         kinds: Iterable[str] | None = None,
         domain: str | None = None,
         limit: int | None = None,
+        upto: int | None = None,
     ) -> list[Stored]:
         query = sa.select(events.c.seq, events.c.body).where(events.c.seq > after)
+        if upto is not None:
+            query = query.where(events.c.seq <= upto)
         if kinds is not None:
             query = query.where(events.c.kind.in_(list(kinds)))
         if domain is not None:
@@ -182,52 +263,125 @@ class SqlJournal:
             query = query.limit(limit)
         return self._select(query)
 
-    def pending(self, domain: str) -> list[Stored]:
+    def last(
+        self, count: int, *, kinds: Iterable[str] | None = None, domain: str | None = None
+    ) -> list[Stored]:
+        """The last ``count`` events (of ``kinds``, of ``domain``), oldest first."""
+        query = sa.select(events.c.seq, events.c.body)
+        if kinds is not None:
+            query = query.where(events.c.kind.in_(list(kinds)))
+        if domain is not None:
+            query = query.where(events.c.domain == domain)
+        return self._select(query.order_by(events.c.seq.desc()).limit(count))[::-1]
+
+    def at(self, seqs: Iterable[int]) -> dict[int, Event]:
+        """The events stored as rows ``seqs``, by seq."""
+        wanted = sorted(set(seqs))
+        found: dict[int, Event] = {}
+        for start in range(0, len(wanted), 500):
+            query = sa.select(events.c.seq, events.c.body).where(
+                events.c.seq.in_(wanted[start : start + 500])
+            )
+            found.update((s.seq, s.event) for s in self._select(query))
+        return found
+
+    def unreadable(self, chunk: int = 5000) -> list[str]:
+        """Every row that cannot be decoded, as ``#seq (kind): why``; empty when all can."""
+        problems: list[str] = []
+        after = 0
+        while True:
+            query = (
+                sa.select(events.c.seq, events.c.kind, events.c.body)
+                .where(events.c.seq > after)
+                .order_by(events.c.seq)
+                .limit(chunk)
+            )
+            rows = self._rows(query)
+            for seq, kind, body in rows:
+                try:
+                    self._decode(seq, body)
+                except (ValidationError, ValueError) as error:
+                    problems.append(f"row #{seq} (kind {kind[:40]!r}): {_why(error)}")
+            if len(rows) < chunk:
+                return problems
+            after = rows[-1][0]
+
+    def _since(
+        self, query: sa.Select[Any, Any], after: int, carried: Iterable[int], upto: int | None
+    ) -> sa.Select[Any, Any]:
+        """Restrict ``query`` to rows after ``after`` or among ``carried``, up to ``upto``."""
+        kept = list(carried)
+        window = events.c.seq > after
+        query = query.where(sa.or_(window, events.c.seq.in_(kept)) if kept else window)
+        if upto is not None:
+            query = query.where(events.c.seq <= upto)
+        return query.order_by(events.c.seq)
+
+    def pending(
+        self,
+        domain: str,
+        *,
+        after: int = 0,
+        carried: Iterable[int] = (),
+        upto: int | None = None,
+    ) -> list[Stored]:
+        """Undecided inbound events of ``domain``: after ``after``, or among ``carried``."""
         decisions = events.alias("d")
         answered = (
             sa.select(decisions.c.seq)
             .where(decisions.c.kind == "decision", decisions.c.cause == events.c.seq)
             .exists()
         )
-        query = (
-            sa.select(events.c.seq, events.c.body)
-            .where(events.c.domain == domain, events.c.kind.in_(INBOUND_KINDS), ~answered)
-            .order_by(events.c.seq)
+        query = sa.select(events.c.seq, events.c.body).where(
+            events.c.domain == domain, events.c.kind.in_(INBOUND_KINDS), ~answered
         )
-        return self._select(query)
+        return self._select(self._since(query, after, carried, upto))
 
-    def _without(self, kind: str, *others: str) -> sa.Select[Any, Any]:
+    def _without(
+        self,
+        kind: str,
+        others: tuple[str, ...],
+        after: int,
+        carried: Iterable[int],
+        upto: int | None,
+    ) -> list[Stored]:
         other = events.alias("o")
         sibling = (
             sa.select(other.c.seq)
             .where(other.c.kind.in_(others), other.c.ref == events.c.ref)
             .exists()
         )
-        return (
-            sa.select(events.c.seq, events.c.body)
-            .where(events.c.kind == kind, ~sibling)
-            .order_by(events.c.seq)
-        )
+        query = sa.select(events.c.seq, events.c.body).where(events.c.kind == kind, ~sibling)
+        return self._select(self._since(query, after, carried, upto))
 
-    def open_commissions(self) -> list[Stored]:
-        return self._select(self._without("commission", "report"))
+    def open_commissions(
+        self, *, after: int = 0, carried: Iterable[int] = (), upto: int | None = None
+    ) -> list[Stored]:
+        return self._without("commission", ("report",), after, carried, upto)
 
-    def unrouted(self) -> list[Stored]:
-        return self._select(self._without("request", "routed", "inbox"))
+    def unrouted(
+        self, *, after: int = 0, carried: Iterable[int] = (), upto: int | None = None
+    ) -> list[Stored]:
+        return self._without("request", ("routed", "inbox"), after, carried, upto)
+
+    def open_timers(
+        self, *, after: int = 0, carried: Iterable[int] = (), upto: int | None = None
+    ) -> list[Stored]:
+        return self._without("timer_set", ("timer",), after, carried, upto)
+
+    def open_items(
+        self, *, after: int = 0, carried: Iterable[int] = (), upto: int | None = None
+    ) -> list[Stored]:
+        """Inbox items with no answer (replies among them: they never get one), in order."""
+        return self._without("inbox", ("approval", "routed"), after, carried, upto)
 
     def due_timers(self, now: datetime) -> list[Stored]:
         return [
-            s
-            for s in self._select(self._without("timer_set", "timer"))
-            if isinstance(s.event, TimerSet) and s.event.due_at <= now
+            s for s in self.open_timers() if isinstance(s.event, TimerSet) and s.event.due_at <= now
         ]
 
     def next_timer(self) -> datetime | None:
-        due = [
-            s.event.due_at
-            for s in self._select(self._without("timer_set", "timer"))
-            if isinstance(s.event, TimerSet)
-        ]
+        due = [s.event.due_at for s in self.open_timers() if isinstance(s.event, TimerSet)]
         return min(due, default=None)
 
     def find(self, ref: str, kind: str) -> Stored | None:
@@ -277,47 +431,6 @@ class SqlJournal:
         self.engine.dispose()
 
 
-def _make_engine(url: str, synchronous: Synchronous) -> Engine:
-    try:
-        parsed = sa.make_url(url)
-    except ArgumentError as error:
-        raise ConfigError(
-            f"[journal] url = {url!r} is not a database URL. "
-            "Use 'sqlite:///prefrontal.db' or 'postgresql+psycopg://user@host/db'."
-        ) from error
-    if parsed.get_backend_name() != "sqlite":
-        try:
-            return sa.create_engine(url)
-        except ImportError as error:
-            raise ConfigError(
-                f"[journal] url = {url!r} needs a database driver that is not installed "
-                f"({error}). For PostgreSQL: pip install 'prefrontal[postgres]'."
-            ) from None
-    memory = parsed.database in (None, "", ":memory:")
-    if not memory and parsed.database:
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(
-        url, poolclass=StaticPool if memory else None, connect_args={"check_same_thread": False}
-    )
-
-    @sa_event.listens_for(engine, "connect")
-    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        if not memory:
-            cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA synchronous={synchronous}")
-        cursor.execute("PRAGMA busy_timeout=10000")
-        cursor.close()
-
-    @sa_event.listens_for(engine, "begin")
-    def _begin(conn: Any) -> None:
-        immediate = not memory and conn.info.get("immediate", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-    return engine
-
-
 def open_journal(url: str, *, synchronous: Synchronous = "NORMAL") -> SqlJournal:
-    """Open (and create if needed) the journal at ``url``."""
+    """Open (and create if needed) the journal at ``url``; migrate it if it is older."""
     return SqlJournal(url, synchronous=synchronous)

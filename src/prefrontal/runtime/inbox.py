@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from prefrontal.journal.base import Journal
 from prefrontal.seam.actions import EscalateAction, Priority, ReplyAction
@@ -36,10 +36,21 @@ class Inbox:
         self._interrupts: Counter[str] = Counter()
         self._by_domain: Counter[tuple[str | None, str]] = Counter()
 
-    def load(self, journal: Journal) -> None:
-        """Count the interruptions already made, so a restart keeps the day's budget."""
-        for stored in journal.read(kinds=["inbox"]):
+    def load(self, journal: Journal, *, after: int = 0) -> None:
+        """Count the interruptions made after ``after``, so a restart keeps the day's budget."""
+        for stored in journal.read(after=after, kinds=["inbox"]):
             self.note(stored.event)  # type: ignore[arg-type]
+
+    def dump(self) -> dict[str, Any]:
+        """The interruption counts, for a snapshot."""
+        return {
+            "interrupts": dict(self._interrupts),
+            "by_domain": [[domain, day, n] for (domain, day), n in self._by_domain.items()],
+        }
+
+    def restore(self, data: dict[str, Any]) -> None:
+        self._interrupts = Counter(data["interrupts"])
+        self._by_domain = Counter({(domain, day): n for domain, day, n in data["by_domain"]})
 
     def note(self, item: InboxItem) -> None:
         if item.delivery == "interrupt":

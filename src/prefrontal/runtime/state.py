@@ -13,6 +13,7 @@ from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from prefrontal.seam.actions import (
     Action,
@@ -150,3 +151,40 @@ class DomainState:
                 del counter[next(iter(counter))]
         while len(self.issued) > _THREADS_KEPT * 4:
             del self.issued[next(iter(self.issued))]
+
+    # -- snapshots -------------------------------------------------------------------------
+
+    def dump(self) -> dict[str, Any]:
+        """The folded fields as JSON-ready data, for a snapshot (``restore`` reads it)."""
+        return {
+            "memory": self.memory,
+            "compacted": self.compacted,
+            "recent": [list(entry) for entry in self.recent],
+            "open": {cid: [c.worker, c.thread_id, str(c.ceiling)] for cid, c in self.open.items()},
+            "spent": {day: str(amount) for day, amount in self.spent.items()},
+            "unpriced_calls": self.unpriced_calls,
+            "decisions": self.decisions,
+            "forgotten": self.forgotten,
+            "thread_decisions": [[t, d, n] for (t, d), n in self.thread_decisions.items()],
+            "idle_streak": dict(self.idle_streak),
+            "issued": [[t, k, n] for (t, k), n in self.issued.items()],
+            "reserved": str(self._reserved),
+        }
+
+    def restore(self, data: dict[str, Any]) -> None:
+        """Take the folded fields from a snapshot ``dump``; the limits stay this state's."""
+        self.memory = list(data["memory"])
+        self.compacted = list(data["compacted"])
+        self.recent = deque((int(seq), str(line)) for seq, line in data["recent"])
+        self.open = {
+            cid: OpenCommission(worker, thread, Decimal(ceiling))
+            for cid, (worker, thread, ceiling) in data["open"].items()
+        }
+        self.spent = {day: Decimal(amount) for day, amount in data["spent"].items()}
+        self.unpriced_calls = int(data["unpriced_calls"])
+        self.decisions = int(data["decisions"])
+        self.forgotten = int(data["forgotten"])
+        self.thread_decisions = Counter({(t, d): n for t, d, n in data["thread_decisions"]})
+        self.idle_streak = Counter(data["idle_streak"])
+        self.issued = Counter({(t, k): n for t, k, n in data["issued"]})
+        self._reserved = Decimal(data["reserved"])

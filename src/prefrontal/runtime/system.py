@@ -39,6 +39,14 @@ from prefrontal.runtime.inbox import Inbox
 from prefrontal.runtime.orchestrator import Orchestrator
 from prefrontal.runtime.principal import answer_escalation, answer_route, new_request
 from prefrontal.runtime.router import Router
+from prefrontal.runtime.snapshot import (
+    OpenWork,
+    Snapshots,
+    domain_states,
+    fold_tail,
+    load_snapshot,
+)
+from prefrontal.runtime.summary import Summary, fold_summary
 from prefrontal.runtime.writer import Writer
 from prefrontal.seam.events import (
     INBOUND_KINDS,
@@ -212,12 +220,17 @@ class System:
             )
             for name, domain in config.domains.items()
         }
-        self.writer = Writer(journal, self._dispatch)
+        self.writer = Writer(journal, self._dispatch, committed=self._committed)
         self.tracker = Tracker()
+        self.summary = Summary()
         self._observers: list[Observer] = []
         self._tg: TaskGroup | None = None
         self._polled = 0
         self._own: set[int] = set()
+        self.snapshots = Snapshots(journal, config, clock)
+        self._committed_seq = 0
+        self._timers_after = 0
+        self._timers_open: list[int] = []
 
     def _host_senses(self, given: Mapping[str, Sense] | None) -> SenseHost:
         # Senses load numpy and their models; a system without senses never imports them.
@@ -230,16 +243,15 @@ class System:
             sense: tuple(d for d, spec in self.config.domains.items() if sense in spec.senses)
             for sense in senses
         }
-        # A restarted system continues each stream after the last percept it journaled.
-        heard: dict[str, float] = {}
-        for stored in self.journal.read(kinds=["percept"]):
-            percept = stored.event
-            if isinstance(percept, Percept) and not percept.name.startswith("sense."):
-                heard[percept.sense] = max(heard.get(percept.sense, 0.0), percept.span[1])
-        for name, position in heard.items():
-            if name in senses:
-                senses[name].resume(position)
         return SenseHost(senses, subscribers, clock=self.clock)
+
+    def _resume_senses(self) -> None:
+        # A restarted system continues each stream after the last percept it journaled.
+        if self.sense_host is None:
+            return
+        for name, figures in self.summary.senses.items():
+            if name in self.sense_host.senses and figures.heard_s > 0:
+                self.sense_host.senses[name].resume(figures.heard_s)
 
     # -- observing -------------------------------------------------------------------------
 
@@ -249,6 +261,10 @@ class System:
 
     def _dispatch(self, stored: Stored) -> None:
         self._own.add(stored.seq)
+        self.summary.fold(stored)
+        event = stored.event
+        if isinstance(event, InboxItem) and event.item == "question":
+            self.inbox.note(event)  # the orchestrators' items were noted when issued
         for observer in self._observers:
             observer(stored)
         self._act_on(stored)
@@ -278,8 +294,6 @@ class System:
         try:
             outcome = await self.router.route(request, at=self.clock.now())
             await self.writer.commit([outcome])
-            if isinstance(outcome, InboxItem):
-                self.inbox.note(outcome)
         finally:
             self.tracker.done()
 
@@ -298,8 +312,8 @@ class System:
         """Recover from the journal and start the parts' tasks in ``tg``."""
         self._tg = tg
         tg.start_soon(self.writer.run)
-        self.inbox.load(self.journal)
         self._recover()
+        self._resume_senses()
         for orchestrator in self.orchestrators.values():
             tg.start_soon(orchestrator.run, self.writer, self.inbox, self.tracker.done)
         if self.sense_host is not None:
@@ -319,17 +333,67 @@ class System:
             await self.writer.commit(percepts)
 
     def _recover(self) -> None:
-        """Fold every domain's state, then re-deliver what a crash left undone."""
+        """Fold the state from the newest snapshot and the tail, then resume what is open.
+
+        Everything is read up to ``top``, the journal's end when recovery began, and polling
+        continues from there: a request or an answer another process appends meanwhile is
+        picked up by the next poll, never lost between the two.
+        """
+        top = self.journal.last_seq()
+        base = load_snapshot(self.journal, upto=top)
+        states = domain_states(base, self.config)
+        floor = base.seq if base is not None else 0
+        if base is not None:
+            self.inbox.restore(base.inbox)
+            self.summary = base.summary
+        self.inbox.load(self.journal, after=floor)
+        self.summary = fold_summary(self.journal, self.summary)
+        work = OpenWork()
         for name, orchestrator in self.orchestrators.items():
-            causes = {s.seq: s.event for s in self.journal.read(kinds=INBOUND_KINDS, domain=name)}
-            for stored in self.journal.read(kinds=["decision"], domain=name):
-                decision = stored.event
-                orchestrator.state.apply(decision.cause_seq, causes[decision.cause_seq], decision)  # type: ignore[union-attr,arg-type]
-            for stored in self.journal.pending(name):
+            after = floor if name in states else 0
+            if name in states:
+                orchestrator.state.restore(states[name])
+            fold_tail(self.journal, orchestrator.state, after=after, upto=top)
+            carried = base.open.pending.get(name, ()) if base and name in states else ()
+            pending = self.journal.pending(name, after=after, carried=carried, upto=top)
+            work.pending[name] = [s.seq for s in pending]
+            for stored in pending:
                 self._act_on(stored)
-        for stored in [*self.journal.open_commissions(), *self.journal.unrouted()]:
+        old = base.open if base is not None else OpenWork()
+        commissions = self.journal.open_commissions(after=floor, carried=old.commissions, upto=top)
+        unrouted = self.journal.unrouted(after=floor, carried=old.unrouted, upto=top)
+        for stored in [*commissions, *unrouted]:
             self._act_on(stored)
-        self._polled = self.journal.last_seq()
+        self._timers_after, self._timers_open = floor, old.timers
+        self._polled = self._committed_seq = top
+        self.snapshots.latest = base
+        if top - floor >= max(self.config.journal.snapshot_every, 1):
+            # A long tail was folded: keep the result, so the next start need not.
+            work.commissions = [s.seq for s in commissions]
+            work.unrouted = [s.seq for s in unrouted]
+            self._save_snapshot(top, work)
+
+    # -- snapshots -------------------------------------------------------------------------
+
+    def _committed(self, seq: int) -> None:
+        self._committed_seq = seq
+        every = self.config.journal.snapshot_every
+        if every and seq - self.snapshots.seq >= every:
+            self.snapshot()
+
+    def snapshot(self) -> bool:
+        """Store a snapshot at the last commit, if the folded state matches it exactly.
+
+        It does not while a write is queued: a decision queued is folded but not durable.
+        """
+        if self.writer.backlog or self.snapshots.seq >= self._committed_seq:
+            return False
+        self._save_snapshot(self._committed_seq, None)
+        return True
+
+    def _save_snapshot(self, seq: int, work: OpenWork | None) -> None:
+        states = {name: o.state for name, o in self.orchestrators.items()}
+        self.snapshots.take(seq, states, self.inbox, self.summary, work)
 
     # -- the principal's API ---------------------------------------------------------------
 
@@ -361,19 +425,27 @@ class System:
 
     # -- driving ---------------------------------------------------------------------------
 
+    def _open_timers(self) -> list[Stored]:
+        # Timers set after the last look, and those still open then: never all timers ever.
+        top = self.journal.last_seq()
+        found = self.journal.open_timers(after=self._timers_after, carried=self._timers_open)
+        self._timers_after, self._timers_open = top, [s.seq for s in found]
+        return found
+
     async def fire_due_timers(self) -> int:
-        due = self.journal.due_timers(self.clock.now())
+        now = self.clock.now()
+        timers = [s.event for s in self._open_timers() if isinstance(s.event, TimerSet)]
+        due = [t for t in timers if t.due_at <= now]
         fired = [
             TimerEvent(
-                timer_id=s.event.timer_id,
-                domain=s.event.domain,
-                name=s.event.name,
-                payload=s.event.payload,
-                thread_id=s.event.thread_id,
-                at=self.clock.now(),
+                timer_id=t.timer_id,
+                domain=t.domain,
+                name=t.name,
+                payload=t.payload,
+                thread_id=t.thread_id,
+                at=now,
             )
-            for s in due
-            if isinstance(s.event, TimerSet)
+            for t in due
         ]
         if fired:
             await self.writer.commit(fired)
@@ -387,7 +459,11 @@ class System:
                 return
 
     def poll(self) -> int:
-        """Pick up requests and answers other processes journaled; returns how many."""
+        """Pick up requests and answers other processes journaled; returns how many.
+
+        It reads the range of seq after the last one it saw: its cost does not grow with
+        the journal.
+        """
         found = 0
         for stored in self.journal.read(
             after=self._polled, kinds=["request", "approval", "routed"]
@@ -485,6 +561,7 @@ async def open_system(
                 await system.start(tg)
                 try:
                     yield system
+                    system.snapshot()  # a clean stop: the next start folds nothing
                 finally:
                     tg.cancel_scope.cancel()
         except BaseExceptionGroup as group:

@@ -37,9 +37,16 @@ class Pending:
 
 
 class Writer:
-    def __init__(self, journal: Journal, dispatch: Callable[[Stored], None]) -> None:
+    def __init__(
+        self,
+        journal: Journal,
+        dispatch: Callable[[Stored], None],
+        *,
+        committed: Callable[[int], None] | None = None,
+    ) -> None:
         self.journal = journal
         self.dispatch = dispatch
+        self.committed = committed
         self._queue: list[Pending] = []
         self._wake = anyio.Event()
         self.transactions = 0
@@ -87,9 +94,15 @@ class Writer:
         for pending in batch:
             pending.stored = stored[offset : offset + len(pending.events)]
             offset += len(pending.events)
+        last = 0
         for item in stored:
             if item is not None:
                 self.dispatch(item)
+                last = item.seq
+        if last and self.committed is not None:
+            # Everything folded so far is durable now, and nothing folded is not: the one
+            # moment a snapshot of the folded state matches the journal up to ``last``.
+            self.committed(last)
         for pending in batch:
             pending.done.set()
             if pending.after is not None:

@@ -1,0 +1,150 @@
+"""The journal's tables, its format version, and the numbered migrations between versions.
+
+A journal records its format in ``prefrontal_format``: one row per version it was ever
+written in, with the first ``seq`` written in that version. So every row's version is known
+without a column per row, and ``upcast`` can lift an old row's body to today's records.
+
+Versions:
+
+1. the first journal: ``events`` only, no version table (journals written before 2026-12).
+2. the version table, ``snapshots`` of folded state, and the indexes that let start-up,
+   polling and the read commands use ranges of ``seq`` instead of whole-journal scans.
+
+A migration is a numbered function run once, in its own transaction, in the style of
+simonw/llm's ``migrations.py``; it only adds (tables, indexes, the version row): the rows of
+``events`` are never rewritten. A journal whose version is newer than ``FORMAT`` is refused
+with ``JournalFormatError``, as is a database that holds someone else's tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from prefrontal.errors import JournalFormatError
+
+FORMAT = 2
+"""The journal format this build writes (and the newest it can read)."""
+
+metadata = sa.MetaData()
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.Text, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("domain", sa.Text),
+    sa.Column("ref", sa.Text),
+    sa.Column("cause", sa.Integer),
+    sa.Column("key", sa.Text, unique=True),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Index("events_domain_kind", "domain", "kind"),
+    sa.Index("events_kind_ref", "kind", "ref"),
+    sa.Index("events_cause", "cause"),
+)
+versions = sa.Table(
+    "prefrontal_format",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("since_seq", sa.Integer, nullable=False),
+)
+snapshots = sa.Table(
+    "snapshots",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("format", sa.Integer, nullable=False),
+    sa.Column("at", sa.Text, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+)
+# Added by migration 2: ranges of seq within a kind, and within a domain's kind.
+_RANGE_INDEXES = (
+    sa.Index("events_kind_seq", events.c.kind, events.c.seq),
+    sa.Index("events_domain_kind_seq", events.c.domain, events.c.kind, events.c.seq),
+)
+_EVENT_COLUMNS = {c.name for c in events.columns}
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """A format a journal was written in, from the row ``since_seq`` on."""
+
+    version: int
+    since_seq: int
+
+
+def _m002_versions_snapshots_indexes(conn: Connection) -> None:
+    versions.create(conn, checkfirst=True)
+    snapshots.create(conn, checkfirst=True)
+    for index in _RANGE_INDEXES:
+        index.create(conn, checkfirst=True)
+    if conn.execute(sa.select(sa.func.count()).select_from(versions)).scalar_one() == 0:
+        # Rows written before the version table existed are version 1.
+        conn.execute(versions.insert().values(version=1, since_seq=1))
+
+
+Migration = Callable[[Connection], None]
+MIGRATIONS: dict[int, Migration] = {2: _m002_versions_snapshots_indexes}
+"""``MIGRATIONS[n]`` takes a journal from format ``n - 1`` to format ``n``."""
+
+
+def prepare(conn: Connection, url: str) -> tuple[Version, ...]:
+    """Create or migrate the journal's tables; return its version history, oldest first.
+
+    Runs inside the caller's write transaction, so two processes opening one old journal
+    at once migrate it once.
+    """
+    tables = set(sa.inspect(conn).get_table_names())
+    if not tables:
+        metadata.create_all(conn)
+        for index in _RANGE_INDEXES:
+            index.create(conn, checkfirst=True)
+        conn.execute(versions.insert().values(version=FORMAT, since_seq=1))
+        return (Version(FORMAT, 1),)
+    _check_ours(conn, url, tables)
+    history = _history(conn) if versions.name in tables else (Version(1, 1),)
+    newest = history[-1].version
+    if newest > FORMAT:
+        raise JournalFormatError(
+            f"the journal at {url!r} is in format {newest}, written by a newer Prefrontal; "
+            f"this one reads formats 1 to {FORMAT}. Upgrade Prefrontal to open it "
+            "(pip install -U prefrontal)."
+        )
+    for target in range(newest + 1, FORMAT + 1):
+        MIGRATIONS[target](conn)
+    if newest < FORMAT:
+        top = conn.execute(sa.select(sa.func.coalesce(sa.func.max(events.c.seq), 0)))
+        conn.execute(versions.insert().values(version=FORMAT, since_seq=top.scalar_one() + 1))
+        history = _history(conn)
+    return history
+
+
+def _history(conn: Connection) -> tuple[Version, ...]:
+    rows = conn.execute(sa.select(versions.c.version, versions.c.since_seq).order_by("version"))
+    return tuple(Version(int(v), int(s)) for v, s in rows)
+
+
+def _check_ours(conn: Connection, url: str, tables: set[str]) -> None:
+    columns = (
+        {c["name"] for c in sa.inspect(conn).get_columns(events.name)}
+        if events.name in tables
+        else set()
+    )
+    if columns != _EVENT_COLUMNS:
+        found = sorted(tables)[:8]
+        raise JournalFormatError(
+            f"the database at {url!r} is not a Prefrontal journal: it holds the tables "
+            f"{found} (an 'events' table needs the columns {sorted(_EVENT_COLUMNS)}). "
+            "Point [journal] url at a new file or an empty database."
+        )
+
+
+def version_of(history: tuple[Version, ...], seq: int) -> int:
+    """The format the row ``seq`` was written in."""
+    version = history[0].version
+    for entry in history:
+        if seq >= entry.since_seq:
+            version = entry.version
+    return version
