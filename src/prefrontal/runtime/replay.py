@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from prefrontal.clock import SystemClock
 from prefrontal.config import Config, tiers_in_use
 from prefrontal.journal.base import Journal, Stored
+from prefrontal.runtime.assembly import build_policy, build_workers
 from prefrontal.runtime.orchestrator import Orchestrator
-from prefrontal.runtime.system import build_policy, build_workers
 from prefrontal.seam.events import INBOUND_KINDS, DecisionEvent
 from prefrontal.seam.render import actions_line
 
