@@ -19,7 +19,7 @@ from prefrontal.config import (
     LlmWorkerConfig,
     load_object,
 )
-from prefrontal.errors import ConfigError
+from prefrontal.errors import ConfigError, RecordError
 from prefrontal.journal.base import Journal
 from prefrontal.policies.base import Policy
 from prefrontal.policies.rule import RuleFunction, RulePolicy
@@ -74,7 +74,10 @@ def _tool_worker(config: Config, name: str, path: str, description: str, spec: A
             function,
             description=description,
             cost_usd=spec.cost_usd,
+            run_in=spec.run_in,
         )
+    except RecordError as error:
+        raise ConfigError(f"{config.source}: [workers.{name}] {error}") from None
     except NameError as error:
         raise ConfigError(
             f"{config.source}: [workers.{name}] function = {path!r}: its type "

@@ -43,6 +43,7 @@ from prefrontal.seam.events import (
     CommissionStarted,
     InboxItem,
     RequestEvent,
+    RoutedEvent,
     TimerEvent,
     TimerSet,
 )
@@ -186,12 +187,28 @@ class System:
 
     async def _route(self, request: RequestEvent) -> None:
         try:
-            outcome = await self.router.route(request, at=self.clock.now())
+            outcome = await self._routing(request)
             await self.writer.commit([outcome])
             if isinstance(outcome, InboxItem):
                 self.inbox.note(outcome)
         finally:
             self.tracker.done()
+
+    async def _routing(self, request: RequestEvent) -> RoutedEvent | InboxItem:
+        """Route ``request``; one that cannot be routed in time becomes a question.
+
+        The request is journaled before it is routed, so routing that hung or raised would
+        hang or fail again on every restart: it is asked about instead.
+        """
+        limit = self.config.router.timeout_s
+        try:
+            with anyio.move_on_after(limit):
+                return await self.router.route(request, at=self.clock.now())
+        except Exception as error:  # a router bug must not stop the system or recur
+            reason = f"routing failed: {type(error).__name__}"
+        else:
+            reason = f"routing took longer than {limit:g} s"
+        return self.router.question(request, reason, at=self.clock.now())
 
     async def _execute(self, commission: Commission) -> None:
         try:
