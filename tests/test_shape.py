@@ -126,7 +126,7 @@ def test_every_package_init_has_a_docstring() -> None:
 
 def test_the_import_parser_sees_what_it_should() -> None:
     # A guard for the guards below: the parser resolves imports this package really makes.
-    assert "prefrontal.runtime.system" in imported("prefrontal.runtime.replay")
+    assert "prefrontal.runtime.assembly" in imported("prefrontal.runtime.replay")
     assert "prefrontal.runtime" in imported("prefrontal")
     assert "prefrontal.seam.events" in imported("prefrontal.journal.base")
 

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import re2  # type: ignore[import-untyped]
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -80,6 +81,7 @@ ModelTier = str | EndpointTier
 class RouterConfig(_Section):
     classifier: str | None = None
     min_confidence: float = Field(default=0.6, ge=0.0, le=1.0)
+    timeout_s: float = Field(default=60.0, gt=0, le=3600)
 
 
 class GuardsConfig(_Section):
@@ -103,7 +105,8 @@ class ToolWorkerConfig(_WorkerBase):
 
     kind: Literal["tool"] = "tool"
     function: str
-    cost_usd: float = Field(default=0.0, ge=0)
+    cost_usd: float = Field(default=0.0, ge=0, le=1000)
+    run_in: Literal["thread", "process"] = "thread"
 
 
 class ModelWorkerConfig(_WorkerBase):
@@ -208,8 +211,9 @@ class DomainConfig(_Section):
     budget: BudgetConfig = BudgetConfig()
     recent_events: int = Field(default=12, ge=1, le=1000)
     memory_notes: int = Field(default=40, ge=1, le=10_000)
-    interruptions_per_day: int | None = Field(default=None, ge=0)
+    interruptions_per_day: int | None = Field(default=None, ge=0, le=10_000)
     join_reports: bool | None = None
+    decision_timeout_s: float = Field(default=120.0, gt=0, le=3600)
 
     @property
     def joins_reports(self) -> bool:
@@ -222,13 +226,30 @@ class DomainConfig(_Section):
     @classmethod
     def _compiles(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
         for pattern in patterns:
-            try:
-                re.compile(pattern)
-            except re.error as error:
-                raise ValueError(
-                    f"pattern {pattern!r} is not a regular expression: {error}"
-                ) from None
+            compile_pattern(pattern)
         return patterns
+
+
+def compile_pattern(pattern: str) -> Any:
+    """A routing pattern, compiled for RE2: matching takes time linear in the text.
+
+    Python's ``re`` backtracks, and a pattern like ``^(a+)+$`` then takes exponential time
+    on a request of a few dozen characters; RE2 has no backreferences or look-arounds, so
+    it cannot. Patterns match case-insensitively.
+    """
+    options = re2.Options()
+    options.case_sensitive = False
+    options.log_errors = False
+    try:
+        return re2.compile(pattern, options)
+    except re2.error as error:
+        reason = (
+            error.args[0].decode() if error.args and isinstance(error.args[0], bytes) else error
+        )
+        raise ValueError(
+            f"pattern {pattern!r} is not a regular expression RE2 accepts ({reason}); "
+            "routing patterns use RE2 syntax, without backreferences or look-arounds"
+        ) from None
 
 
 class Config(_Section):

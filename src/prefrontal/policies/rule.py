@@ -1,10 +1,14 @@
-"""RulePolicy: a plain Python callable ``(state, event) -> Decision``; symbolic, no model."""
+"""RulePolicy: a plain Python callable ``(state, event) -> Decision``; symbolic, no model.
+
+A plain (sync) rule runs in a worker thread, never on the event loop."""
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any
+
+import anyio.to_thread
 
 from prefrontal.errors import PolicyError
 from prefrontal.policies.base import PolicyResult
@@ -24,12 +28,20 @@ class RulePolicy:
         if not callable(rule):
             raise PolicyError(f"rule policy {rule!r} is not callable; give a function")
         self.rule = rule
+        self._async = inspect.iscoroutinefunction(rule)
         self.name = name or f"{rule.__module__}:{getattr(rule, '__qualname__', repr(rule))}"
 
     async def decide(self, state: DomainView, event: InboundEvent) -> PolicyResult:
-        outcome: Any = self.rule(state, event)
-        if inspect.isawaitable(outcome):
-            outcome = await outcome
+        if self._async:
+            outcome: Any = await self.rule(state, event)  # type: ignore[misc]
+        else:
+            # Off the event loop, so a rule that blocks cannot stall every domain; a time
+            # limit abandons the thread (Python cannot stop one) and the domain escalates.
+            outcome = await anyio.to_thread.run_sync(
+                self.rule, state, event, abandon_on_cancel=True
+            )
+            if inspect.isawaitable(outcome):
+                outcome = await outcome
         if not isinstance(outcome, Decision):
             raise PolicyError(
                 f"rule policy {self.name!r} returned {type(outcome).__name__} "

@@ -82,7 +82,9 @@ class Executor:
                         f"{sorted(self.workers)}"
                     )
                 else:
-                    async with self._global, self._limiters[commission.worker]:
+                    # The worker's own slot first: commissions queued on a stuck worker
+                    # wait there, not on global slots that other domains' work needs.
+                    async with self._limiters[commission.worker], self._global:
                         for attempt in range(1, commission.limits.retries + 2):
                             attempts = attempt
                             started(

@@ -150,10 +150,23 @@ class Orchestrator:
                 ),
             )
         else:
+            limit = self.domain.decision_timeout_s
             try:
-                result = await self.policy.decide(view, event)
+                with anyio.fail_after(limit):
+                    result = await self.policy.decide(view, event)
                 if result.failure is not None:
                     trips.append(GuardTrip(guard="policy error", detail=result.failure))
+            except TimeoutError:
+                result = self._escalation(
+                    trips,
+                    "decision timeout",
+                    (
+                        f"policy {self.policy.name!r} did not decide event #{stored.seq} "
+                        f"({event.kind}, thread {event.thread_id}) within {limit:g} s; it was "
+                        f"stopped. Raise [domains.{self.name}] decision_timeout_s if it needs "
+                        "longer, or fix what it waits on"
+                    ),
+                )
             except PolicyError as error:
                 result = self._escalation(trips, "policy error", str(error))
             except Exception as error:

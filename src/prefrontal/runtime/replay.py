@@ -21,9 +21,9 @@ from typing import Any
 from prefrontal.clock import SystemClock
 from prefrontal.config import Config, tiers_in_use
 from prefrontal.journal.base import Journal, Stored
+from prefrontal.runtime.assembly import build_policy, build_workers
 from prefrontal.runtime.orchestrator import Orchestrator
 from prefrontal.runtime.snapshot import Snapshot, domain_states, fingerprint, load_snapshot
-from prefrontal.runtime.system import build_policy, build_workers
 from prefrontal.seam.events import DecisionEvent
 from prefrontal.seam.render import actions_line
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from prefrontal.config import Config
+from prefrontal.config import Config, compile_pattern
 from prefrontal.errors import RoutingError
 from prefrontal.seam.events import InboxItem, RequestEvent, RoutedEvent
 from prefrontal.seam.usage import Usage
@@ -35,11 +35,11 @@ class _Choice(BaseModel):
 class _Rules:
     words: tuple[str, ...]
     keywords: tuple[re.Pattern[str], ...]
-    patterns: tuple[re.Pattern[str], ...]
+    patterns: tuple[Any, ...]  # RE2, so a pattern cannot take more than linear time
 
     def score(self, text: str) -> tuple[int, list[str]]:
         hits = [k for k, p in zip(self.words, self.keywords, strict=True) if p.search(text)]
-        hits += [p.pattern for p in self.patterns if p.search(text)]
+        hits += [str(p.pattern) for p in self.patterns if p.search(text)]
         return len(hits), hits
 
 
@@ -62,7 +62,7 @@ class Router:
             name: _Rules(
                 domain.keywords,
                 tuple(re.compile(rf"\b{re.escape(k)}\b", re.I) for k in domain.keywords),
-                tuple(re.compile(p, re.I) for p in domain.patterns),
+                tuple(compile_pattern(p) for p in domain.patterns),
             )
             for name, domain in config.domains.items()
         }
@@ -137,6 +137,10 @@ class Router:
         return RoutedEvent(
             request=request, domain=domain, method=method, reason=reason, usage=usage, at=at
         )
+
+    def question(self, request: RequestEvent, reason: str, *, at: datetime) -> InboxItem:
+        """Ask the principal which domain should handle a request the router could not route."""
+        return self._ask(request, self.domains, reason, at)
 
     def _ask(
         self, request: RequestEvent, candidates: tuple[str, ...], reason: str, at: datetime

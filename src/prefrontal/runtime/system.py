@@ -1,4 +1,4 @@
-"""System assembly and the one execution path.
+"""The running system and the one execution path.
 
 ``open_system`` builds every part from a ``Config`` (model tiers are resolved here, so a
 missing key fails at start-up naming the tier), recovers from the journal (folds every
@@ -10,30 +10,26 @@ loop and observe the same stream of journaled events.
 
 from __future__ import annotations
 
-import fcntl
 from collections.abc import AsyncGenerator, Callable, Mapping
 from contextlib import asynccontextmanager
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING
 
 import anyio
-import sqlalchemy as sa
 from anyio.abc import TaskGroup
 
 from prefrontal.clock import Clock, SystemClock
-from prefrontal.config import (
-    CodeWorkerConfig,
-    Config,
-    LlmPolicyConfig,
-    LlmWorkerConfig,
-    load_object,
-)
-from prefrontal.errors import ConfigError, JournalBusyError, PrefrontalError
+from prefrontal.config import Config
+from prefrontal.errors import JournalBusyError, PrefrontalError
 from prefrontal.journal.base import Journal, Stored
-from prefrontal.journal.sql import SqlJournal, open_journal
+from prefrontal.journal.lock import driver_lock
+from prefrontal.journal.sql import open_journal
 from prefrontal.models.tiers import resolve_tiers
-from prefrontal.policies.base import Policy
-from prefrontal.policies.rule import RuleFunction, RulePolicy
+from prefrontal.runtime.assembly import (
+    build_code_worker,
+    build_policy,
+    build_sense_host,
+    build_workers,
+)
 from prefrontal.runtime.executor import Executor
 from prefrontal.runtime.inbox import Inbox
 from prefrontal.runtime.orchestrator import Orchestrator
@@ -55,12 +51,12 @@ from prefrontal.seam.events import (
     CommissionStarted,
     InboxItem,
     RequestEvent,
+    RoutedEvent,
     TimerEvent,
     TimerSet,
 )
 from prefrontal.seam.percept import Percept
 from prefrontal.seam.work import Worker
-from prefrontal.workers.tool import ToolWorker
 
 if TYPE_CHECKING:
     from pydantic_ai.models import Model
@@ -70,6 +66,17 @@ if TYPE_CHECKING:
     from prefrontal.senses.evidence import EvidenceStore
 
 Observer = Callable[[Stored], None]
+
+# Assembly lives in ``runtime.assembly``; its builders stay importable from here.
+__all__ = [
+    "Observer",
+    "System",
+    "Tracker",
+    "build_code_worker",
+    "build_policy",
+    "build_workers",
+    "open_system",
+]
 
 
 class Tracker:
@@ -93,82 +100,6 @@ class Tracker:
     async def wait_idle(self) -> None:
         while self.count:
             await self._idle.wait()
-
-
-def build_workers(config: Config, models: Mapping[str, Model]) -> dict[str, Worker]:
-    workers: dict[str, Worker] = {}
-    for name, spec in config.workers.items():
-        if isinstance(spec, LlmWorkerConfig):
-            from prefrontal.workers.llm import LlmWorker  # pydantic-ai loads only when used
-
-            output: Any = str
-            if spec.output is not None:
-                output = load_object(spec.output, where=f"[workers.{name}] output", config=config)
-            workers[name] = LlmWorker(
-                name,
-                models[spec.tier],
-                tier=spec.tier,
-                instructions=spec.instructions,
-                output_type=output,
-                description=spec.description,
-            )
-        elif isinstance(spec, CodeWorkerConfig):
-            workers[name] = build_code_worker(config, name, spec, models[spec.tier])
-        else:
-            function = load_object(spec.function, where=f"[workers.{name}] function", config=config)
-            if not callable(function):
-                raise ConfigError(
-                    f"{config.source}: [workers.{name}] function = {spec.function!r} is not "
-                    "callable; point it at a function."
-                )
-            try:
-                workers[name] = ToolWorker(
-                    name, function, description=spec.description, cost_usd=spec.cost_usd
-                )
-            except NameError as error:
-                raise ConfigError(
-                    f"{config.source}: [workers.{name}] function = {spec.function!r}: its type "
-                    f"hints cannot be resolved ({error}); import the names they use at run time."
-                ) from None
-    return workers
-
-
-def build_code_worker(config: Config, name: str, spec: CodeWorkerConfig, model: Model) -> Worker:
-    """A code worker on its tier's model and a checked sandbox; no sandbox, no start."""
-    from prefrontal.sandbox import Bubblewrap
-    from prefrontal.workers.code import INSTRUCTIONS, CodeWorker, Program
-    from prefrontal.workers.llm import LlmWorker
-
-    sandbox = Bubblewrap(interpreter=spec.interpreter, uid=spec.sandbox_uid)
-    sandbox.check()
-    instructions = f"{INSTRUCTIONS}\n\n{spec.instructions}".strip()
-    writer = LlmWorker(name, model, tier=spec.tier, instructions=instructions, output_type=Program)
-    return CodeWorker(
-        name,
-        writer,
-        sandbox,
-        limits=spec.limits,
-        repairs=spec.repairs,
-        files_dir=config.base_dir / spec.files_dir,
-        description=spec.description,
-    )
-
-
-def build_policy(config: Config, name: str, models: Mapping[str, Model]) -> Policy:
-    spec = config.domains[name].policy
-    if isinstance(spec, LlmPolicyConfig):
-        from prefrontal.policies.llm import LlmPolicy  # pydantic-ai loads only when used
-
-        return LlmPolicy(
-            models[spec.tier], tier=spec.tier, instructions=spec.instructions, retries=spec.retries
-        )
-    rule = load_object(spec, where=f"[domains.{name}] policy", config=config)
-    if not callable(rule):
-        raise ConfigError(
-            f"{config.source}: [domains.{name}] policy = {spec!r} is not callable; point it "
-            "at a function (state, event) -> Decision."
-        )
-    return RulePolicy(cast(RuleFunction, rule), name=spec)
 
 
 class System:
@@ -201,7 +132,7 @@ class System:
         self.evidence: EvidenceStore | None = None
         self.sense_host: SenseHost | None = None
         if senses is not None or any(d.senses for d in config.domains.values()):
-            self.sense_host = self._host_senses(senses)
+            self.sense_host, self.evidence = build_sense_host(config, clock=clock, given=senses)
         self.executor = Executor(
             built,
             clock=clock,
@@ -231,19 +162,6 @@ class System:
         self._committed_seq = 0
         self._timers_after = 0
         self._timers_open: list[int] = []
-
-    def _host_senses(self, given: Mapping[str, Sense] | None) -> SenseHost:
-        # Senses load numpy and their models; a system without senses never imports them.
-        from prefrontal.runtime.senses import SenseHost
-        from prefrontal.senses.factory import build_senses, open_evidence
-
-        self.evidence = open_evidence(self.config)
-        senses = dict(given) if given is not None else build_senses(self.config, self.evidence)
-        subscribers = {
-            sense: tuple(d for d, spec in self.config.domains.items() if sense in spec.senses)
-            for sense in senses
-        }
-        return SenseHost(senses, subscribers, clock=self.clock)
 
     def _resume_senses(self) -> None:
         # A restarted system continues each stream after the last percept it journaled.
@@ -292,10 +210,26 @@ class System:
 
     async def _route(self, request: RequestEvent) -> None:
         try:
-            outcome = await self.router.route(request, at=self.clock.now())
+            outcome = await self._routing(request)
             await self.writer.commit([outcome])
         finally:
             self.tracker.done()
+
+    async def _routing(self, request: RequestEvent) -> RoutedEvent | InboxItem:
+        """Route ``request``; one that cannot be routed in time becomes a question.
+
+        The request is journaled before it is routed, so routing that hung or raised would
+        hang or fail again on every restart: it is asked about instead.
+        """
+        limit = self.config.router.timeout_s
+        try:
+            with anyio.move_on_after(limit):
+                return await self.router.route(request, at=self.clock.now())
+        except Exception as error:  # a router bug must not stop the system or recur
+            reason = f"routing failed: {type(error).__name__}"
+        else:
+            reason = f"routing took longer than {limit:g} s"
+        return self.router.question(request, reason, at=self.clock.now())
 
     async def _execute(self, commission: Commission) -> None:
         try:
@@ -486,40 +420,6 @@ class System:
             await anyio.sleep(poll_s)
 
 
-def _lock_path(journal: Journal) -> Path | None:
-    if isinstance(journal, SqlJournal):
-        url = sa.make_url(journal.url)
-        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-            return Path(f"{url.database}.lock")
-    return None
-
-
-class DriverLock:
-    """One process drives a journal at a time; others only append requests and answers."""
-
-    def __init__(self, journal: Journal) -> None:
-        self.path = _lock_path(journal)
-        self._file: Any = None
-
-    def acquire(self) -> bool:
-        if self.path is None:
-            return True
-        self._file = open(self.path, "a")  # noqa: SIM115 - held for the system's lifetime
-        try:
-            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self._file.close()
-            self._file = None
-            return False
-        return True
-
-    def release(self) -> None:
-        if self._file is not None:
-            fcntl.flock(self._file, fcntl.LOCK_UN)
-            self._file.close()
-            self._file = None
-
-
 @asynccontextmanager
 async def open_system(
     config: Config,
@@ -541,12 +441,12 @@ async def open_system(
     if journal is None:
         journal = open_journal(config.journal_url(), synchronous=config.journal.synchronous)
     active: Journal = journal
-    lock = DriverLock(active)
+    lock = driver_lock(active)
     try:
         if not lock.acquire():
             raise JournalBusyError(
-                f"another prefrontal process is driving {config.journal_url()!r} (lock "
-                f"{lock.path}); stop it, or let it do the work: 'ask' and 'inbox' still work."
+                f"another prefrontal process is driving {config.journal_url()!r} (lock: "
+                f"{lock.where}); stop it, or let it do the work: 'ask' and 'inbox' still work."
             )
         system = System(
             config,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
+import pickle
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, get_type_hints
+from typing import Any, Literal, get_type_hints
 
+import anyio.to_process
 import anyio.to_thread
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, create_model
 
@@ -15,12 +18,20 @@ from prefrontal.seam.roster import WorkerSpec
 from prefrontal.seam.usage import Usage
 from prefrontal.seam.work import CommissionContext, WorkerResult
 
+RunIn = Literal["thread", "process"]
+
 
 class ToolWorker:
     """Wraps ``function``. A parameter annotated ``CommissionContext`` receives the context.
 
-    Async functions are awaited; plain functions run in a worker thread so they cannot block
-    the runtime. ``cost_usd`` prices each call (a paid API, an SMS) so budgets see it.
+    Async functions are awaited. Plain functions never run on the event loop: with
+    ``run_in="thread"`` (the default, cheap) they run in a worker thread, which a time limit
+    abandons (the report says ``worker_timeout`` on time, but Python cannot stop a thread,
+    so the call runs on unobserved); with ``run_in="process"`` they run in a pool of worker
+    processes, and a time limit kills the process: the one way to stop CPU-bound or hung
+    code. A process worker's function must be importable by name and take no
+    ``CommissionContext``. ``cost_usd`` prices each call (a paid API, an SMS) so budgets
+    see it.
     """
 
     def __init__(
@@ -30,9 +41,11 @@ class ToolWorker:
         *,
         description: str = "",
         cost_usd: float = 0.0,
+        run_in: RunIn = "thread",
     ) -> None:
         self.name = name
         self.function = function
+        self.run_in: RunIn = run_in
         self.cost_usd = Decimal(str(cost_usd))
         hints = get_type_hints(function)
         self._context_param: str | None = None
@@ -49,6 +62,8 @@ class ToolWorker:
         )
         self._output: TypeAdapter[Any] = TypeAdapter(hints.get("return", Any))
         self._async = inspect.iscoroutinefunction(function)
+        if run_in == "process" and not self._async:
+            _check_process_safe(name, function, self._context_param)
         doc = inspect.getdoc(function) or ""
         self._spec = WorkerSpec(
             name=name,
@@ -76,10 +91,13 @@ class ToolWorker:
         if self._context_param is not None:
             kwargs[self._context_param] = context
         try:
+            call = functools.partial(self.function, **kwargs)
             if self._async:
-                raw = await self.function(**kwargs)
+                raw = await call()
+            elif self.run_in == "process":
+                raw = await anyio.to_process.run_sync(call, cancellable=True)
             else:
-                raw = await anyio.to_thread.run_sync(lambda: self.function(**kwargs))
+                raw = await anyio.to_thread.run_sync(call, abandon_on_cancel=True)
         except PrefrontalError:
             raise
         except Exception as error:
@@ -94,6 +112,21 @@ class ToolWorker:
                 f"got {str(raw)[:200]!r}. Fix the function or its return annotation."
             ) from None
         return WorkerResult(output=output)
+
+
+def _check_process_safe(name: str, function: Callable[..., Any], context: str | None) -> None:
+    if context is not None:
+        raise RecordError(
+            f"worker {name!r}: a function that takes a CommissionContext ({context!r}) cannot "
+            "run in a worker process; use run_in = 'thread', or make it async."
+        )
+    try:
+        pickle.dumps(function)
+    except Exception as error:
+        raise RecordError(
+            f"worker {name!r}: {function!r} cannot be sent to a worker process ({error}); "
+            "define it at the top level of an importable module, or use run_in = 'thread'."
+        ) from None
 
 
 def _first(error: ValidationError) -> str:

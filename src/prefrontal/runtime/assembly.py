@@ -1,0 +1,162 @@
+"""Assembly: the parts of a system built from its ``Config``.
+
+Workers, policies and senses are built here, and nowhere else, so that ``prefrontal run``,
+``prefrontal status`` (through ``check_config``), replay and the tests build them the same
+way: a config that ``status`` accepts is one that ``run`` starts.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from prefrontal.config import (
+    CodeWorkerConfig,
+    Config,
+    LlmPolicyConfig,
+    LlmWorkerConfig,
+    load_object,
+)
+from prefrontal.errors import ConfigError, RecordError
+from prefrontal.policies.base import Policy
+from prefrontal.policies.rule import RuleFunction, RulePolicy
+from prefrontal.seam.work import Worker
+from prefrontal.workers.tool import ToolWorker
+
+if TYPE_CHECKING:
+    from pydantic_ai.models import Model
+
+    from prefrontal.clock import Clock
+    from prefrontal.runtime.senses import SenseHost
+    from prefrontal.senses.base import Sense
+    from prefrontal.senses.evidence import EvidenceStore
+
+
+def build_workers(config: Config, models: Mapping[str, Model]) -> dict[str, Worker]:
+    """Every worker of ``[workers.NAME]``, on the resolved model tiers."""
+    workers: dict[str, Worker] = {}
+    for name, spec in config.workers.items():
+        if isinstance(spec, LlmWorkerConfig):
+            from prefrontal.workers.llm import LlmWorker  # pydantic-ai loads only when used
+
+            output: Any = str
+            if spec.output is not None:
+                output = load_object(spec.output, where=f"[workers.{name}] output", config=config)
+            workers[name] = LlmWorker(
+                name,
+                models[spec.tier],
+                tier=spec.tier,
+                instructions=spec.instructions,
+                output_type=output,
+                description=spec.description,
+            )
+        elif isinstance(spec, CodeWorkerConfig):
+            workers[name] = build_code_worker(config, name, spec, models[spec.tier])
+        else:
+            workers[name] = _tool_worker(config, name, spec.function, spec.description, spec)
+    return workers
+
+
+def _tool_worker(config: Config, name: str, path: str, description: str, spec: Any) -> Worker:
+    function = load_object(path, where=f"[workers.{name}] function", config=config)
+    if not callable(function):
+        raise ConfigError(
+            f"{config.source}: [workers.{name}] function = {path!r} is not "
+            "callable; point it at a function."
+        )
+    try:
+        return ToolWorker(
+            name,
+            function,
+            description=description,
+            cost_usd=spec.cost_usd,
+            run_in=spec.run_in,
+        )
+    except RecordError as error:
+        raise ConfigError(f"{config.source}: [workers.{name}] {error}") from None
+    except NameError as error:
+        raise ConfigError(
+            f"{config.source}: [workers.{name}] function = {path!r}: its type "
+            f"hints cannot be resolved ({error}); import the names they use at run time."
+        ) from None
+
+
+def build_code_worker(config: Config, name: str, spec: CodeWorkerConfig, model: Model) -> Worker:
+    """A code worker on its tier's model and a checked sandbox; no sandbox, no start."""
+    from prefrontal.sandbox import Bubblewrap
+    from prefrontal.workers.code import INSTRUCTIONS, CodeWorker, Program
+    from prefrontal.workers.llm import LlmWorker
+
+    sandbox = Bubblewrap(interpreter=spec.interpreter, uid=spec.sandbox_uid)
+    sandbox.check()
+    instructions = f"{INSTRUCTIONS}\n\n{spec.instructions}".strip()
+    writer = LlmWorker(name, model, tier=spec.tier, instructions=instructions, output_type=Program)
+    return CodeWorker(
+        name,
+        writer,
+        sandbox,
+        limits=spec.limits,
+        repairs=spec.repairs,
+        files_dir=config.base_dir / spec.files_dir,
+        description=spec.description,
+    )
+
+
+def build_policy(config: Config, name: str, models: Mapping[str, Model]) -> Policy:
+    """The policy of domain ``name``: an LLM policy on its tier, or an imported rule."""
+    spec = config.domains[name].policy
+    if isinstance(spec, LlmPolicyConfig):
+        from prefrontal.policies.llm import LlmPolicy  # pydantic-ai loads only when used
+
+        return LlmPolicy(
+            models[spec.tier], tier=spec.tier, instructions=spec.instructions, retries=spec.retries
+        )
+    rule = load_object(spec, where=f"[domains.{name}] policy", config=config)
+    if not callable(rule):
+        raise ConfigError(
+            f"{config.source}: [domains.{name}] policy = {spec!r} is not callable; point it "
+            "at a function (state, event) -> Decision."
+        )
+    return RulePolicy(cast(RuleFunction, rule), name=spec)
+
+
+def build_sense_host(
+    config: Config,
+    *,
+    clock: Clock,
+    given: Mapping[str, Sense] | None = None,
+) -> tuple[SenseHost, EvidenceStore]:
+    """The senses the domains subscribe to; ``System`` resumes each after its last percept."""
+    # Senses load numpy and their models; a system without senses never imports them.
+    from prefrontal.runtime.senses import SenseHost
+    from prefrontal.senses.factory import build_senses, open_evidence
+
+    evidence = open_evidence(config)
+    senses = dict(given) if given is not None else build_senses(config, evidence)
+    subscribers = {
+        sense: tuple(d for d, spec in config.domains.items() if sense in spec.senses)
+        for sense in senses
+    }
+    return SenseHost(senses, subscribers, clock=clock), evidence
+
+
+def check_config(config: Config, *, env: Mapping[str, str] | None = None) -> None:
+    """Build everything ``run`` builds (tiers, workers, policies, senses) and start nothing.
+
+    Raises the ``ConfigError`` that ``run`` would raise, so that a config ``status`` accepts
+    is one ``run`` starts.
+    """
+    from prefrontal.models.tiers import resolve_tiers
+
+    models = resolve_tiers(config, env=env)
+    build_workers(config, models)
+    for name in config.domains:
+        build_policy(config, name, models)
+    if any(d.senses for d in config.domains.values()):
+        from prefrontal.senses.evidence import EvidenceStore
+        from prefrontal.senses.factory import build_senses
+
+        with tempfile.TemporaryDirectory(prefix="prefrontal-check-") as scratch:
+            build_senses(config, EvidenceStore(Path(scratch)))
