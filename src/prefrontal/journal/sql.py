@@ -218,14 +218,14 @@ class SqlJournal:
     def due_timers(self, now: datetime) -> list[Stored]:
         return [
             s
-            for s in self._select(self._without("timer_set", "timer"))
+            for s in self._select(self._without("timer_set", "timer", "timer_cancelled"))
             if isinstance(s.event, TimerSet) and s.event.due_at <= now
         ]
 
     def next_timer(self) -> datetime | None:
         due = [
             s.event.due_at
-            for s in self._select(self._without("timer_set", "timer"))
+            for s in self._select(self._without("timer_set", "timer", "timer_cancelled"))
             if isinstance(s.event, TimerSet)
         ]
         return min(due, default=None)
