@@ -13,6 +13,8 @@ import os
 import re
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -129,6 +131,25 @@ def another_driver(config: Path, journal: str = "household.db") -> Iterator[None
             yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@contextmanager
+def held_for(config: Path, *, seconds: float) -> Iterator[None]:
+    """Hold the driver lock from another thread for ``seconds``, then let it go."""
+    locked = threading.Event()
+
+    def hold() -> None:
+        with another_driver(config):
+            locked.set()
+            time.sleep(seconds)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    locked.wait()
+    try:
+        yield
+    finally:
+        holder.join()
 
 
 # -- help and init ---------------------------------------------------------------------------
@@ -315,7 +336,7 @@ def test_inbox_approve_an_unknown_id_exits_2_listing_pending_ids(household: Path
     result = cli("inbox", "approve", "i-nope", "-c", str(household))
     assert result.exit_code == 2, result.output
     message = flat(result.stderr)
-    assert f"'i-nope' is not a pending escalation; pending: ['{waiting}']" in message
+    assert f"'i-nope' is not a pending escalation; pending escalations: ['{waiting}']" in message
     assert "Traceback" not in result.output
     assert pending_ids(household, "money") == [waiting]
 
@@ -329,7 +350,7 @@ def test_inbox_approve_an_unknown_id_while_another_process_drives_exits_2(
         result = cli("inbox", "approve", "i-nope", "-c", str(household))
     assert result.exit_code == 2, result.output
     message = flat(result.stderr)
-    assert f"'i-nope' is not a pending escalation; pending: ['{waiting}']" in message
+    assert f"'i-nope' is not a pending escalation; pending escalations: ['{waiting}']" in message
     assert pending_ids(household, "money") == [waiting]
 
 
@@ -415,27 +436,119 @@ def test_an_escalation_waiting_for_approval_survives_a_restart(household: Path) 
     assert replay.exit_code == 0, replay.output
 
 
-def test_ask_and_approve_while_another_process_drives_are_journaled_for_it(
+def test_a_queued_ask_and_approval_with_no_follower_are_handled_once_the_lock_frees(
     household: Path,
 ) -> None:
+    """A one-shot driver that holds the lock never polls: the queueing process drives after."""
     config = str(household)
     assert cli("ask", "pay the electricity bill of 84.20", "-c", config).exit_code == 0
     (waiting,) = pending_ids(household, "money")
-    with another_driver(household):
+    started = time.monotonic()
+    with held_for(household, seconds=1.5):
         queued = cli("ask", "I spent 2.50 on tea and 1.25 on milk", "-c", config)
-        answered = cli("inbox", "approve", waiting, "-c", config)
     assert queued.exit_code == 0, queued.output
-    assert "Queued request r-" in queued.stdout
+    assert time.monotonic() - started >= 1.5, "it drove before the lock was free"
+    assert "→ money:" in queued.stdout
+    with held_for(household, seconds=1.0):
+        answered = cli("inbox", "approve", waiting, "-c", config)
     assert answered.exit_code == 0, answered.output
-    assert "Answer journaled; the running driver will act on it." in answered.stdout
-    before = json_lines(cli("journal", "--json", "--kind", "report", "-c", config).stdout)
-    assert before == [], "nothing may run while another process drives the journal"
-
-    ran = cli("run", "-c", config)
-    assert ran.exit_code == 0, ran.output
-    assert "Inbox: 0 pending." in ran.stdout
+    assert f"Approved {waiting}; the driving process acted on it." in answered.stdout
     reports = json_lines(cli("journal", "--json", "--kind", "report", "-c", config).stdout)
     outputs = sorted((r["worker"], json.dumps(r["output"], sort_keys=True)) for r in reports)
     assert [w for w, _ in outputs] == ["expense_total", "pay_bill"]
     (total,) = [r["output"] for r in reports if r["worker"] == "expense_total"]
     assert total == {"total": "3.75", "count": "2"}
+    assert "Inbox: 0 pending." in cli("run", "-c", config).stdout
+
+
+# -- hostile input: each a typed error, exit 2, one line -----------------------------------------
+
+HOSTILE: list[tuple[str, list[str], str]] = [
+    ("poll below zero", ["run", "--poll", "-1"], "--poll -1.0: give the seconds between polls"),
+    ("poll not a number", ["run", "--poll", "nan"], "--poll nan: give the seconds between polls"),
+    ("init under a file", ["init", "{tmp}/afile/sub"], "cannot write the starter files in"),
+    ("demo in /proc", ["demo", "--dir", "/proc/x"], "--dir '/proc/x': cannot write the example"),
+    ("journal last below zero", ["journal", "--last", "-5", "-c", "{config}"], "--last -5:"),
+    (
+        "journal unknown kind",
+        ["journal", "--kind", "bogus", "-c", "{config}"],
+        "unknown event kind 'bogus'; kinds: request, routed, commission",
+    ),
+    (
+        "approve an unknown id while a question waits",
+        ["inbox", "approve", "i-nope", "-c", "{config}"],
+        "pending escalations: [] (other pending items: ['q-",
+    ),
+    ("memory of no domain", ["memory", "nowhere", "-c", "{config}"], "domains: ['notes']"),
+    ("cancel no timer", ["timers", "cancel", "t-nope", "-c", "{config}"], "pending timers: []"),
+]
+
+
+@pytest.mark.parametrize(("case", "args", "expected"), HOSTILE, ids=[c for c, _, _ in HOSTILE])
+def test_hostile_cli_input_is_one_typed_error_line_exit_2(
+    starter: Path, case: str, args: list[str], expected: str
+) -> None:
+    (starter.parent / "afile").write_text("not a folder", encoding="utf-8")
+    assert cli("ask", "hello there", "-c", str(starter)).exit_code == 0  # a router question
+    filled = [a.format(tmp=starter.parent, config=starter) for a in args]
+    result = cli(*filled)
+    assert result.exit_code == 2, (case, result.output)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("error: ")
+    assert expected in lines[0]
+
+
+def test_invalid_utf8_in_argv_is_one_typed_error_line_exit_2(tmp_path: Path) -> None:
+    exe = Path(sys.executable).with_name("prefrontal")
+    done = subprocess.run(
+        [str(exe).encode(), b"ask", b"caf\xe9"], cwd=tmp_path, capture_output=True, timeout=60
+    )
+    assert done.returncode == 2, done
+    lines = done.stderr.decode().splitlines()
+    assert lines == ["error: argument 'caf\\xe9' is not valid UTF-8; pass text in UTF-8 (check "
+                     "the terminal's or the calling program's encoding)"]  # fmt: skip
+
+
+# -- text that reaches the terminal -------------------------------------------------------------
+
+HOSTILE_REPLY = "[/oops] [link=https://evil.example]click[/link] \x1b]8;;x\x07\x1b[2J \u202eevil"
+
+
+def test_a_reply_with_markup_and_escapes_prints_as_inert_text(
+    write_config: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_config(
+        """
+        [journal]
+        url = "sqlite:///echo.db"
+        [domains.echo]
+        charter = "Echo."
+        policy = "echo_policy:echo"
+        keywords = ["echo"]
+        """,
+        echo_policy=f"""
+        from prefrontal import Decision, ReplyAction, RoutedEvent
+
+        def echo(state, event):
+            if isinstance(event, RoutedEvent):
+                return Decision.of(ReplyAction(text={HOSTILE_REPLY!r}))
+            return Decision.of()
+        """,
+    )
+    result = cli("ask", "echo this", "-c", str(tmp_path / "prefrontal.toml"))
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.stdout
+    assert "\u202e" not in result.stdout
+    assert "\x07" not in result.stdout
+    assert "[/oops] [link=https://evil.example]click[/link] \\x1b]8;;x\\x07\\x1b[2J evil" in (
+        result.stdout
+    )
+    shown = cli("inbox", "--all", "-c", str(tmp_path / "prefrontal.toml"))
+    assert shown.exit_code == 0, shown.output
+    assert "\x1b" not in shown.stdout
+    assert "[link=https://evil.example]" in flat(shown.stdout)
+    journal = cli("journal", "-c", str(tmp_path / "prefrontal.toml"))
+    assert "\x1b" not in journal.stdout
+    assert "[/oops]" in journal.stdout

@@ -114,9 +114,10 @@ async def test_answering_an_unknown_item_lists_the_pending_ones(config: Config) 
         await system.run_until_idle()
         with pytest.raises(UsageError) as error:
             await system.answer("i-nope", approved=True)
-    assert "inbox item 'i-nope' is not a pending escalation; pending: ['i-home-2-0']" in str(
-        error.value
+    expected = (
+        "inbox item 'i-nope' is not a pending escalation; pending escalations: ['i-home-2-0']"
     )
+    assert expected in str(error.value)
 
 
 async def test_the_day_s_interruptions_survive_a_restart(config: Config, tmp_path: Path) -> None:

@@ -6,9 +6,12 @@ reads the same journal; errors print their message and exit with status 2.
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
-from prefrontal.cli import bench, demo, inbox, models, running, setup, views
+from prefrontal.cli import bench, demo, inbox, models, running, setup, timers, views
+from prefrontal.cli.common import errors, text
 
 app = typer.Typer(
     name="prefrontal",
@@ -22,13 +25,33 @@ app = typer.Typer(
 setup.register(app)
 running.register(app)
 app.add_typer(inbox.app, name="inbox")
+app.add_typer(timers.app, name="timers")
+app.command()(timers.memory)
 views.register(app)
 demo.register(app)
 app.add_typer(bench.app, name="bench")
 app.add_typer(models.app, name="models")
 
 
+def check_argv(argv: list[str]) -> str | None:
+    """The error for an argument that is not valid UTF-8 (Python keeps its bytes as surrogates)."""
+    for arg in argv:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            return (
+                f"argument '{shown}' is not valid UTF-8; pass text in UTF-8 (check the "
+                "terminal's or the calling program's encoding)"
+            )
+    return None
+
+
 def main() -> None:
+    problem = check_argv(sys.argv[1:])
+    if problem is not None:
+        errors.print(text(("error:", "bold red"), " ", problem))
+        raise SystemExit(2)
     app()
 
 

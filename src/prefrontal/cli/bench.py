@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
-from prefrontal.cli.common import console, errors, run_async
+from prefrontal.cli.common import console, fail, run_async, say
 
 app = typer.Typer(help="Benchmarks: measure the runtime against its alternatives.")
 
@@ -49,15 +48,11 @@ def ceilings(
 
     forbid_model_requests()  # scripted models only: nothing may reach a real provider
     if importlib.util.find_spec("matplotlib") is None:  # say so before minutes of work
-        errors.print(
-            "[bold red]error:[/] the ceilings benchmark draws its plots with matplotlib, which "
-            "is not installed; install the bench extra: "
-            + escape("pip install -e '.[bench]'")
-            + " (or "
-            + escape("pip install 'prefrontal[bench]'")
-            + ")."
+        fail(
+            "the ceilings benchmark draws its plots with matplotlib, which is not installed; "
+            "install the bench extra: pip install -e '.[bench]' (or "
+            "pip install 'prefrontal[bench]')."
         )
-        raise typer.Exit(2)
     base = QUICK if quick else FULL
     plan = Plan(
         seed=seed,
@@ -66,22 +61,21 @@ def ceilings(
     )
     if plan.days < 1:
         raise typer.BadParameter(f"--days {plan.days}: give at least 1 day")
-    console.print(
-        f"[bold]The three ceilings[/]: seed {plan.seed}, {plan.days} days, domains "
-        f"{', '.join(map(str, plan.domains))}; monolith, flat and two-tier on scripted models."
+    say(
+        ("The three ceilings", "bold"),
+        f": seed {plan.seed}, {plan.days} days, domains "
+        f"{', '.join(map(str, plan.domains))}; monolith, flat and two-tier on scripted models.",
     )
-    console.print(f"[dim]Counting: {COUNTING}.[/]")
-    results = run_async(
-        lambda: run_ceilings(plan, progress=lambda line: console.print(f"[dim]{line}[/]"))
-    )
+    say((f"Counting: {COUNTING}.", "dim"))
+    results = run_async(lambda: run_ceilings(plan, progress=lambda line: say((line, "dim"))))
     for table in figures_tables(results):
         console.print(table, width=max(console.width, 110))  # a pipe gets all the columns too
     for line in aims_lines(results):
         style = "green" if line.startswith("met") else "red"
-        console.print(f"[{style}]{escape(line)}[/]")
+        say((line, style))
     written = write_results(results, out)
-    console.print(f"[dim]{CAVEAT}[/]")
-    console.print(f"Wrote {len(written)} files to {escape(str(out))}/ in {results.seconds:.0f} s.")
+    say((CAVEAT, "dim"))
+    say(f"Wrote {len(written)} files to {out}/ in {results.seconds:.0f} s.")
 
 
 __all__ = ["app"]

@@ -1,29 +1,36 @@
-"""Shared CLI pieces: the config option, error handling, the console and the transcript."""
+"""Shared CLI pieces: the config option, errors, the consoles, safe text and the transcript.
+
+The consoles never interpret rich markup or emoji codes: every line is built as rich ``Text``
+from parts that went through ``printable`` (control characters, escape sequences and bidi
+overrides made harmless), so a reply that says ``[link=...]`` or ``\\x1b]8;;`` prints as
+exactly those characters.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine, Generator
-from contextlib import contextmanager
+from collections.abc import AsyncGenerator, Callable, Coroutine, Generator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import anyio
 import typer
 from rich.console import Console
-from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
 
 from prefrontal.clock import Clock
 from prefrontal.config import Config, load_config
-from prefrontal.errors import JournalBusyError, PrefrontalError
-from prefrontal.journal.base import Journal, Stored
+from prefrontal.errors import PrefrontalError
+from prefrontal.journal.base import Stored
 from prefrontal.journal.sql import SqlJournal, open_journal
-from prefrontal.runtime.system import System, open_system
-from prefrontal.seam.events import Event
+from prefrontal.runtime.client import Client, open_client, open_reader
+from prefrontal.seam.printable import printable
 from prefrontal.seam.render import one_line
 
-console = Console(highlight=False, soft_wrap=True)
-errors = Console(stderr=True, highlight=False)
+console = Console(highlight=False, soft_wrap=True, markup=False, emoji=False)
+errors = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 
 ConfigOption = Annotated[
     Path,
@@ -36,6 +43,42 @@ ConfigOption = Annotated[
 ]
 DEFAULT_CONFIG = Path("prefrontal.toml")
 
+Part = str | tuple[str, str]
+
+
+def text(*parts: Part) -> Text:
+    """One line of safe text: plain strings, or ``(string, style)`` pairs."""
+    line = Text()
+    for part in parts:
+        content, style = part if isinstance(part, tuple) else (part, "")
+        line.append(printable(content), style=style)
+    return line
+
+
+def say(*parts: Part) -> None:
+    console.print(text(*parts))
+
+
+def fail(message: str) -> NoReturn:
+    """Print one error line (the message names the value and the fix) and exit 2."""
+    errors.print(text(("error:", "bold red"), " ", message))
+    raise typer.Exit(2)
+
+
+def table(title: str, columns: tuple[str, ...], *, nowrap: tuple[str, ...] = ()) -> Table:
+    """A table whose ``nowrap`` columns (ids you type) never fold."""
+    shown = Table(title=title, title_justify="left")
+    for column in columns:
+        if column in nowrap:
+            shown.add_column(column, no_wrap=True, min_width=len(column))
+        else:
+            shown.add_column(column, overflow="fold")
+    return shown
+
+
+def cell(value: object, style: str = "") -> Text:
+    return Text(printable(str(value)), style=style)
+
 
 @contextmanager
 def friendly_errors() -> Generator[None, None, None]:
@@ -43,8 +86,7 @@ def friendly_errors() -> Generator[None, None, None]:
     try:
         yield
     except PrefrontalError as error:
-        errors.print(f"[bold red]error:[/] {escape(str(error))}")
-        raise typer.Exit(2) from None
+        fail(str(error))
 
 
 def load(path: Path) -> Config:
@@ -62,44 +104,36 @@ def journal_of(config: Config) -> Generator[SqlJournal, None, None]:
         journal.close()
 
 
+@contextmanager
+def reader_of(config: Config) -> Generator[Client, None, None]:
+    """A read-only client: reading never drives (nor changes) anything."""
+    with friendly_errors(), open_reader(config) as client:
+        yield client
+
+
 def run_async(main: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
     with friendly_errors():
         return anyio.run(main)
 
 
-def drive_or_queue(
-    config: Config,
-    act: Callable[[System], Awaitable[Any]],
-    queue: Callable[[Journal], Event],
-    *,
-    verbose: bool = False,
-) -> tuple[bool, Any]:
-    """Bring the system up and ``act`` on it, then process until idle: (True, what act gave).
-
-    If another process drives the journal, journal ``queue(journal)`` for that process to act
-    on instead: (False, the queued event). One path for every command that changes the world.
-    """
-
-    async def main() -> tuple[bool, Any]:
-        try:
-            async with open_system(config) as system:
-                system.observe(Transcript(verbose=verbose))
-                done = await act(system)
-                await system.run_until_idle()
-                return True, done
-        except JournalBusyError:
-            return False, None
-
-    drove, done = run_async(main)
-    if drove:
-        return True, done
-    with journal_of(config) as journal, friendly_errors():
-        queued = queue(journal)
-        journal.append([queued])
-    return False, queued
+@asynccontextmanager
+async def client_of(config: Config, *, verbose: bool = False) -> AsyncGenerator[Client, None]:
+    """The one client: drives the journal here, or queues for the process that does."""
+    async with open_client(config, observe=Transcript(verbose=verbose)) as client:
+        yield client
 
 
-_STYLE = {
+def use_client(config: Config, act: Callable[[Client], Coroutine[Any, Any, Any]]) -> Any:
+    """Open a client on ``config``, ``act`` with it, and return what it gave."""
+
+    async def main() -> Any:
+        async with client_of(config) as client:
+            return await act(client)
+
+    return run_async(main)
+
+
+STYLE = {
     "request": "bold",
     "routed": "cyan",
     "decision": "magenta",
@@ -108,11 +142,23 @@ _STYLE = {
     "inbox": "bold yellow",
     "timer_set": "dim",
     "timer": "yellow",
+    "timer_cancelled": "dim",
     "handoff": "cyan",
     "approval": "bold",
     "percept": "cyan",
     "started": "dim",
 }
+PRIORITY_STYLE = {"urgent": "bold red", "normal": "", "low": "dim"}
+STATE_STYLE = {"pending": "bold yellow", "answered": "green", "fired": "dim", "cancelled": "dim"}
+
+
+def event_style(stored: Stored) -> str:
+    event = stored.event
+    if event.kind == "report" and event.status != "ok":  # type: ignore[union-attr]
+        return "bold red"
+    if event.kind == "inbox":
+        return PRIORITY_STYLE.get(event.priority, "") or STYLE["inbox"]  # type: ignore[union-attr]
+    return STYLE.get(event.kind, "")
 
 
 class Transcript:
@@ -131,11 +177,10 @@ class Transcript:
             return
         self.count += 1
         moment: datetime = self.clock.now() if self.clock else event.at
-        style = _STYLE.get(event.kind, "")
-        text = escape(one_line(event))
-        if event.kind == "report" and event.status != "ok":  # type: ignore[union-attr]
-            style = "bold red"
-        console.print(f"[dim]{moment:%H:%M}[/] [dim]#{stored.seq:<4}[/] [{style}]{text}[/]")
+        say(
+            (f"{moment:%H:%M} #{stored.seq:<4} ", "dim"),
+            (one_line(event), event_style(stored)),
+        )
         if event.kind == "decision":
             for trip in event.trips:  # type: ignore[union-attr]
-                console.print(f"           [red]guard {trip.guard}:[/] {escape(trip.detail)}")
+                say(("           guard ", "red"), (f"{trip.guard}: ", "red"), trip.detail)

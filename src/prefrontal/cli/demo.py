@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
-from prefrontal.cli.common import Transcript, console, journal_of, load, run_async
+from prefrontal.cli.common import Transcript, fail, journal_of, load, run_async, say
 from prefrontal.clock import ManualClock
 from prefrontal.config import Config
 from prefrontal.examples.household import day
@@ -40,12 +39,12 @@ def write_example(folder: Path) -> Path:
 def _printer(principal: str) -> Callable[[Step, str], None]:
     def show(step: Step, item: str) -> None:
         if step.ask:
-            console.print(f"\n[bold]{step.at} {principal}:[/] {escape(step.ask)}")
+            say("\n", (f"{step.at} {principal}: ", "bold"), step.ask)
         elif step.approve or step.deny:
             verdict = "approves" if step.approve else "denies"
-            console.print(f"\n[bold]{step.at} {principal} {verdict}[/] {item}")
+            say("\n", (f"{step.at} {principal} {verdict} ", "bold"), item)
         elif step.route:
-            console.print(f"\n[bold]{step.at} {principal} routes[/] {item} → {step.route}")
+            say("\n", (f"{step.at} {principal} routes ", "bold"), f"{item} → {step.route}")
 
     return show
 
@@ -59,14 +58,20 @@ def register(app: typer.Typer) -> None:
         verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
     ) -> None:
         """Run the household example's scripted day (home, health, money) end to end."""
-        config_path = write_example(folder)
+        try:
+            config_path = write_example(folder)
+        except OSError as error:
+            fail(
+                f"--dir {str(folder)!r}: cannot write the example there ({error.strerror}); "
+                "choose a folder you can write, e.g. --dir prefrontal-demo"
+            )
         cfg = load(config_path)
         clock = ManualClock(day.START)
-        console.print(
-            f"[bold]Prefrontal demo[/]: {len(cfg.domains)} domains "
-            f"({', '.join(cfg.domains)}), {len(cfg.workers)} workers, rule policies, "
-            "no model and no key. Journal: "
-            f"{escape(cfg.journal_url().removeprefix('sqlite:///'))}"
+        say(
+            ("Prefrontal demo", "bold"),
+            f": {len(cfg.domains)} domains ({', '.join(cfg.domains)}), {len(cfg.workers)} "
+            "workers, rule policies, no model and no key. Journal: "
+            f"{cfg.journal_url().removeprefix('sqlite:///')}",
         )
 
         async def main() -> None:
@@ -88,18 +93,16 @@ def _summary(cfg: Config, config_path: Path) -> None:
     digest = len(entries) - interrupts
     pending = sum(1 for e in entries if e.pending)
     checked = sum(s.checked for s in report.domains.values())
-    console.print("\n[bold]Day's end[/]")
-    console.print(
+    say("\n", ("Day's end", "bold"))
+    say(
         f"Journal: {events} events. Inbox: {len(entries)} items, {interrupts} "
         f"interruptions (budget {cfg.principal.interruptions_per_day}/day plus urgent), "
         f"{digest} in the digest, {pending} pending."
     )
-    console.print(f"Cost: {ledger.total.money} (priced tools; no model calls).")
+    say(f"Cost: {ledger.total.money} (priced tools; no model calls).")
     verdict = "identical" if report.ok else f"{len(report.mismatches)} MISMATCHES"
-    console.print(f"Replay: {checked} rule decisions made again: {verdict}.")
-    console.print(
-        f"Inspect: prefrontal status -c {config_path}  (also costs, journal, replay, inbox)"
-    )
+    say(f"Replay: {checked} rule decisions made again: {verdict}.")
+    say(f"Inspect: prefrontal status -c {config_path}  (also costs, journal, replay, inbox)")
 
 
 __all__ = ["write_example"]

@@ -2,54 +2,52 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from prefrontal.cli.common import (
     DEFAULT_CONFIG,
+    PRIORITY_STYLE,
+    STATE_STYLE,
     ConfigOption,
+    cell,
     console,
-    drive_or_queue,
-    journal_of,
     load,
+    reader_of,
+    say,
+    table,
+    use_client,
 )
-from prefrontal.clock import SystemClock
-from prefrontal.config import Config
-from prefrontal.journal.base import Journal
-from prefrontal.runtime.inbox import InboxEntry, inbox_entries
-from prefrontal.runtime.principal import answer_escalation, answer_route
-from prefrontal.runtime.router import Router
-from prefrontal.runtime.system import System
-from prefrontal.seam.events import ApprovalEvent, RoutedEvent
-
-Build = Callable[[Journal], ApprovalEvent | RoutedEvent]
-Act = Callable[[System], Awaitable[object]]
+from prefrontal.runtime.client import Answered, Client
+from prefrontal.runtime.inbox import InboxEntry
 
 app = typer.Typer(help="Read and answer the inbox.", invoke_without_command=True)
 
+_COLUMNS = ("id", "when", "from", "kind", "priority", "delivery", "text", "state")
+
+
+def entry_state(entry: InboxEntry) -> str:
+    return "pending" if entry.pending else ("answered" if entry.answer else "")
+
 
 def _table(entries: list[InboxEntry], title: str) -> Table:
-    table = Table(title=title, title_justify="left")
-    for column in ("id", "when", "from", "kind", "priority", "delivery", "text", "state"):
-        table.add_column(column, overflow="fold")
+    shown = table(title, _COLUMNS, nowrap=("id", "when", "from", "priority", "state"))
     for entry in entries:
         item = entry.item
-        state = "pending" if entry.pending else ("answered" if entry.answer else "")
-        table.add_row(
-            item.item_id,
-            f"{item.at:%m-%d %H:%M}",
-            item.domain or "router",
-            item.item,
-            item.priority,
-            item.delivery,
-            escape(item.text),
-            state,
+        state = entry_state(entry)
+        shown.add_row(
+            cell(item.item_id, "bold"),
+            cell(f"{item.at:%m-%d %H:%M}"),
+            cell(item.domain or "router"),
+            cell(item.item),
+            cell(item.priority, PRIORITY_STYLE[item.priority]),
+            cell(item.delivery),
+            cell(item.text),
+            cell(state, STATE_STYLE.get(state, "")),
         )
-    return table
+    return shown
 
 
 @app.callback()
@@ -63,8 +61,8 @@ def show(
     if ctx.invoked_subcommand is not None:
         return
     cfg = load(config)
-    with journal_of(cfg) as journal:
-        entries = inbox_entries(journal)
+    with reader_of(cfg) as client:
+        entries = client.inbox()
     if digest:
         console.print(_table([e for e in entries if e.item.delivery == "digest"], "Digest"))
         return
@@ -77,25 +75,23 @@ def show(
     )
     console.print(_table(shown, "Items" if all_items else "Latest interruptions"))
     in_digest = sum(1 for e in entries if e.item.delivery == "digest")
-    console.print(f"{in_digest} items in the digest: prefrontal inbox --digest")
+    say(f"{in_digest} items in the digest: prefrontal inbox --digest")
 
 
-def _answer(cfg: Config, build: Build, act: Act) -> None:
-    """Journal an answer through a running system, or straight to the journal if busy."""
-    drove, _ = drive_or_queue(cfg, act, build)
-    if not drove:
-        console.print("Answer journaled; the running driver will act on it.")
+def _said(answered: Answered, verb: str) -> None:
+    if answered.queued:
+        say(f"{verb} {answered.item_id}; the driving process acted on it.")
+    else:
+        say(f"{verb} {answered.item_id}.")
 
 
 def _decide(item_id: str, approved: bool, note: str, config: ConfigOption) -> None:
     cfg = load(config)
-    _answer(
-        cfg,
-        lambda journal: answer_escalation(
-            journal, item_id, approved=approved, note=note, at=SystemClock().now()
-        ),
-        lambda system: system.answer(item_id, approved=approved, note=note),
-    )
+
+    async def act(client: Client) -> Answered:
+        return await client.decide(item_id, approved=approved, note=note)
+
+    _said(use_client(cfg, act), "Approved" if approved else "Denied")
 
 
 @app.command()
@@ -126,8 +122,8 @@ def route(
 ) -> None:
     """Answer the router's question: send the request to DOMAIN."""
     cfg = load(config)
-    _answer(
-        cfg,
-        lambda journal: answer_route(journal, Router(cfg), item_id, domain, at=SystemClock().now()),
-        lambda system: system.route(item_id, domain),
-    )
+
+    async def act(client: Client) -> Answered:
+        return await client.route(item_id, domain)
+
+    _said(use_client(cfg, act), f"Routed to {domain}:")

@@ -2,88 +2,92 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 import typer
 
 from prefrontal.cli.common import (
     DEFAULT_CONFIG,
+    PRIORITY_STYLE,
     ConfigOption,
     Transcript,
+    client_of,
     console,
-    drive_or_queue,
+    fail,
     journal_of,
     load,
     run_async,
+    say,
 )
-from prefrontal.clock import SystemClock
-from prefrontal.journal.base import Journal
+from prefrontal.runtime.client import Submitted
 from prefrontal.runtime.inbox import inbox_entries
-from prefrontal.runtime.principal import new_request
-from prefrontal.runtime.router import Router
-from prefrontal.runtime.system import System, open_system
-from prefrontal.seam.events import RequestEvent
+from prefrontal.runtime.system import open_system
+
+
+def ask(
+    text: Annotated[str, typer.Argument(help="The request; '@domain ...' addresses one.")],
+    domain: Annotated[
+        str | None, typer.Option("--domain", "-d", help="Send it to this domain.")
+    ] = None,
+    config: ConfigOption = DEFAULT_CONFIG,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Send a request to the router, and process it until nothing more is due.
+
+    When another process drives the journal, the request is queued for it, and this waits
+    until it is routed (or drives it here once that process has stopped).
+    """
+    cfg = load(config)
+
+    async def main() -> Submitted:
+        async with client_of(cfg, verbose=verbose) as client:
+            busy = "queued: waiting for the driver…" if not client.drives else "working…"
+            with console.status(busy, spinner="dots"):
+                return await client.ask(text, domain=domain)
+
+    submitted: Submitted = run_async(main)
+    if submitted.queued and not submitted.answers:
+        say(
+            f"Queued request {submitted.request_id}; the driving process routed it. "
+            "Read the answer with 'prefrontal inbox'."
+        )
+    for item in submitted.answers:
+        say((f"→ {item.domain or 'router'}: ", "bold"), (item.text, PRIORITY_STYLE[item.priority]))
+
+
+def run(
+    config: ConfigOption = DEFAULT_CONFIG,
+    follow: Annotated[
+        bool,
+        typer.Option("--follow", "-f", help="Keep running: poll for requests, fire timers."),
+    ] = False,
+    poll: Annotated[float, typer.Option(help="Seconds between polls with --follow.")] = 0.5,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Bring the system up: recover, process what is due, stop (or keep on with --follow)."""
+    if not math.isfinite(poll) or not 0.01 <= poll <= 3600:
+        fail(f"--poll {poll}: give the seconds between polls, from 0.01 to 3600 (e.g. 0.5)")
+    cfg = load(config)
+
+    async def main() -> None:
+        async with open_system(cfg) as system:
+            system.observe(Transcript(verbose=verbose))
+            if follow:
+                say(f"Driving {cfg.journal_url()}; Ctrl-C stops.")
+                await system.serve(poll_s=poll)
+            else:
+                await system.run_until_idle()
+
+    try:
+        run_async(main)
+    except KeyboardInterrupt:
+        say("Stopped.")
+    with journal_of(cfg) as journal:
+        pending = [e for e in inbox_entries(journal) if e.pending]
+        say(f"Journal: {journal.last_seq()} events. Inbox: {len(pending)} pending.")
 
 
 def register(app: typer.Typer) -> None:
-    @app.command()
-    def ask(
-        text: Annotated[str, typer.Argument(help="The request; '@domain ...' addresses one.")],
-        domain: Annotated[
-            str | None, typer.Option("--domain", "-d", help="Send it to this domain.")
-        ] = None,
-        config: ConfigOption = DEFAULT_CONFIG,
-        verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
-    ) -> None:
-        """Send a request to the router, and process it until nothing more is due."""
-        cfg = load(config)
-
-        async def submit(system: System) -> str:
-            stored = await system.submit(text, domain=domain)
-            return stored.event.request_id  # type: ignore[union-attr]
-
-        def queue(_: Journal) -> RequestEvent:
-            return new_request(Router(cfg), text, at=SystemClock().now(), domain=domain)
-
-        drove, done = drive_or_queue(cfg, submit, queue, verbose=verbose)
-        if not drove:
-            console.print(
-                f"Queued request {done.request_id}; the running 'prefrontal run --follow' will "
-                "handle it. Read the answer with 'prefrontal inbox'."
-            )
-            return
-        request_id = done
-        with journal_of(cfg) as journal:
-            answers = [e for e in inbox_entries(journal) if e.item.thread_id == request_id]
-        for entry in answers:
-            console.print(f"[bold]→ {entry.item.domain or 'router'}:[/] {entry.item.text}")
-
-    @app.command()
-    def run(
-        config: ConfigOption = DEFAULT_CONFIG,
-        follow: Annotated[
-            bool,
-            typer.Option("--follow", "-f", help="Keep running: poll for requests, fire timers."),
-        ] = False,
-        poll: Annotated[float, typer.Option(help="Seconds between polls with --follow.")] = 0.5,
-        verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
-    ) -> None:
-        """Bring the system up: recover, process what is due, stop (or keep on with --follow)."""
-        cfg = load(config)
-
-        async def main() -> None:
-            async with open_system(cfg) as system:
-                system.observe(Transcript(verbose=verbose))
-                if follow:
-                    console.print(f"Driving {cfg.journal_url()}; Ctrl-C stops.")
-                    await system.serve(poll_s=poll)
-                else:
-                    await system.run_until_idle()
-
-        try:
-            run_async(main)
-        except KeyboardInterrupt:
-            console.print("Stopped.")
-        with journal_of(cfg) as journal:
-            pending = [e for e in inbox_entries(journal) if e.pending]
-            console.print(f"Journal: {journal.last_seq()} events. Inbox: {len(pending)} pending.")
+    app.command()(ask)
+    app.command()(run)

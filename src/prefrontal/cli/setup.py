@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from prefrontal.cli.common import console, errors
+from prefrontal.cli.common import fail, say
 
 STARTER_CONFIG = """\
 # prefrontal.toml: the principal, the model tiers, the workers and the domains.
@@ -84,15 +84,20 @@ def register(app: typer.Typer) -> None:
             "policies.py": STARTER_POLICIES,
             "workers.py": STARTER_WORKERS,
         }
-        folder.mkdir(parents=True, exist_ok=True)
         existing = [name for name in files if (folder / name).exists()]
         if existing and not force:
-            errors.print(
-                f"[bold red]error:[/] {existing} already exist in {folder}; "
+            fail(
+                f"{existing} already exist in {folder}; "
                 "pass --force to overwrite, or choose another folder."
             )
-            raise typer.Exit(2)
-        for name, text in files.items():
-            (folder / name).write_text(text, encoding="utf-8")
-        console.print(f"Wrote {', '.join(files)} in {folder.resolve()}.")
-        console.print('Try: prefrontal ask "count the words of this note"')
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            for name, text in files.items():
+                (folder / name).write_text(text, encoding="utf-8")
+        except OSError as error:
+            fail(
+                f"cannot write the starter files in {str(folder)!r} ({error.strerror}); "
+                "choose a folder that is not under a file and that you can write"
+            )
+        say(f"Wrote {', '.join(files)} in {folder.resolve()}.")
+        say('Try: prefrontal ask "count the words of this note"')

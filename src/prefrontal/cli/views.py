@@ -7,16 +7,29 @@ from collections import Counter, defaultdict
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
-from prefrontal.cli.common import DEFAULT_CONFIG, ConfigOption, console, journal_of, load, run_async
+from prefrontal.cli.common import (
+    DEFAULT_CONFIG,
+    ConfigOption,
+    console,
+    event_style,
+    fail,
+    journal_of,
+    load,
+    reader_of,
+    run_async,
+    say,
+)
 from prefrontal.config import Config, EndpointTier, LlmPolicyConfig, ModelWorkerConfig
+from prefrontal.errors import PrefrontalError
 from prefrontal.journal.sql import SqlJournal
+from prefrontal.runtime.client import check_kinds
 from prefrontal.runtime.costs import Axis, Totals, cost_ledger
 from prefrontal.runtime.replay import replay
 from prefrontal.seam.events import DecisionEvent, Report
 from prefrontal.seam.percept import Percept
+from prefrontal.seam.printable import printable
 from prefrontal.seam.render import one_line
 
 
@@ -41,7 +54,7 @@ def _senses_table(cfg: Config, journal: SqlJournal) -> Table | None:
         users = [d for d, spec in cfg.domains.items() if name in spec.senses]
         ratios = sorted(compression.get(name, []))
         median = f"{ratios[len(ratios) // 2]:,.0f}×" if ratios else "-"
-        table.add_row(name, sense.kind, escape(sense.source), ", ".join(users) or "-",
+        table.add_row(name, sense.kind, printable(sense.source), ", ".join(users) or "-",
                       str(counts[name]), median)  # fmt: skip
     return table
 
@@ -84,7 +97,7 @@ def _status_tables(cfg: Config, journal: SqlJournal) -> tuple[Table, Table, str]
         mean = f"{sum(seen) / len(seen):.0f}/{max(seen)}" if seen else "-"
         domains.add_row(
             name,
-            escape(label.rsplit(":", 1)[-1] if ":" in label else label),
+            printable(label.rsplit(":", 1)[-1] if ":" in label else label),
             str(len(domain.workers)),
             str(counts[name]),
             str(len(journal.pending(name))),
@@ -127,7 +140,7 @@ def register(app: typer.Typer) -> None:
         console.print(workers)
         if senses is not None:
             console.print(senses)
-        console.print(line)
+        say(line)
 
     @app.command()
     def costs(config: ConfigOption = DEFAULT_CONFIG) -> None:
@@ -150,7 +163,7 @@ def register(app: typer.Typer) -> None:
                 )
             console.print(table)
         total = ledger.total
-        console.print(
+        say(
             f"Total: {total.money} over {_count(total.requests, 'call')}; "
             f"{total.input_tokens + total.output_tokens:,} tokens."
         )
@@ -164,18 +177,25 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="One JSON record a line.")] = False,
     ) -> None:
         """The append-only journal, one event a line."""
+        if last < 0:
+            fail(f"--last {last}: give how many events to show, 0 or more (e.g. --last 50)")
         cfg = load(config)
-        with journal_of(cfg) as journal:
+        with reader_of(cfg), journal_of(cfg) as journal:
+            try:
+                check_kinds(kind)
+            except PrefrontalError as error:
+                fail(str(error))
             events = journal.read(kinds=kind, domain=domain)[-last:] if last else []
         for stored in events:
             if as_json:
                 record = {"seq": stored.seq, **stored.event.model_dump(mode="json")}
-                typer.echo(json.dumps(record, ensure_ascii=False))
+                typer.echo(json.dumps(record, ensure_ascii=True))
             else:
                 where = getattr(stored.event, "domain", None) or "-"
-                console.print(
-                    f"[dim]#{stored.seq:<5} {stored.event.at:%m-%d %H:%M:%S}[/] "
-                    f"{where:<8} {escape(one_line(stored.event))}"
+                say(
+                    (f"#{stored.seq:<5} {stored.event.at:%m-%d %H:%M:%S} ", "dim"),
+                    f"{where:<8} ",
+                    (one_line(stored.event), event_style(stored)),
                 )
 
     @app.command("replay")
@@ -199,16 +219,17 @@ def register(app: typer.Typer) -> None:
             )
         console.print(table)
         for mismatch in report.mismatches:
-            console.print(
-                f"[red]mismatch[/] {mismatch.domain} #{mismatch.cause_seq}: recorded "
-                f"{escape(mismatch.recorded)}; replayed {escape(mismatch.replayed)}"
+            say(
+                ("mismatch ", "red"),
+                f"{mismatch.domain} #{mismatch.cause_seq}: recorded "
+                f"{mismatch.recorded}; replayed {mismatch.replayed}",
             )
         for problem in [*problems, *report.unreadable, *report.snapshot_mismatches]:
-            console.print(f"[red]journal:[/] {escape(problem)}")
+            say(("journal: ", "red"), problem)
         if not report.ok or problems:
             raise typer.Exit(1)
         checked = sum(s.checked for s in report.domains.values())
-        console.print(
+        say(
             f"Replay ok: {checked} rule decisions made again, all identical; "
             "journal invariants hold."
         )

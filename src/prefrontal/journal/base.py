@@ -19,6 +19,7 @@ from prefrontal.seam.events import (
     Report,
     RequestEvent,
     RoutedEvent,
+    TimerCancelled,
     TimerEvent,
     TimerSet,
 )
@@ -130,7 +131,7 @@ def event_ref(event: Event) -> str | None:
             return request.request_id
         case Commission() | CommissionStarted() | Report():
             return event.commission_id
-        case TimerSet() | TimerEvent():
+        case TimerSet() | TimerEvent() | TimerCancelled():
             return event.timer_id
         case InboxItem():
             return event.thread_id if event.item == "question" else event.item_id

@@ -367,7 +367,7 @@ class SqlJournal:
     def open_timers(
         self, *, after: int = 0, carried: Iterable[int] = (), upto: int | None = None
     ) -> list[Stored]:
-        return self._without("timer_set", ("timer",), after, carried, upto)
+        return self._without("timer_set", ("timer", "timer_cancelled"), after, carried, upto)
 
     def open_items(
         self, *, after: int = 0, carried: Iterable[int] = (), upto: int | None = None

@@ -45,9 +45,16 @@ def _open_item(journal: Journal, item_id: str, kind: str) -> InboxItem:
     entry = entries.get(item_id)
     pending = sorted(i for i, e in entries.items() if e.pending and e.item.item == kind)
     if entry is None or entry.item.item != kind:
+        others = sorted(i for i, e in entries.items() if e.pending and e.item.item != kind)
+        elsewhere = f" (other pending items: {others})" if others else ""
+        answer = (
+            "prefrontal inbox route ID DOMAIN"
+            if kind == "question"
+            else ("prefrontal inbox approve ID (or deny ID)")
+        )
         raise UsageError(
-            f"inbox item {item_id!r} is not a pending {kind}; pending: {pending}. "
-            "List them with 'prefrontal inbox'."
+            f"inbox item {item_id!r} is not a pending {kind}; pending {kind}s: {pending}"
+            f"{elsewhere}. List them with 'prefrontal inbox'; answer with '{answer}'."
         )
     if not entry.pending:
         answer = entry.answer

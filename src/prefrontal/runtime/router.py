@@ -151,6 +151,7 @@ class Router:
             item="question",
             text=(
                 f"Which domain should handle {request.text[:200]!r}? ({reason}). "
+                f"Domains: {', '.join(self.domains)}. "
                 f"Answer with: prefrontal inbox route q-{request.request_id} DOMAIN"
             ),
             priority="normal",

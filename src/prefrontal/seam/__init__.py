@@ -39,6 +39,7 @@ from prefrontal.seam.events import (
     RequestEvent,
     RoutedEvent,
     Source,
+    TimerCancelled,
     TimerEvent,
     TimerSet,
 )
@@ -75,6 +76,7 @@ __all__ = [
     "RoutedEvent",
     "ScheduleAction",
     "Source",
+    "TimerCancelled",
     "TimerEvent",
     "TimerSet",
     "Usage",

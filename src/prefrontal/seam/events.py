@@ -175,6 +175,15 @@ class TimerEvent(_Record):
         return "timer"
 
 
+class TimerCancelled(_Record):
+    """The principal cancelled a pending timer; it never fires."""
+
+    kind: Literal["timer_cancelled"] = "timer_cancelled"
+    timer_id: str
+    domain: str
+    at: datetime
+
+
 class HandOffEvent(_Record):
     kind: Literal["handoff"] = "handoff"
     handoff_id: str
@@ -278,6 +287,7 @@ Event = Annotated[
     | Percept
     | TimerSet
     | TimerEvent
+    | TimerCancelled
     | HandOffEvent
     | ApprovalEvent
     | DecisionEvent

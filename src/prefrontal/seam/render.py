@@ -25,6 +25,7 @@ from prefrontal.seam.events import (
     Report,
     RequestEvent,
     RoutedEvent,
+    TimerCancelled,
     TimerEvent,
     TimerSet,
 )
@@ -65,6 +66,8 @@ def one_line(event: Event) -> str:
             return f"timer {event.name!r} set for {event.due_at:%Y-%m-%d %H:%M}"
         case TimerEvent():
             return f"timer {event.name!r} fired"
+        case TimerCancelled():
+            return f"timer {event.timer_id} cancelled by the principal"
         case HandOffEvent():
             return f"hand-off from {event.from_domain} (depth {event.depth}): {_clip(event.text)!r}"
         case ApprovalEvent():

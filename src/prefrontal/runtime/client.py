@@ -1,0 +1,355 @@
+"""The client every interface uses: the CLI, the HTTP API and the web page.
+
+``open_client(config)`` either drives the journal (it brings the system up in this process)
+or, when another process drives it, queues requests and answers in the journal for that
+process. Either way it returns typed results (``Submitted``, ``Answered``) and typed reads
+(inbox entries, timers, a domain's memory, costs, journal pages), so an interface only
+renders. Invariant: a queued request or answer is always handled. A queueing client waits
+until the driver has acted on it, or, when the driver goes away first (a one-shot ``ask``
+that finished), takes the lock and drives it itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import anyio
+
+from prefrontal.clock import Clock, SystemClock
+from prefrontal.config import Config
+from prefrontal.errors import JournalBusyError, UsageError
+from prefrontal.journal.base import Journal, Stored
+from prefrontal.journal.sql import open_journal
+from prefrontal.runtime.costs import CostLedger, cost_ledger
+from prefrontal.runtime.inbox import InboxEntry, inbox_entries
+from prefrontal.runtime.principal import answer_escalation, answer_route, new_request
+from prefrontal.runtime.router import Router
+from prefrontal.runtime.state import DomainState
+from prefrontal.runtime.system import Observer, System, open_system
+from prefrontal.seam.events import (
+    INBOUND_KINDS,
+    DecisionEvent,
+    Event,
+    InboundEvent,
+    InboxItem,
+    TimerCancelled,
+    TimerSet,
+)
+
+if TYPE_CHECKING:
+    from pydantic_ai.models import Model
+
+EVENT_KINDS: tuple[str, ...] = (
+    "request",
+    "routed",
+    "commission",
+    "started",
+    "report",
+    "percept",
+    "timer_set",
+    "timer",
+    "timer_cancelled",
+    "handoff",
+    "approval",
+    "attention",
+    "decision",
+    "inbox",
+)
+"""Every kind of journal event, in the order a request's life meets them."""
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    """A journaled request. ``queued``: another process drives the journal and acted on it.
+
+    ``answers`` are the inbox items of the request's thread known when the call returned.
+    """
+
+    request_id: str
+    queued: bool
+    answers: tuple[InboxItem, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Answered:
+    """A journaled answer to an inbox item (approval, denial or route)."""
+
+    item_id: str
+    queued: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Timer:
+    """A timer a domain set: pending until it fires or the principal cancels it."""
+
+    timer_id: str
+    domain: str
+    name: str
+    due_at: datetime
+    state: str  # "pending", "fired" or "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class Memory:
+    """What a domain remembers: notes its policy kept, summaries of compacted history."""
+
+    domain: str
+    notes: tuple[str, ...]
+    compacted: tuple[str, ...]
+    forgotten: int
+    decisions: int
+    spent_usd: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class JournalPage:
+    events: tuple[Stored, ...]
+    next_after: int
+    last_seq: int
+
+
+class Client:
+    """One interface to a system; make one with ``open_client``.
+
+    ``system`` is set when this process drives the journal; otherwise writes are queued for
+    the process that does.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        journal: Journal,
+        system: System | None,
+        *,
+        clock: Clock | None = None,
+        wait_poll_s: float = 0.2,
+        drive: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        self.config = config
+        self.journal = journal
+        self.system = system
+        self.clock = clock or (system.clock if system is not None else SystemClock())
+        self.router = system.router if system is not None else Router(config)
+        self.wait_poll_s = wait_poll_s
+        self._drive = drive
+
+    @property
+    def drives(self) -> bool:
+        return self.system is not None
+
+    # -- writes ----------------------------------------------------------------------------
+
+    async def ask(self, text: str, *, domain: str | None = None, wait: bool = True) -> Submitted:
+        """Journal a request; with ``wait``, return once everything it caused is processed."""
+        if self.system is not None:
+            stored = await self.system.submit(text, domain=domain)
+            request_id = stored.event.request_id  # type: ignore[union-attr]
+            if wait:
+                await self.system.run_until_idle()
+            return Submitted(request_id, queued=False, answers=self.answers(request_id))
+        request = new_request(self.router, text, at=self.clock.now(), domain=domain)
+        self.journal.append([request])
+        await self._hand_over(lambda: self._routed(request.request_id))
+        return Submitted(request.request_id, queued=True, answers=self.answers(request.request_id))
+
+    async def approve(self, item_id: str, *, note: str = "") -> Answered:
+        return await self.decide(item_id, approved=True, note=note)
+
+    async def deny(self, item_id: str, *, note: str = "") -> Answered:
+        return await self.decide(item_id, approved=False, note=note)
+
+    async def decide(self, item_id: str, *, approved: bool, note: str = "") -> Answered:
+        """Approve or deny an escalation that waits for the principal."""
+        if self.system is not None:
+            await self.system.answer(item_id, approved=approved, note=note)
+            return Answered(item_id, queued=False)
+        event = answer_escalation(
+            self.journal, item_id, approved=approved, note=note, at=self.clock.now()
+        )
+        return await self._queue_answer(item_id, event)
+
+    async def route(self, item_id: str, domain: str) -> Answered:
+        """Answer the router's question: send the request to ``domain``."""
+        if self.system is not None:
+            await self.system.route(item_id, domain)
+            return Answered(item_id, queued=False)
+        event = answer_route(self.journal, self.router, item_id, domain, at=self.clock.now())
+        return await self._queue_answer(item_id, event)
+
+    async def cancel_timer(self, timer_id: str) -> Timer:
+        """Cancel a pending timer; it never fires. Cancelling twice names its state."""
+        timer = {t.timer_id: t for t in self.timers()}.get(timer_id)
+        if timer is None or timer.state != "pending":
+            pending = sorted(t.timer_id for t in self.timers() if t.state == "pending")
+            state = f"is {timer.state}" if timer is not None else "does not exist"
+            raise UsageError(
+                f"timer {timer_id!r} {state}; pending timers: {pending}. "
+                "List them with 'prefrontal timers'."
+            )
+        event = TimerCancelled(timer_id=timer_id, domain=timer.domain, at=self.clock.now())
+        if self.system is not None:
+            await self.system.writer.commit([event])
+        else:
+            self.journal.append([event])
+        return Timer(timer.timer_id, timer.domain, timer.name, timer.due_at, "cancelled")
+
+    async def _queue_answer(self, item_id: str, event: Event) -> Answered:
+        stored = self.journal.append([event])[0]
+        if stored is not None:
+            await self._hand_over(lambda: self._decided(stored))
+        return Answered(item_id, queued=True)
+
+    async def _hand_over(self, handled: Callable[[], bool]) -> None:
+        """Wait until the driver handled a queued write, or drive it here once it is gone."""
+        while not handled():
+            if self._drive is not None and await self._try_drive():
+                return
+            await anyio.sleep(self.wait_poll_s)
+
+    async def _try_drive(self) -> bool:
+        assert self._drive is not None
+        try:
+            await self._drive()
+        except JournalBusyError:
+            return False
+        return True
+
+    def _routed(self, request_id: str) -> bool:
+        return any(self.journal.find(request_id, kind) is not None for kind in ("routed", "inbox"))
+
+    def _decided(self, stored: Stored) -> bool:
+        domain = getattr(stored.event, "domain", None)
+        return any(
+            isinstance(d.event, DecisionEvent) and d.event.cause_seq == stored.seq
+            for d in self.journal.read(after=stored.seq, kinds=["decision"], domain=domain)
+        )
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def answers(self, request_id: str) -> tuple[InboxItem, ...]:
+        return tuple(e.item for e in inbox_entries(self.journal) if e.item.thread_id == request_id)
+
+    def inbox(self) -> list[InboxEntry]:
+        return inbox_entries(self.journal)
+
+    def timers(self) -> list[Timer]:
+        ended: dict[str, str] = {}
+        for stored in self.journal.read(kinds=["timer", "timer_cancelled"]):
+            event = stored.event
+            ended[event.timer_id] = "fired" if event.kind == "timer" else "cancelled"  # type: ignore[union-attr]
+        return [
+            Timer(e.timer_id, e.domain, e.name, e.due_at, ended.get(e.timer_id, "pending"))
+            for e in (s.event for s in self.journal.read(kinds=["timer_set"]))
+            if isinstance(e, TimerSet)
+        ]
+
+    def memory(self, domain: str) -> Memory:
+        """Fold ``domain``'s decisions as its orchestrator does, and show what it remembers."""
+        if domain not in self.config.domains:
+            raise UsageError(
+                f"domain {domain!r} does not exist; domains: {sorted(self.config.domains)}"
+            )
+        spec = self.config.domains[domain]
+        state = DomainState(
+            domain=domain,
+            ceiling=lambda _: Decimal(0),
+            recent_limit=spec.recent_events,
+            memory_limit=spec.memory_notes,
+        )
+        causes = {s.seq: s.event for s in self.journal.read(kinds=INBOUND_KINDS, domain=domain)}
+        for stored in self.journal.read(kinds=["decision"], domain=domain):
+            decision = stored.event
+            assert isinstance(decision, DecisionEvent)
+            cause: InboundEvent = causes[decision.cause_seq]  # type: ignore[assignment]
+            state.apply(decision.cause_seq, cause, decision)
+        return Memory(
+            domain,
+            tuple(state.memory),
+            tuple(state.compacted),
+            state.forgotten,
+            state.decisions,
+            sum(state.spent.values(), Decimal(0)),
+        )
+
+    def costs(self) -> CostLedger:
+        return cost_ledger(self.journal)
+
+    def page(
+        self,
+        *,
+        after: int = 0,
+        limit: int = 100,
+        kinds: list[str] | None = None,
+        domain: str | None = None,
+    ) -> JournalPage:
+        """Up to ``limit`` events after seq ``after``, oldest first."""
+        check_kinds(kinds)
+        if limit < 1:
+            raise UsageError(f"limit {limit} must be at least 1")
+        events = self.journal.read(after=after, kinds=kinds, domain=domain, limit=limit)
+        last = self.journal.last_seq()
+        return JournalPage(tuple(events), events[-1].seq if events else after, last)
+
+
+def check_kinds(kinds: list[str] | None) -> None:
+    """Unknown event kinds are a usage error naming every kind (never a silent empty list)."""
+    unknown = sorted(set(kinds or ()) - set(EVENT_KINDS))
+    if unknown:
+        raise UsageError(
+            f"unknown event kind {', '.join(map(repr, unknown))}; kinds: {', '.join(EVENT_KINDS)}"
+        )
+
+
+@asynccontextmanager
+async def open_client(
+    config: Config,
+    *,
+    observe: Observer | None = None,
+    models: Mapping[str, Model] | None = None,
+    clock: Clock | None = None,
+    wait_poll_s: float = 0.2,
+) -> AsyncGenerator[Client, None]:
+    """A client that drives the journal if no other process does, else queues for it.
+
+    ``observe`` sees every event this process journals or, while it only queues, nothing.
+    """
+    async with AsyncExitStack() as stack:
+        try:
+            system = await stack.enter_async_context(
+                open_system(config, models=models, clock=clock)
+            )
+        except JournalBusyError:
+            system = None
+        if system is not None:
+            if observe is not None:
+                system.observe(observe)
+            yield Client(config, system.journal, system, wait_poll_s=wait_poll_s)
+            await system.run_until_idle()
+            return
+
+    async def drive() -> None:
+        async with open_system(config, models=models, clock=clock) as system:
+            if observe is not None:
+                system.observe(observe)
+            await system.run_until_idle()
+
+    journal = open_journal(config.journal_url(), synchronous=config.journal.synchronous)
+    try:
+        yield Client(config, journal, None, clock=clock, wait_poll_s=wait_poll_s, drive=drive)
+    finally:
+        journal.close()
+
+
+@contextmanager
+def open_reader(config: Config) -> Generator[Client, None, None]:
+    """A client for reads only (inbox, timers, memory, costs, journal); it never drives."""
+    journal = open_journal(config.journal_url(), synchronous=config.journal.synchronous)
+    try:
+        yield Client(config, journal, None)
+    finally:
+        journal.close()
