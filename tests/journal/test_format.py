@@ -7,7 +7,7 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-from records import AT, request
+from support.records import AT, request
 
 from prefrontal import JournalFormatError, RecordError, open_journal, parse_config, replay
 from prefrontal.journal.schema import FORMAT, Version
@@ -93,7 +93,7 @@ async def test_an_unreadable_row_is_named_and_replay_never_passes_over_it(
             "domains": {"d": {"charter": "c", "policy": "crash_scenario:policy"}},
         },
         source="test",
-        base_dir=Path(__file__).parents[1],
+        base_dir=Path(__file__).parents[1] / "support",
     )
     report = await replay(config, journal)
     journal.close()
