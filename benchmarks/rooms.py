@@ -106,6 +106,7 @@ class Scene:
     snr_db: float
     events: tuple[Event, ...]
     path: Path
+    duration_s: float = SCENE_S
 
 
 @dataclass(slots=True)
@@ -121,6 +122,7 @@ class Heard:
     names_name: bool
     latency_s: float
     rendering: str
+    fields: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -189,7 +191,9 @@ def _place(
     raise RuntimeError("no place for a source in this room")
 
 
-def make_scene(seed: int, index: int, names: Sequence[str], folder: Path) -> Scene:
+def make_scene(
+    seed: int, index: int, names: Sequence[str], folder: Path, seconds: float = SCENE_S
+) -> Scene:
     """Scene ``index`` of ``seed``: drawn, simulated, written to ``folder`` (cached there)."""
     import pyroomacoustics as pra
 
@@ -206,15 +210,16 @@ def make_scene(seed: int, index: int, names: Sequence[str], folder: Path) -> Sce
     while True:
         kind = "speech" if rng.random() < 0.6 else SOUNDS[int(rng.integers(len(SOUNDS)))]
         samples, text, has_name = _clip(kind, rng, name)
-        if t + len(samples) / RATE > SCENE_S - 1.5:
+        if t + len(samples) / RATE > seconds - 1.5:
             break
         where, azimuth = _place(rng, dims, centre, heading, right)
         lo, hi = _active(samples)
         event = Event(kind, t + lo / RATE, t + hi / RATE, azimuth, text, has_name)
         placed.append((samples, where, event))
         t += len(samples) / RATE + float(rng.uniform(0.8, 2.0))
-    path = folder / f"room-{seed}-{index}.wav"
-    scene = Scene(seed, index, name, rt60, snr_db, tuple(e for _, _, e in placed), path)
+    path = folder / f"room-{seed}-{index}-{seconds:g}.wav"
+    events = tuple(e for _, _, e in placed)
+    scene = Scene(seed, index, name, rt60, snr_db, events, path, seconds)
     if path.exists():
         return scene
     if rt60 == 0:
@@ -228,7 +233,7 @@ def make_scene(seed: int, index: int, names: Sequence[str], folder: Path) -> Sce
     for _, where, _ in placed:
         room.add_source(where.tolist())
     room.compute_rir()
-    length = round(SCENE_S * RATE)
+    length = round(seconds * RATE)
     stereo = np.zeros((length, 2))
     speech_power: list[float] = []
     from scipy.signal import fftconvolve
@@ -306,6 +311,7 @@ def _heard(observation: Observation, position_s: float, compute_s: float) -> Hea
         names_name="your name" in observation.rendering,
         latency_s=position_s - observation.span[1] + compute_s,
         rendering=observation.rendering,
+        fields=dict(fields),
     )
 
 
@@ -410,7 +416,7 @@ def score(tally: Tally) -> dict[str, Any]:
     latencies: list[float] = []
     audio_s = cpu_s = 0.0
     for run in tally.runs:
-        audio_s += SCENE_S
+        audio_s += run.scene.duration_s
         cpu_s += run.cpu_s
         p2e, e2p = _match(run)
         for e, ev in enumerate(run.scene.events):
@@ -528,15 +534,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--names", choices=sorted(NAMES), default="held")
     parser.add_argument("--false-alarm-utterances", type=int, default=25,
                         help="utterances without the name, per name, for false alarms")  # fmt: skip
-    parser.add_argument("--quick", action="store_true", help="two scenes, few utterances")
+    parser.add_argument("--quick", action="store_true", help="one short scene, two utterances")
     parser.add_argument("--cache", type=Path, help="folder for rendered scenes (kept)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--verbose", action="store_true", help="print every percept")
+    parser.add_argument("--dump", type=Path, help="write every percept, scored, as JSON lines")
     args = parser.parse_args(argv)
     if not speech.available():
         print(speech.MISSING)
         return {"skipped": speech.MISSING}
-    scenes = 2 if args.quick else args.scenes
+    scenes = 1 if args.quick else args.scenes
+    seconds = 10.0 if args.quick else SCENE_S
     per_name = 2 if args.quick else args.false_alarm_utterances
     names = NAMES[args.names]
     folder = args.cache or Path(tempfile.mkdtemp(prefix="rooms-"))
@@ -546,7 +554,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     before = _pin_one_core()
     try:
         for index in range(scenes):
-            scene = make_scene(args.seed, index, names, folder)
+            scene = make_scene(args.seed, index, names, folder, seconds)
             run = anyio.run(_hear, scene, spotter)
             tally.runs.append(run)
             if args.verbose:
@@ -560,10 +568,24 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     figures = score(tally)
     figures["seed"], figures["names"] = args.seed, args.names
     show(figures, f"Hearing in simulated rooms: seed {args.seed}, {scenes} scenes of "
-                  f"{SCENE_S:g} s, names '{args.names}'")  # fmt: skip
+                  f"{seconds:g} s, names '{args.names}'")  # fmt: skip
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2, default=str))
+    if args.dump:
+        args.dump.write_text("".join(json.dumps(row, default=str) + "\n" for row in _rows(tally)))
     return figures
+
+
+def _rows(tally: Tally) -> Iterator[dict[str, Any]]:
+    """Every percept with its scene's conditions and whether it was right (for calibration)."""
+    for run in tally.runs:
+        p2e, _ = _match(run)
+        for p, h in enumerate(run.heard):
+            ev = run.scene.events[p2e[p]] if p in p2e else None
+            yield {"kind": h.kind, "confidence": h.confidence, "fields": h.fields,
+                   "names_name": h.names_name, "right": _right(h, ev),
+                   "truth": None if ev is None else ev.kind, "has_name": bool(ev and ev.has_name),
+                   "rt60_s": run.scene.rt60_s, "snr_db": run.scene.snr_db}  # fmt: skip
 
 
 def _print_run(run: Run) -> None:
