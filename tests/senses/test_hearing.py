@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import sys
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pytest
@@ -14,7 +17,8 @@ import soundfile
 from prefrontal import Config, Percept, open_system
 from prefrontal.senses.base import Observation
 from prefrontal.senses.hearing.sense import HearingSense
-from prefrontal.senses.sources.scene import Placed, knock, render, voiced, write
+from prefrontal.senses.sources import speech
+from prefrontal.senses.sources.scene import Placed, door, knock, render, voiced, write
 from prefrontal.testing import MemoryJournal
 
 pytestmark = pytest.mark.anyio
@@ -132,3 +136,35 @@ async def test_attention_changes_the_words_the_sense_listens_for() -> None:
     assert again[0].fields["words"] == ["dinner"]
     assert again[0].rendering == "a voice, saying 'dinner', to your left"
     assert again[1].fields["words"] == ["rain"]
+
+
+async def test_a_door_is_heard_as_a_door_from_its_side(tmp_path: Path) -> None:
+    stereo, _ = render([Placed("door", 1.0, -50.0, door(RATE))], rate=RATE, duration_s=2.5)
+    write(tmp_path / "d.wav", stereo, RATE)
+    [slam] = await _hear(tmp_path / "d.wav")
+    assert (slam.name, slam.fields["kind"], slam.fields["side"]) == ("sound", "door", "left")
+    assert slam.rendering == "a door closing to your left"
+    assert slam.fields["azimuth_deg"] == pytest.approx(-50.0, abs=5)
+
+
+def test_the_room_benchmark_runs_and_scores_a_tiny_scene(tmp_path: Path) -> None:
+    if not speech.available():
+        pytest.skip(speech.MISSING)
+    rooms = _benchmark("rooms")
+    figures = rooms.main(["--quick", "--cache", str(tmp_path), "--json", str(tmp_path / "f.json")])
+    assert figures["scenes"] == 1
+    assert figures["per_kind"]["speech"]["events"] >= 1
+    assert 0.0 <= figures["ece"] <= 1.0
+    assert figures["rtf"] > 0
+    assert json.loads((tmp_path / "f.json").read_text())["seed"] == 1
+
+
+def _benchmark(name: str) -> ModuleType:
+    path = Path(__file__).parents[2] / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+from prefrontal.senses.hearing.pronounce import Dictionary, letter_to_sound
 from prefrontal.senses.hearing.vad import Segment, VoiceActivity
 from prefrontal.senses.hearing.words import PocketSphinxSpotter, WordHit, WordSpotter
 from prefrontal.senses.sources import speech
@@ -77,9 +80,31 @@ def test_the_name_is_spotted_in_clean_speech(voice: str) -> None:
     assert sum(false) == 0
 
 
-def test_unknown_words_are_refused_naming_them() -> None:
-    with pytest.raises(ValueError, match=r"dictionary has no \['zorblaxx'\]"):
-        PocketSphinxSpotter().spot(np.zeros(RATE, dtype=np.float32), RATE, ["alex", "zorblaxx"])
+def test_a_word_that_is_not_letters_is_refused_naming_it() -> None:
+    with pytest.raises(ValueError, match=r"cannot pronounce 'r2-d2': listen for a word of letters"):
+        PocketSphinxSpotter().spot(np.zeros(RATE, dtype=np.float32), RATE, ["alex", "r2-d2"])
+
+
+def test_a_name_missing_from_the_dictionary_gets_several_pronunciations(tmp_path: Path) -> None:
+    (tmp_path / "tiny.dict").write_text(
+        "mari M AA R IY\nsol S AA L\nsol(2) S OW L\nalex AE L AH K S\nx EH K S\n"
+    )
+    tiny = Dictionary(tmp_path / "tiny.dict")
+    assert tiny.pronunciations("Alex") == [("AE", "L", "AH", "K", "S")]
+    assert tiny.pronunciations("alexx")[0] == ("AE", "L", "AH", "K", "S")  # a close spelling
+    marisol = tiny.pronunciations("marisol")
+    assert marisol[0] == ("M", "AA", "R", "IY", "S", "AA", "L")  # cut into words it knows
+    assert len(marisol) == 2
+    assert letter_to_sound("noor") == ("N", "UW", "R")
+
+
+@needs_flite
+def test_a_name_missing_from_the_dictionary_is_spotted() -> None:
+    spotter = PocketSphinxSpotter()
+    heard = [spotter.spot(speech.say("Hey Zainab, can you come here?", v), RATE, ["zainab"])
+             for v in ("slt", "rms")]  # fmt: skip
+    assert all(h and h[0].word == "zainab" for h in heard), heard
+    assert spotter.spot(speech.say(speech.WITHOUT_NAME[0]), RATE, ["zainab"]) == []
 
 
 def test_the_spotter_is_replaceable() -> None:

@@ -2,9 +2,9 @@
 
 An event opens when a 10 ms frame's energy rises ``rise_db`` above the tracked noise floor
 and closes when it stays below half that rise for ``release_s``. A closed event is named by
-its shape: ``beep`` (tonal: one spectral peak holds most of the power), ``knock`` (short and
-broadband), or ``sound``. Speech also makes onsets; the hearing sense drops events that
-overlap a voice.
+its shape: ``door`` (a heavy thud: most of its power below ``DOOR_HZ``), ``beep`` (tonal:
+one spectral peak holds most of the power), ``knock`` (short and broadband), or ``sound``.
+Speech also makes onsets; the hearing sense drops events that overlap a voice.
 """
 
 from __future__ import annotations
@@ -16,7 +16,10 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-Kind = Literal["knock", "beep", "sound"]
+Kind = Literal["knock", "beep", "door", "sound"]
+DOOR_HZ = 400.0  # a door's thud holds most of its power below this; a knock's rap does not
+DOOR_SHARE = 0.6
+KNOCK_MAX_S = 0.7  # up to four raps, with a room's tail
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +97,13 @@ class OnsetDetector:
         peak = int(np.argmax(power[1:])) + 1
         around = power[max(1, peak - 2) : peak + 3].sum()
         tonality = float(around / (power[1:].sum() + 1e-12))
+        freqs = np.fft.rfftfreq(len(samples), 1.0 / self.rate)
+        low = float(power[1:][freqs[1:] < DOOR_HZ].sum() / (power[1:].sum() + 1e-12))
         duration = active_end - self._open_at
-        kind: Kind = "beep" if tonality > 0.5 else "knock" if duration <= 0.4 else "sound"
+        kind: Kind = (
+            "door" if low > DOOR_SHARE
+            else "beep" if tonality > 0.5
+            else "knock" if duration <= KNOCK_MAX_S
+            else "sound"
+        )  # fmt: skip
         return SoundEvent(self._open_at, active_end, kind, self._peak_db, tonality)

@@ -37,6 +37,8 @@ _FRAME_S = 0.1
 # impulsive sound keeps its low rumble out.
 _SPEECH_BAND: tuple[float, float] | None = None
 _SOUND_BAND: tuple[float, float] | None = (200.0, 6000.0)
+_ONSET_S = 0.12  # of a sound, from just before its onset
+_ONSET_FRAME_S = 0.032
 _SETTINGS = ("listen_for", "vad_threshold", "report_sounds")
 _PLACE = {"left": "to your left", "front": "in front of you", "right": "to your right"}
 
@@ -90,6 +92,9 @@ class HearingSense:
             self._onsets = OnsetDetector(self._source.rate)
         source, onsets = self._source, self._onsets
         assert onsets is not None
+        check = getattr(self.spotter, "check", None)
+        if callable(check) and self.listen_for:  # derive pronunciations before the stream
+            await anyio.to_thread.run_sync(check, self.listen_for)
         for block in source.blocks(self.block_s):
             self._remember(block.t0, block.samples)
             mono = block.samples.mean(axis=1)
@@ -142,9 +147,9 @@ class HearingSense:
         return joined[lo : lo + round((end - start) * rate)]
 
     def _direction(
-        self, window: Stereo, rate: int, band: tuple[float, float] | None
+        self, window: Stereo, rate: int, band: tuple[float, float] | None, frame_s: float = _FRAME_S
     ) -> Tdoa | None:
-        frame = round(_FRAME_S * rate)
+        frame = round(frame_s * rate)
         max_tau = 1.1 * self.spacing_m / 343.0
         frames = [
             (window[i : i + frame, 0], window[i : i + frame, 1])
@@ -225,9 +230,13 @@ class HearingSense:
 
     def _sound(self, event: SoundEvent, rate: int) -> Observation:
         window = self._window(event.start_s - 0.01, event.end_s + 0.01, rate)
-        tdoa = self._direction(window, rate, _SOUND_BAND)
+        # The direct sound leads its reflections: a sound's direction is read from its onset.
+        onset = window[: round(_ONSET_S * rate)]
+        tdoa = self._direction(onset, rate, _SOUND_BAND, _ONSET_FRAME_S)
         where = _where(tdoa, self.spacing_m)
-        what = {"knock": "a knock", "beep": "a beep"}.get(event.kind, "a sound")
+        what = {"knock": "a knock", "beep": "a beep", "door": "a door closing"}.get(
+            event.kind, "a sound"
+        )
         return Observation(
             name="sound",
             rendering=f"{what} {_PLACE[where['side']]}",

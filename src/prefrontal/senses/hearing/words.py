@@ -18,6 +18,8 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
+from prefrontal.senses.hearing.pronounce import bundled
+
 _FRAME_S = 0.01  # PocketSphinx reports segment times in 10 ms frames
 _ALTERNATE = re.compile(r"\(\d+\)$")
 
@@ -57,6 +59,7 @@ class PocketSphinxSpotter:
 
     def __init__(self) -> None:
         self._decoder: Any = None
+        self._known: set[str] = set()
 
     def _ready(self) -> Any:
         if self._decoder is None:
@@ -77,14 +80,16 @@ class PocketSphinxSpotter:
         return self._decoder
 
     def check(self, words: Sequence[str]) -> None:
-        """Raise ``ValueError`` for a word the dictionary does not know."""
+        """Make every word listenable: one the dictionary lacks gets derived pronunciations
+        (``pronounce``: several, best first). ``ValueError`` naming a word that is not a
+        word of letters."""
         decoder = self._ready()
-        unknown = [w for w in words if decoder.lookup_word(w.lower()) is None]
-        if unknown:
-            raise ValueError(
-                f"the recogniser's dictionary has no {unknown}; listen for a dictionary "
-                "spelling (e.g. 'alex', not 'Alexx'), or plug in another WordSpotter"
-            )
+        for word in [w.lower() for w in words if w.lower() not in self._known]:
+            if decoder.lookup_word(word) is None:
+                for index, phones in enumerate(bundled().pronunciations(word)):
+                    alternate = word if index == 0 else f"{word}({index + 1})"
+                    decoder.add_word(alternate, " ".join(phones), True)
+            self._known.add(word)
 
     def begin(self) -> None:
         self._start()

@@ -87,14 +87,37 @@ def render(
     return (stereo * (0.9 / peak)).astype(np.float32), truths
 
 
-def knock(rate: int, seed: int = 1) -> Mono:
-    """Two sharp, broadband raps 120 ms apart (a knock on a door)."""
+def knock(rate: int, seed: int = 1, raps: int = 2) -> Mono:
+    """``raps`` sharp, broadband raps about 120 ms apart (a knock on a door)."""
     rng = np.random.default_rng(seed)
-    rap = rng.normal(0, 1, round(0.04 * rate)) * np.exp(
-        -np.arange(round(0.04 * rate)) / (0.006 * rate)
-    )
-    gap = np.zeros(round(0.08 * rate))
-    return np.concatenate([rap, gap, rap * 0.8]) * 0.8
+    n = round(0.04 * rate)
+    decay = np.exp(-np.arange(n) / (0.006 * rate))
+    parts: list[Mono] = []
+    for k in range(raps):
+        if k:
+            parts.append(np.zeros(round(rng.uniform(0.07, 0.12) * rate)))
+        parts.append(rng.normal(0, 1, n) * decay * (0.8 if k else 1.0))
+    return np.concatenate(parts) * 0.8
+
+
+def door(rate: int, seed: int = 3) -> Mono:
+    """A door closing: a low, heavy thud (most power below 400 Hz, ringing about 0.2 s)
+    with the latch's click on top."""
+    rng = np.random.default_rng(seed)
+    n = round(0.35 * rate)
+    t = np.arange(n) / rate
+    body = np.zeros(n)
+    for freq in rng.uniform(60, 180, 3):
+        body += np.sin(2 * np.pi * freq * t + rng.uniform(0, 6)) * np.exp(-t / 0.06)
+    rumble = np.cumsum(rng.normal(0, 1, n))
+    rumble -= np.convolve(rumble, np.ones(64) / 64, "same")
+    body += 0.05 * rumble * np.exp(-t / 0.05)
+    click = np.zeros(n)
+    at = round(rng.uniform(0.0, 0.01) * rate)
+    m = round(0.004 * rate)
+    click[at : at + m] = rng.normal(0, 0.6, m) * np.exp(-np.arange(m) / (0.001 * rate))
+    mixed = body + click
+    return 0.8 * mixed / float(np.max(np.abs(mixed)))
 
 
 def beep(rate: int, freq_hz: float = 1000.0, duration_s: float = 0.3) -> Mono:

@@ -1,0 +1,154 @@
+"""Pronunciations of a word to listen for, from the recogniser's own dictionary.
+
+A principal's name is often missing from the dictionary that ships with PocketSphinx (CMU's,
+US English, ARPABET phones). ``pronunciations`` gives several plausible ones for any
+spelling, best first: the dictionary's own entries; else those of a close spelling (doubled
+letters single, ``ph`` as ``f``...); else the word cut into the fewest pieces the dictionary
+knows (``marisol`` = ``mari`` + ``sol``), each piece read as the dictionary reads it; and
+last a plain letter-to-sound reading of English spelling. Pure Python on the dictionary
+file; it never imports the decoder.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+Phones = tuple[str, ...]
+_ALTERNATE = re.compile(r"\(\d+\)$")
+_VOWELS = frozenset("aeiouy")
+_MIN_PIECE = 2  # a one-letter piece is read by letter-to-sound, never as a spelled letter
+# Letter-to-sound for English spelling: longest match first. Coarse, a last resort.
+_RULES: tuple[tuple[str, Phones], ...] = (
+    ("tch", ("CH",)), ("sch", ("SH",)), ("igh", ("AY",)),
+    ("ch", ("CH",)), ("sh", ("SH",)), ("th", ("TH",)), ("ph", ("F",)), ("gh", ("G",)),
+    ("ck", ("K",)), ("ng", ("NG",)), ("qu", ("K", "W")), ("wh", ("W",)), ("kh", ("K",)),
+    ("ee", ("IY",)), ("ea", ("IY",)), ("ie", ("IY",)), ("ei", ("EY",)), ("ai", ("AY",)),
+    ("ay", ("EY",)), ("oo", ("UW",)), ("ou", ("AW",)), ("ow", ("OW",)), ("oa", ("OW",)),
+    ("oi", ("OY",)), ("oy", ("OY",)), ("au", ("AO",)), ("aw", ("AO",)), ("eu", ("Y", "UW")),
+    ("a", ("AA",)), ("b", ("B",)), ("c", ("K",)), ("d", ("D",)), ("e", ("EH",)),
+    ("f", ("F",)), ("g", ("G",)), ("h", ("HH",)), ("i", ("IY",)), ("j", ("JH",)),
+    ("k", ("K",)), ("l", ("L",)), ("m", ("M",)), ("n", ("N",)), ("o", ("OW",)),
+    ("p", ("P",)), ("q", ("K",)), ("r", ("R",)), ("s", ("S",)), ("t", ("T",)),
+    ("u", ("UW",)), ("v", ("V",)), ("w", ("W",)), ("x", ("K", "S")), ("y", ("Y",)),
+    ("z", ("Z",)),
+)  # fmt: skip
+_SPELLINGS: tuple[tuple[str, str], ...] = (
+    ("ph", "f"), ("kh", "k"), ("q", "k"), ("y", "i"), ("i", "y"), ("k", "c"), ("c", "k"),
+    ("ee", "i"), ("ou", "u"),
+)  # fmt: skip
+
+
+class Dictionary:
+    """A pronouncing dictionary (``word PHONES`` per line, ``word(2)`` for alternates)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.entries: dict[str, list[Phones]] = {}
+        self._pieces: frozenset[str] | None = None
+        with path.open(encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                parts = line.split()
+                if len(parts) < 2:
+                    continue
+                word = _ALTERNATE.sub("", parts[0].lower())
+                self.entries.setdefault(word, []).append(tuple(parts[1:]))
+
+    def pronunciations(self, word: str, limit: int = 3) -> list[Phones]:
+        """Up to ``limit`` pronunciations of ``word``, best first (never empty for a word
+        of letters; ``ValueError`` naming the word for one with none)."""
+        spelling = word.strip().lower()
+        if not spelling or not re.fullmatch(r"[a-z][a-z'\-]*", spelling):
+            raise ValueError(
+                f"cannot pronounce {word!r}: listen for a word of letters a-z "
+                "(e.g. 'alex', 'marisol')"
+            )
+        if spelling in self.entries:
+            return self.entries[spelling][:limit]
+        found: list[Phones] = []
+        for phones in self._derived(spelling.replace("-", "").replace("'", "")):
+            if phones not in found:
+                found.append(phones)
+            if len(found) >= limit:
+                break
+        return found
+
+    def _derived(self, spelling: str) -> Iterator[Phones]:
+        for variant in _variants(spelling):
+            yield from self.entries.get(variant, [])
+        for pieces in self._cuts(spelling)[:2]:
+            yield tuple(p for piece in pieces for p in self._read(piece))
+        yield letter_to_sound(spelling)
+
+    def _read(self, piece: str) -> Phones:
+        known = self.entries.get(piece) if len(piece) >= _MIN_PIECE else None
+        return known[0] if known else letter_to_sound(piece)
+
+    def _cuts(self, spelling: str) -> list[list[str]]:
+        """Ways to cut ``spelling`` into dictionary words (pieces of at least two letters
+        holding a vowel; single letters read by rule), fewest pieces first."""
+        if self._pieces is None:
+            self._pieces = frozenset(w for w in self.entries if _piece_ok(w))
+        return _cuts(spelling, self._pieces)
+
+
+def _piece_ok(word: str) -> bool:
+    return len(word) >= _MIN_PIECE and word.isalpha() and any(c in _VOWELS for c in word)
+
+
+@functools.lru_cache(maxsize=64)
+def _cuts(spelling: str, words: frozenset[str]) -> list[list[str]]:
+    n = len(spelling)
+    # best[i]: the cheapest cuts of spelling[:i], as (cost, pieces); keep two per prefix.
+    best: list[list[tuple[float, list[str]]]] = [[] for _ in range(n + 1)]
+    best[0] = [(0.0, [])]
+    for end in range(1, n + 1):
+        options: list[tuple[float, list[str]]] = []
+        for start in range(end):
+            piece = spelling[start:end]
+            cost = 1.0 if piece in words else 2.5 if end - start == 1 else None
+            if cost is None:
+                continue
+            options += [(c + cost, [*p, piece]) for c, p in best[start]]
+        best[end] = sorted(options, key=lambda o: o[0])[:2]
+    return [pieces for _, pieces in best[n] if len(pieces) > 1]
+
+
+def _variants(spelling: str) -> Iterator[str]:
+    single = re.sub(r"(.)\1", r"\1", spelling)
+    if single != spelling:
+        yield single
+    for old, new in _SPELLINGS:
+        if old in spelling:
+            yield spelling.replace(old, new)
+    if spelling.endswith("h"):
+        yield spelling[:-1]
+
+
+def letter_to_sound(spelling: str) -> Phones:
+    """A plain rule reading of English spelling (a final silent ``e`` dropped)."""
+    text = spelling.lower()
+    if len(text) > 3 and text.endswith("e") and text[-2] not in _VOWELS:
+        text = text[:-1]
+    phones: list[str] = []
+    i = 0
+    while i < len(text):
+        for letters, sound in _RULES:
+            if text.startswith(letters, i):
+                if not (phones and sound == (phones[-1],) and len(sound) == 1):
+                    phones.extend(sound)
+                i += len(letters)
+                break
+        else:
+            i += 1
+    return tuple(phones)
+
+
+@functools.lru_cache(maxsize=2)
+def bundled() -> Dictionary:
+    """PocketSphinx's US English dictionary, read once per process."""
+    import pocketsphinx
+
+    return Dictionary(Path(pocketsphinx.get_model_path("en-us/cmudict-en-us.dict")))
