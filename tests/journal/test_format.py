@@ -7,10 +7,10 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-from support.records import AT, request
 
 from prefrontal import JournalFormatError, RecordError, open_journal, parse_config, replay
 from prefrontal.journal.schema import FORMAT, Version
+from support.records import AT, request
 
 pytestmark = pytest.mark.anyio
 

@@ -10,7 +10,7 @@ loop and observe the same stream of journaled events.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
@@ -32,6 +32,7 @@ from prefrontal.runtime.assembly import (
 )
 from prefrontal.runtime.executor import Executor
 from prefrontal.runtime.inbox import Inbox
+from prefrontal.runtime.observers import Feeds, Observer
 from prefrontal.runtime.orchestrator import Orchestrator
 from prefrontal.runtime.principal import answer_escalation, answer_route, new_request
 from prefrontal.runtime.router import Router
@@ -65,7 +66,6 @@ if TYPE_CHECKING:
     from prefrontal.senses.base import Sense
     from prefrontal.senses.evidence import EvidenceStore
 
-Observer = Callable[[Stored], None]
 
 # Assembly lives in ``runtime.assembly``; its builders stay importable from here.
 __all__ = [
@@ -154,7 +154,7 @@ class System:
         self.writer = Writer(journal, self._dispatch, committed=self._committed)
         self.tracker = Tracker()
         self.summary = Summary()
-        self._observers: list[Observer] = []
+        self.feeds = Feeds(journal)
         self._tg: TaskGroup | None = None
         self._polled = 0
         self._own: set[int] = set()
@@ -174,8 +174,12 @@ class System:
     # -- observing -------------------------------------------------------------------------
 
     def observe(self, observer: Observer) -> None:
-        """Call ``observer`` with every event as soon as it is journaled, in sequence order."""
-        self._observers.append(observer)
+        """Call ``observer`` with every event journaled from now on, once each, in order.
+
+        Each observer has its own bounded buffer and task (``self.feeds``, with
+        ``statistics()``), so a slow one never holds up group commit; it may be async.
+        """
+        self.feeds.add(observer)
 
     def _dispatch(self, stored: Stored) -> None:
         self._own.add(stored.seq)
@@ -183,8 +187,7 @@ class System:
         event = stored.event
         if isinstance(event, InboxItem) and event.item == "question":
             self.inbox.note(event)  # the orchestrators' items were noted when issued
-        for observer in self._observers:
-            observer(stored)
+        self.feeds.publish(stored)
         self._act_on(stored)
 
     def _act_on(self, stored: Stored) -> None:
@@ -246,6 +249,7 @@ class System:
         """Recover from the journal and start the parts' tasks in ``tg``."""
         self._tg = tg
         tg.start_soon(self.writer.run)
+        self.feeds.start(tg)
         self._recover()
         self._resume_senses()
         for orchestrator in self.orchestrators.values():
@@ -389,6 +393,7 @@ class System:
         """Process everything that is due: events, commissions, timers, until nothing is."""
         while True:
             await self.tracker.wait_idle()
+            await self.feeds.wait_idle()
             if not await self.fire_due_timers():
                 return
 
@@ -406,8 +411,7 @@ class System:
             if stored.seq in self._own:
                 continue
             found += 1
-            for observer in self._observers:
-                observer(stored)
+            self.feeds.publish(stored)
             self._act_on(stored)
         self._own = {s for s in self._own if s > self._polled}
         return found
