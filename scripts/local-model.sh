@@ -70,7 +70,7 @@ serve() {
     local port="${1:-$(free_port)}"
     echo "serving $(gguf_path) on http://127.0.0.1:$port/v1 (model alias smollm2)" >&2
     exec "$VENV/bin/python" -m llama_cpp.server --model "$(gguf_path)" --model_alias smollm2 \
-        --host 127.0.0.1 --port "$port" --n_ctx 2048 --n_threads 2
+        --host 127.0.0.1 --port "$port" --n_ctx 4096 --n_threads 2
 }
 
 case "${1:-}" in

@@ -12,7 +12,7 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -143,7 +143,7 @@ def tool_name(body: dict[str, Any]) -> str:
 
 
 @contextmanager
-def scripted_server(script: Sequence[Step] | Responder, **kwargs: Any) -> Iterator[ScriptedServer]:
+def scripted_server(script: Sequence[Step] | Responder, **kwargs: Any) -> Generator[ScriptedServer]:
     server = ScriptedServer(script, **kwargs).start()
     try:
         yield server

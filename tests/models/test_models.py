@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Literal
 
 import anyio
@@ -21,6 +24,7 @@ from model_server import (
     Call,
     Hang,
     Status,
+    Step,
     Text,
     closed_port,
     like_llama_cpp,
@@ -46,6 +50,7 @@ from prefrontal.testing import ScriptedModel
 WriteConfig = Callable[..., Config]
 
 HAIKU = "anthropic:claude-haiku-4-5"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_a_missing_key_names_the_tier_and_the_variable() -> None:
@@ -478,3 +483,31 @@ def test_a_budgeted_domain_on_an_unpriced_tier_is_warned_at_start_up(
     )
     assert unpriced_tiers(free) == []
     assert unpriced_warnings(free) == []
+
+
+def _either_output(body: dict[str, Any]) -> Step:
+    """Like llama.cpp, answering the benchmark's worker output or its decision."""
+    tag = "Tag the principal's note" in json.dumps(body)
+    answer = {"topic": "garden", "urgent": True} if tag else {"actions": [{"kind": "wait"}]}
+    return like_llama_cpp(body, answer)
+
+
+def test_the_structured_output_benchmark_runs_tiny(tmp_path: Path) -> None:
+    out = tmp_path / "structured.json"
+    with scripted_server(_either_output) as server:
+        run = subprocess.run(
+            [sys.executable, str(ROOT / "benchmarks" / "structured.py"), "--url",
+             server.base_url, "--tries", "2", "--json", str(out)],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+
+    assert run.returncode == 0, run.stderr[-3000:]
+    figures = json.loads(out.read_text())
+    assert {m: (f["worker"]["valid"], f["decision"]["valid"]) for m, f in figures.items()} == {
+        "tool": (2, 2),
+        "json_schema": (0, 0),
+        "json_object": (2, 2),
+        "prompted": (0, 0),
+    }
+    assert all(f[o]["within_limit"] for f in figures.values() for o in ("worker", "decision"))
+    assert "valid rate relative to the server's default mode (tool)" in run.stdout

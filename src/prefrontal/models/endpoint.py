@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from openai import AsyncOpenAI
+import httpx2
+from openai import AsyncOpenAI, DefaultAsyncHttpxClient
 from pydantic_ai.models.openai import OpenAIChatModel
 from pydantic_ai.profiles.openai import OpenAIModelProfile
 from pydantic_ai.providers.openai import OpenAIProvider
@@ -22,8 +23,17 @@ class EndpointModel(OpenAIChatModel):
             supports_json_object_output=calling.structured == "json_object",
             default_structured_output_mode="tool",
         )
+        # No idle pooled connections: a client outlives the event loop that opened them
+        # (one per test, or per CLI command), and closing them later would need that loop.
+        http = DefaultAsyncHttpxClient(
+            timeout=calling.timeout_s, limits=httpx2.Limits(max_keepalive_connections=0)
+        )
         client = AsyncOpenAI(
-            base_url=base_url, api_key=api_key, max_retries=0, timeout=calling.timeout_s
+            base_url=base_url,
+            api_key=api_key,
+            max_retries=0,
+            timeout=calling.timeout_s,
+            http_client=http,
         )
         super().__init__(model_name, provider=OpenAIProvider(openai_client=client), profile=profile)
         self.calling = calling
