@@ -11,9 +11,18 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from prefrontal.cli.common import DEFAULT_CONFIG, ConfigOption, console, journal_of, load, run_async
+from prefrontal.cli.common import (
+    DEFAULT_CONFIG,
+    ConfigOption,
+    console,
+    friendly_errors,
+    journal_of,
+    load,
+    run_async,
+)
 from prefrontal.config import Config, LlmPolicyConfig, ModelWorkerConfig
 from prefrontal.journal.sql import SqlJournal
+from prefrontal.runtime.assembly import check_config
 from prefrontal.runtime.costs import Axis, cost_ledger
 from prefrontal.runtime.replay import replay
 from prefrontal.seam.events import DecisionEvent, Report
@@ -118,6 +127,8 @@ def register(app: typer.Typer) -> None:
     def status(config: ConfigOption = DEFAULT_CONFIG) -> None:
         """Who exists: domains, orchestrators, workers, their ratio, budgets and spend."""
         cfg = load(config)
+        with friendly_errors():
+            check_config(cfg)  # what 'run' would refuse, 'status' refuses too
         with journal_of(cfg) as journal:
             domains, workers, line = _status_tables(cfg, journal)
             senses = _senses_table(cfg, journal)

@@ -19,7 +19,7 @@ from anyio.abc import TaskGroup
 
 from prefrontal.clock import Clock, SystemClock
 from prefrontal.config import Config
-from prefrontal.errors import JournalBusyError, PrefrontalError
+from prefrontal.errors import JournalBusyError, PrefrontalError, RecordError
 from prefrontal.journal.base import Journal, Stored
 from prefrontal.journal.lock import driver_lock
 from prefrontal.journal.sql import open_journal
@@ -69,6 +69,27 @@ __all__ = [
     "build_workers",
     "open_system",
 ]
+
+
+def check_request_text(text: object) -> None:
+    """A request is text a person could have typed: a ``str`` of Unicode, with no NUL."""
+    if not isinstance(text, str):
+        raise RecordError(
+            f"request text must be a str; got {type(text).__name__} {str(text)[:80]!r}. "
+            "Pass the request as text."
+        )
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise RecordError(
+            f"request text has a lone surrogate {text[error.start]!r} at index {error.start}; "
+            "it is not valid Unicode. Decode bytes with errors='replace' before submitting."
+        ) from None
+    if "\x00" in text:
+        raise RecordError(
+            f"request text has a NUL character at index {text.index(chr(0))}; remove it "
+            "(no journal stores NUL in text)."
+        )
 
 
 class Tracker:
@@ -263,7 +284,12 @@ class System:
     async def submit(
         self, text: str, *, domain: str | None = None, request_id: str | None = None
     ) -> Stored:
-        """Journal a request (it is acknowledged once this returns) and let it be routed."""
+        """Journal a request (it is acknowledged once this returns) and let it be routed.
+
+        Raises ``RecordError`` for text that is not a ``str`` of valid Unicode without NUL
+        characters (nothing is journaled then).
+        """
+        check_request_text(text)
         request = new_request(
             self.router, text, at=self.clock.now(), domain=domain, request_id=request_id
         )
