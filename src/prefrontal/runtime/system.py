@@ -10,6 +10,8 @@ loop and observe the same stream of journaled events.
 
 from __future__ import annotations
 
+import signal
+import threading
 from collections.abc import AsyncGenerator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
@@ -172,6 +174,7 @@ class System:
         self._tg: TaskGroup | None = None
         self._polled = 0
         self._own: set[int] = set()
+        self.stopped_by: int | None = None
 
     # -- observing -------------------------------------------------------------------------
 
@@ -373,11 +376,13 @@ async def open_system(
     workers: Mapping[str, Worker] | None = None,
     senses: Mapping[str, Sense] | None = None,
     env: Mapping[str, str] | None = None,
+    stop_on_signals: bool = True,
 ) -> AsyncGenerator[System, None]:
     """Start a system on ``config``; it stops (and closes a journal it opened) on exit.
 
     ``models`` override configured tiers (tests pass scripted models); ``workers`` override
-    or add workers by name.
+    or add workers by name. With ``stop_on_signals`` (in the main thread), SIGINT or SIGTERM
+    stops it within moments and ``KeyboardInterrupt`` is raised after it closed.
     """
     resolved = resolve_tiers(config, overrides=models, env=env)
     own_journal = journal is None
@@ -401,6 +406,8 @@ async def open_system(
         )
         try:
             async with anyio.create_task_group() as tg:
+                if stop_on_signals and threading.current_thread() is threading.main_thread():
+                    tg.start_soon(_stop_on_signal, system, tg.cancel_scope)
                 await system.start(tg)
                 try:
                     yield system
@@ -416,3 +423,19 @@ async def open_system(
         lock.release()
         if own_journal:
             active.close()
+    if system.stopped_by is not None:
+        raise KeyboardInterrupt(f"stopped by {signal.Signals(system.stopped_by).name}")
+
+
+async def _stop_on_signal(system: System, scope: anyio.CancelScope) -> None:
+    """SIGINT or SIGTERM stops the system at once: what is committed stays, the rest resumes.
+
+    Every effect is acknowledged only after its commit, so cancelling mid-flight loses
+    nothing acknowledged: undecided events are decided, and open commissions run (under
+    their idempotency keys), on the next start.
+    """
+    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async for received in signals:
+            system.stopped_by = received
+            scope.cancel()
+            return
