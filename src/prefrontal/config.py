@@ -33,13 +33,18 @@ DEFAULT_FILE = "prefrontal.toml"
 _NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 
 
+MAX_FILE_BYTES = 1024 * 1024  # a config is a few KiB; a bigger "file" is a mistake
+MAX_TEXT = 8_000  # a charter or instructions enter every context; the seam's text bound
+
+
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # inf and nan are never meant: a budget of inf is no budget.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class PrincipalConfig(_Section):
     name: str = "you"
-    interruptions_per_day: int = Field(default=5, ge=0)
+    interruptions_per_day: int = Field(default=5, ge=0, le=10_000)
 
 
 class JournalConfig(_Section):
@@ -85,18 +90,18 @@ class RouterConfig(_Section):
 
 
 class GuardsConfig(_Section):
-    max_commissions_per_event: int = Field(default=8, ge=1)
-    max_handoff_depth: int = Field(default=3, ge=0)
-    max_identical_commissions: int = Field(default=2, ge=1)
-    max_decisions_per_thread: int = Field(default=24, ge=1)
-    max_idle_decisions: int = Field(default=4, ge=1)
+    max_commissions_per_event: int = Field(default=8, ge=1, le=64)
+    max_handoff_depth: int = Field(default=3, ge=0, le=100)
+    max_identical_commissions: int = Field(default=2, ge=1, le=1000)
+    max_decisions_per_thread: int = Field(default=24, ge=1, le=10_000)
+    max_idle_decisions: int = Field(default=4, ge=1, le=1000)
 
 
 class _WorkerBase(_Section):
-    description: str = ""
-    timeout_s: float = Field(default=30.0, gt=0)
+    description: str = Field(default="", max_length=MAX_TEXT)
+    timeout_s: float = Field(default=30.0, gt=0, le=86_400)
     retries: int = Field(default=2, ge=0, le=10)
-    concurrency: int = Field(default=8, ge=1)
+    concurrency: int = Field(default=8, ge=1, le=10_000)
     max_output_bytes: int = Field(default=64 * 1024, ge=64, le=64 * 1024)
 
 
@@ -113,15 +118,15 @@ class ModelWorkerConfig(_WorkerBase):
     """A worker that calls a model tier: its tier and its per-commission ceilings."""
 
     tier: str
-    max_tokens: int = Field(default=1024, ge=1)
-    max_cost_usd: float = Field(default=0.05, ge=0)
+    max_tokens: int = Field(default=1024, ge=1, le=1_000_000)
+    max_cost_usd: float = Field(default=0.05, ge=0, le=1000)
 
 
 class LlmWorkerConfig(ModelWorkerConfig):
     """A cheap-tier model with instructions and an output type, fresh for each commission."""
 
     kind: Literal["llm"]
-    instructions: str
+    instructions: str = Field(max_length=MAX_TEXT)
     output: str | None = None
 
 
@@ -134,15 +139,15 @@ class CodeWorkerConfig(ModelWorkerConfig):
     """
 
     kind: Literal["code"]
-    instructions: str = ""
-    timeout_s: float = Field(default=120.0, gt=0)
+    instructions: str = Field(default="", max_length=MAX_TEXT)
+    timeout_s: float = Field(default=120.0, gt=0, le=86_400)
     retries: int = Field(default=0, ge=0, le=10)
-    concurrency: int = Field(default=2, ge=1)
+    concurrency: int = Field(default=2, ge=1, le=10_000)
     limits: SandboxLimits = Field(default_factory=SandboxLimits)
     interpreter: str | None = None
     sandbox_uid: int = Field(default=65534, ge=1, le=2**31 - 2)
     repairs: int = Field(default=1, ge=0, le=3)
-    max_tokens: int = Field(default=2048, ge=1)
+    max_tokens: int = Field(default=2048, ge=1, le=1_000_000)
     files_dir: str = "code-files"
 
 
@@ -163,7 +168,7 @@ WorkerConfig = Annotated[
 class LlmPolicyConfig(_Section):
     kind: Literal["llm"] = "llm"
     tier: str
-    instructions: str = ""
+    instructions: str = Field(default="", max_length=MAX_TEXT)
     retries: int = Field(default=2, ge=0, le=5)
 
 
@@ -191,18 +196,18 @@ SenseConfig = Annotated[HearingSenseConfig | TelemetrySenseConfig, Field(discrim
 
 class EvidenceConfig(_Section):
     folder: str = "evidence"
-    max_age_s: float = Field(default=3600.0, gt=0)
-    max_bytes: int = Field(default=256 * 1024 * 1024, ge=1024)
+    max_age_s: float = Field(default=3600.0, gt=0, le=365 * 86_400)
+    max_bytes: int = Field(default=256 * 1024 * 1024, ge=1024, le=2**50)
 
 
 class BudgetConfig(_Section):
-    usd_per_day: float = Field(default=1.0, ge=0)
-    context_tokens: int = Field(default=4000, ge=256)
+    usd_per_day: float = Field(default=1.0, ge=0, le=1_000_000)
+    context_tokens: int = Field(default=4000, ge=256, le=2_000_000)
 
 
 class DomainConfig(_Section):
-    charter: str
-    never: tuple[str, ...] = ()
+    charter: str = Field(max_length=MAX_TEXT)
+    never: tuple[Annotated[str, Field(max_length=1000)], ...] = Field(default=(), max_length=64)
     policy: str | LlmPolicyConfig
     workers: tuple[str, ...] = ()
     senses: tuple[str, ...] = ()
@@ -281,16 +286,50 @@ class Config(_Section):
 def load_config(path: str | Path = DEFAULT_FILE) -> Config:
     """Read, validate and cross-check a config file."""
     file = Path(path)
+    data = tomllib_loads(file, _read_config(file))
+    return parse_config(data, source=str(file), base_dir=file.resolve().parent)
+
+
+def _read_config(file: Path) -> str:
+    """The file's text: a regular file of UTF-8, at most ``MAX_FILE_BYTES``."""
     if not file.exists():
         raise ConfigError(
             f"{file}: no such file. Run 'prefrontal init' to write a starter config, "
             "or pass --config PATH."
         )
+    if file.is_dir():
+        raise ConfigError(
+            f"{file}: is a folder, not a config file; pass the prefrontal.toml inside it, "
+            f"e.g. --config {file / DEFAULT_FILE}."
+        )
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
+        with file.open("rb") as stream:  # a device such as /dev/zero never ends: read a cap
+            raw = stream.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        raise ConfigError(f"{file}: cannot be read ({error.strerror}); check it.") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ConfigError(
+            f"{file}: is larger than {MAX_FILE_BYTES:,} bytes; a config is a few KiB. "
+            "Point --config at your prefrontal.toml."
+        )
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"{file}: is not UTF-8 text (byte {error.start} is {raw[error.start]:#04x}); "
+            "save it as UTF-8, or point --config at your prefrontal.toml."
+        ) from None
+
+
+def tomllib_loads(file: Path, text: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{file}: TOML syntax error: {error}. Fix that line.") from error
-    return parse_config(data, source=str(file), base_dir=file.resolve().parent)
+    except RecursionError:
+        raise ConfigError(
+            f"{file}: values are nested too deeply to read; a config needs a few levels."
+        ) from None
 
 
 def parse_config(data: dict[str, Any], *, source: str, base_dir: Path) -> Config:
@@ -299,6 +338,10 @@ def parse_config(data: dict[str, Any], *, source: str, base_dir: Path) -> Config
         config = Config.model_validate({**data, "base_dir": base_dir, "source": source})
     except ValidationError as error:
         raise _config_error(source, error) from None
+    except RecursionError:
+        raise ConfigError(
+            f"{source}: values are nested too deeply; a config needs a few levels."
+        ) from None
     _cross_check(config)
     return config
 
@@ -309,11 +352,16 @@ def _config_error(source: str, error: ValidationError) -> ConfigError:
     # Drop pydantic's union branch names ("ToolWorkerConfig", "LlmPolicyConfig", "tool").
     key = ".".join(p for p in location if not p[:1].isupper() and p not in ("tool", "llm"))
     value = first.get("input")
-    shown = "" if isinstance(value, dict) else f" = {value!r}"
+    shown = "" if isinstance(value, dict) else f" = {_shown(value)}"
     fix = _FIXES.get(first["type"], "see the config reference in the README")
     others = error.error_count() - 1
     more = f" ({others} more {'problem' if others == 1 else 'problems'})" if others else ""
     return ConfigError(f"{source}: {key}{shown}: {first['msg']}; {fix}.{more}")
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 200 else f"{text[:160]}... ({len(text):,} characters)"
 
 
 _FIXES = {
@@ -375,6 +423,26 @@ def _cross_check(config: Config) -> None:
             )
     if config.router.classifier is not None:
         _check_tier(src, "[router] classifier", config.router.classifier, tiers)
+    _check_journal_url(config)
+
+
+def _check_journal_url(config: Config) -> None:
+    """A relative SQLite path stays in the config's folder; elsewhere, say so absolutely."""
+    url = config.journal.url
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or url.startswith(prefix + "/"):
+        return
+    relative = url[len(prefix) :]
+    if relative in ("", ":memory:"):
+        return
+    folder = config.base_dir.resolve()
+    target = (folder / relative).resolve()
+    if not target.is_relative_to(folder):
+        raise ConfigError(
+            f"{config.source}: [journal] url = {url!r} leads outside the config's folder "
+            f"(to {target}); a relative journal path stays beside the config. If you mean "
+            f"that file, write it absolutely: url = 'sqlite:///{target}'."
+        )
 
 
 def _check_tier(src: str, where: str, tier: str, tiers: list[str]) -> None:
@@ -385,28 +453,76 @@ def _check_tier(src: str, where: str, tier: str, tiers: list[str]) -> None:
         )
 
 
-def load_object(spec: str, *, where: str, config: Config) -> Any:
-    """Import ``module:attribute``; the config's folder is searched first."""
+_IMPORT_PATH = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
+
+
+def load_object(spec: str, *, where: str, config: Config, code: bool = True) -> Any:
+    """Import ``module:attribute``; the config's folder is searched first.
+
+    With ``code`` (policies and tools), the object must come from the user's own modules or
+    Prefrontal's, not from Python's standard library or built-ins (``os:system`` is refused).
+    Whatever importing the module raises, ``SystemExit`` included, becomes a ``ConfigError``.
+    """
+    if not _IMPORT_PATH.match(spec):
+        raise ConfigError(
+            f"{config.source}: {where} = {_shown(spec)} is not an import path; use "
+            "'module:function' with Python names, e.g. 'rules:home' for home() in rules.py "
+            f"beside {config.source}."
+        )
     module_name, _, attribute = spec.partition(":")
+    if code:
+        _refuse_stdlib(module_name, spec, where, config)
     folder = str(config.base_dir)
     if folder not in sys.path:
         sys.path.insert(0, folder)
+    module = _import(module_name, spec, where, config)
+    found: Any = module
     try:
-        module = importlib.import_module(module_name)
-    except ImportError as error:
-        raise ConfigError(
-            f"{config.source}: {where} = {spec!r}: module {module_name!r} cannot be imported "
-            f"({error}). Put {module_name.replace('.', '/')}.py beside {config.source} or fix "
-            "the import path."
-        ) from error
-    try:
-        return getattr(module, attribute)
+        for part in attribute.split("."):
+            found = getattr(found, part)
     except AttributeError:
         names = sorted(n for n in vars(module) if not n.startswith("_"))
         raise ConfigError(
             f"{config.source}: {where} = {spec!r}: module {module_name!r} has no "
             f"{attribute!r}; it has {names[:20]}."
         ) from None
+    if code:
+        _refuse_stdlib(str(getattr(found, "__module__", None) or module_name), spec, where, config)
+    return found
+
+
+def _import(module_name: str, spec: str, where: str, config: Config) -> Any:
+    try:
+        return importlib.import_module(module_name)
+    except ImportError as error:
+        raise ConfigError(
+            f"{config.source}: {where} = {spec!r}: module {module_name!r} cannot be imported "
+            f"({error}). Put {module_name.replace('.', '/')}.py beside {config.source} or fix "
+            "the import path."
+        ) from error
+    except SystemExit as stop:
+        raise ConfigError(
+            f"{config.source}: {where} = {spec!r}: importing module {module_name!r} called "
+            f"sys.exit({stop.code!r}); a module that Prefrontal imports must not exit. Move "
+            "that call under 'if __name__ == \"__main__\":'."
+        ) from None
+    except Exception as error:  # SyntaxError, or whatever the module's top level raised
+        detail = _shown(str(error))
+        raise ConfigError(
+            f"{config.source}: {where} = {spec!r}: importing module {module_name!r} raised "
+            f"{type(error).__name__}: {detail}. Fix the module so it imports cleanly."
+        ) from None
+
+
+def _refuse_stdlib(module: str, spec: str, where: str, config: Config) -> None:
+    root = module.split(".")[0]
+    if root in sys.stdlib_module_names or root in sys.builtin_module_names:
+        raise ConfigError(
+            f"{config.source}: {where} = {spec!r} comes from Python's own {root!r} module; "
+            "a policy or tool must be defined in your own module (beside the config) or in "
+            "Prefrontal, so that what it can do is what you wrote. Wrap the call in a "
+            "typed function of your own."
+        )
 
 
 def tiers_in_use(config: Config) -> Iterable[tuple[str, str]]:

@@ -193,9 +193,13 @@ def test_the_synchronous_setting_is_applied(db: Path, setting: str, level: int) 
     assert value == level
 
 
-def test_a_missing_folder_is_created(tmp_path: Path) -> None:
+def test_only_the_journal_file_is_created_never_its_folder(tmp_path: Path) -> None:
     path = tmp_path / "deep" / "er" / "journal.db"
 
+    with pytest.raises(ConfigError, match=r"folder .* does not exist; create it"):
+        open_journal(f"sqlite:///{path}")
+    assert not (tmp_path / "deep").exists()
+    (tmp_path / "deep" / "er").mkdir(parents=True)
     opened = open_journal(f"sqlite:///{path}")
     opened.append([request("r1")])
     opened.close()

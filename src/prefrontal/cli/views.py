@@ -15,6 +15,7 @@ from prefrontal.cli.common import (
     console,
     event_style,
     fail,
+    friendly_errors,
     journal_of,
     load,
     reader_of,
@@ -24,6 +25,7 @@ from prefrontal.cli.common import (
 from prefrontal.config import Config, EndpointTier, LlmPolicyConfig, ModelWorkerConfig
 from prefrontal.errors import PrefrontalError
 from prefrontal.journal.sql import SqlJournal
+from prefrontal.runtime.assembly import check_config
 from prefrontal.runtime.client import check_kinds
 from prefrontal.runtime.costs import Axis, Totals, cost_ledger
 from prefrontal.runtime.replay import replay
@@ -133,6 +135,8 @@ def register(app: typer.Typer) -> None:
     def status(config: ConfigOption = DEFAULT_CONFIG) -> None:
         """Who exists: domains, orchestrators, workers, their ratio, budgets and spend."""
         cfg = load(config)
+        with friendly_errors():
+            check_config(cfg)  # what 'run' would refuse, 'status' refuses too
         with journal_of(cfg) as journal:
             domains, workers, line = _status_tables(cfg, journal)
             senses = _senses_table(cfg, journal)

@@ -36,8 +36,12 @@ def make_engine(url: str, synchronous: Synchronous) -> Engine:
                 f"({error}). For PostgreSQL: pip install 'prefrontal[postgres]'."
             ) from None
     memory = parsed.database in (None, "", ":memory:")
-    if not memory and parsed.database:
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    if not memory and parsed.database and not Path(parsed.database).parent.is_dir():
+        # Only the journal's own file is created, never the folders a typo would make.
+        raise ConfigError(
+            f"[journal] url = {url!r}: folder {str(Path(parsed.database).parent)!r} does not "
+            "exist; create it, or fix the path."
+        )
     engine = sa.create_engine(
         url, poolclass=StaticPool if memory else None, connect_args={"check_same_thread": False}
     )

@@ -8,8 +8,7 @@ import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import anyio.to_thread
-
+from prefrontal import offload
 from prefrontal.errors import PolicyError
 from prefrontal.policies.base import PolicyResult
 from prefrontal.seam.actions import Decision
@@ -37,9 +36,7 @@ class RulePolicy:
         else:
             # Off the event loop, so a rule that blocks cannot stall every domain; a time
             # limit abandons the thread (Python cannot stop one) and the domain escalates.
-            outcome = await anyio.to_thread.run_sync(
-                self.rule, state, event, abandon_on_cancel=True
-            )
+            outcome = await offload.run_sync(self.rule, state, event, name=f"policy {self.name}")
             if inspect.isawaitable(outcome):
                 outcome = await outcome
         if not isinstance(outcome, Decision):

@@ -43,7 +43,9 @@ def build_workers(config: Config, models: Mapping[str, Model]) -> dict[str, Work
 
             output: Any = str
             if spec.output is not None:
-                output = load_object(spec.output, where=f"[workers.{name}] output", config=config)
+                output = load_object(
+                    spec.output, where=f"[workers.{name}] output", config=config, code=False
+                )
             workers[name] = LlmWorker(
                 name,
                 models[spec.tier],

@@ -10,6 +10,8 @@ loop and observe the same stream of journaled events.
 
 from __future__ import annotations
 
+import signal
+import threading
 from collections.abc import AsyncGenerator, Mapping
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
@@ -19,7 +21,7 @@ from anyio.abc import TaskGroup
 
 from prefrontal.clock import Clock, SystemClock
 from prefrontal.config import Config
-from prefrontal.errors import JournalBusyError, PrefrontalError
+from prefrontal.errors import JournalBusyError, PrefrontalError, RecordError
 from prefrontal.journal.base import Journal, Stored
 from prefrontal.journal.lock import driver_lock
 from prefrontal.journal.sql import open_journal
@@ -77,6 +79,27 @@ __all__ = [
     "build_workers",
     "open_system",
 ]
+
+
+def check_request_text(text: object) -> None:
+    """A request is text a person could have typed: a ``str`` of Unicode, with no NUL."""
+    if not isinstance(text, str):
+        raise RecordError(
+            f"request text must be a str; got {type(text).__name__} {str(text)[:80]!r}. "
+            "Pass the request as text."
+        )
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise RecordError(
+            f"request text has a lone surrogate {text[error.start]!r} at index {error.start}; "
+            "it is not valid Unicode. Decode bytes with errors='replace' before submitting."
+        ) from None
+    if "\x00" in text:
+        raise RecordError(
+            f"request text has a NUL character at index {text.index(chr(0))}; remove it "
+            "(no journal stores NUL in text)."
+        )
 
 
 class Tracker:
@@ -162,6 +185,7 @@ class System:
         self._committed_seq = 0
         self._timers_after = 0
         self._timers_open: list[int] = []
+        self.stopped_by: int | None = None
 
     def _resume_senses(self) -> None:
         # A restarted system continues each stream after the last percept it journaled.
@@ -338,7 +362,12 @@ class System:
     async def submit(
         self, text: str, *, domain: str | None = None, request_id: str | None = None
     ) -> Stored:
-        """Journal a request (it is acknowledged once this returns) and let it be routed."""
+        """Journal a request (it is acknowledged once this returns) and let it be routed.
+
+        Raises ``RecordError`` for text that is not a ``str`` of valid Unicode without NUL
+        characters (nothing is journaled then).
+        """
+        check_request_text(text)
         request = new_request(
             self.router, text, at=self.clock.now(), domain=domain, request_id=request_id
         )
@@ -434,11 +463,13 @@ async def open_system(
     workers: Mapping[str, Worker] | None = None,
     senses: Mapping[str, Sense] | None = None,
     env: Mapping[str, str] | None = None,
+    stop_on_signals: bool = True,
 ) -> AsyncGenerator[System, None]:
     """Start a system on ``config``; it stops (and closes a journal it opened) on exit.
 
     ``models`` override configured tiers (tests pass scripted models); ``workers`` override
-    or add workers by name.
+    or add workers by name. With ``stop_on_signals`` (in the main thread), SIGINT or SIGTERM
+    stops it within moments and ``KeyboardInterrupt`` is raised after it closed.
     """
     resolved = resolve_tiers(config, overrides=models, env=env)
     own_journal = journal is None
@@ -462,6 +493,8 @@ async def open_system(
         )
         try:
             async with anyio.create_task_group() as tg:
+                if stop_on_signals and threading.current_thread() is threading.main_thread():
+                    tg.start_soon(_stop_on_signal, system, tg.cancel_scope)
                 await system.start(tg)
                 try:
                     yield system
@@ -478,3 +511,19 @@ async def open_system(
         lock.release()
         if own_journal:
             active.close()
+    if system.stopped_by is not None:
+        raise KeyboardInterrupt(f"stopped by {signal.Signals(system.stopped_by).name}")
+
+
+async def _stop_on_signal(system: System, scope: anyio.CancelScope) -> None:
+    """SIGINT or SIGTERM stops the system at once: what is committed stays, the rest resumes.
+
+    Every effect is acknowledged only after its commit, so cancelling mid-flight loses
+    nothing acknowledged: undecided events are decided, and open commissions run (under
+    their idempotency keys), on the next start.
+    """
+    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async for received in signals:
+            system.stopped_by = received
+            scope.cancel()
+            return

@@ -10,9 +10,9 @@ from decimal import Decimal
 from typing import Any, Literal, get_type_hints
 
 import anyio.to_process
-import anyio.to_thread
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, create_model
 
+from prefrontal import offload
 from prefrontal.errors import PrefrontalError, RecordError, WorkerError
 from prefrontal.seam.roster import WorkerSpec
 from prefrontal.seam.usage import Usage
@@ -25,7 +25,7 @@ class ToolWorker:
     """Wraps ``function``. A parameter annotated ``CommissionContext`` receives the context.
 
     Async functions are awaited. Plain functions never run on the event loop: with
-    ``run_in="thread"`` (the default, cheap) they run in a worker thread, which a time limit
+    ``run_in="thread"`` (the default, cheap) they run on a daemon thread, which a time limit
     abandons (the report says ``worker_timeout`` on time, but Python cannot stop a thread,
     so the call runs on unobserved); with ``run_in="process"`` they run in a pool of worker
     processes, and a time limit kills the process: the one way to stop CPU-bound or hung
@@ -97,7 +97,7 @@ class ToolWorker:
             elif self.run_in == "process":
                 raw = await anyio.to_process.run_sync(call, cancellable=True)
             else:
-                raw = await anyio.to_thread.run_sync(call, abandon_on_cancel=True)
+                raw = await offload.run_sync(call, name=f"worker {self.name}")
         except PrefrontalError:
             raise
         except Exception as error:
