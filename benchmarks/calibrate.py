@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from prefrontal.senses.hearing import calibrate
 
-RIDGE = 1e-2
+RIDGE = 1.0  # leave-one-out ECE on tuning percepts: 0.01: 0.19, 0.1: 0.16, 1: 0.13, 10: 0.23
 
 
 def features(row: dict[str, Any]) -> tuple[str, tuple[float, ...]]:
