@@ -16,9 +16,10 @@ import soundfile
 
 from prefrontal import Config, Percept, open_system
 from prefrontal.senses.base import Observation
+from prefrontal.senses.hearing.calibrate import UNSURE, UNSURE_BELOW
 from prefrontal.senses.hearing.sense import HearingSense
 from prefrontal.senses.sources import speech
-from prefrontal.senses.sources.scene import Placed, door, knock, render, voiced, write
+from prefrontal.senses.sources.scene import Placed, beep, door, knock, render, voiced, write
 from prefrontal.testing import MemoryJournal
 
 pytestmark = pytest.mark.anyio
@@ -168,3 +169,19 @@ def _benchmark(name: str) -> ModuleType:
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
+
+
+async def test_a_percept_says_when_it_is_unsure(tmp_path: Path) -> None:
+    stereo, _ = render(
+        [Placed("speech", 0.5, 12.0, voiced(RATE, 1.2)), Placed("knock", 2.5, -8.0, knock(RATE)),
+         Placed("beep", 4.0, 60.0, beep(RATE))],
+        rate=RATE, duration_s=5.5, snr_db=0.0, seed=3,
+    )  # fmt: skip
+    write(tmp_path / "noisy.wav", stereo, RATE)
+    heard = await _hear(tmp_path / "noisy.wav")
+    assert heard
+    for o in heard:
+        unsure = o.confidence < UNSURE_BELOW
+        assert o.fields["unsure"] is unsure
+        assert o.rendering.endswith(UNSURE) is unsure
+        assert 0.0 < o.confidence < 1.0

@@ -24,6 +24,15 @@ from scipy.signal import resample_poly
 
 from prefrontal.senses.base import Emit, Observation, check_settings
 from prefrontal.senses.evidence import EvidenceStore
+from prefrontal.senses.hearing.calibrate import (
+    SOUND_WEIGHTS,
+    SPEECH_WEIGHTS,
+    UNSURE,
+    UNSURE_BELOW,
+    chance,
+    sound_features,
+    speech_features,
+)
 from prefrontal.senses.hearing.direction import Tdoa, accumulate_tdoa, azimuth_deg, side
 from prefrontal.senses.hearing.onsets import OnsetDetector, SoundEvent
 from prefrontal.senses.hearing.vad import Segment, VoiceActivity
@@ -205,12 +214,17 @@ class HearingSense:
         elif words:
             saying = f", saying {', '.join(repr(w) for w in words)}"
         direction_confidence = tdoa.confidence if tdoa else 0.0
+        features = speech_features(
+            segment.probability, direction_confidence, where["azimuth_deg"], bool(saying)
+        )
+        confidence = chance(SPEECH_WEIGHTS, features)
         fields = {"words": words, **where, "probability": round(segment.probability, 3),
-                  "direction_confidence": round(direction_confidence, 3)}  # fmt: skip
+                  "direction_confidence": round(direction_confidence, 3),
+                  "unsure": confidence < UNSURE_BELOW}  # fmt: skip
         return Observation(
             name="speech",
-            rendering=f"a voice{saying}, {_PLACE[where['side']]}",
-            confidence=round(segment.probability * (0.5 + 0.5 * direction_confidence), 3),
+            rendering=f"a voice{saying}, {_PLACE[where['side']]}{_unsure(confidence)}",
+            confidence=confidence,
             span=(round(segment.start_s, 3), round(segment.end_s, 3)),
             fields=fields,
             raw_bytes=window.size * 2,
@@ -237,12 +251,19 @@ class HearingSense:
         what = {"knock": "a knock", "beep": "a beep", "door": "a door closing"}.get(
             event.kind, "a sound"
         )
+        direction_confidence = tdoa.confidence if tdoa else 0.0
+        confidence = chance(
+            SOUND_WEIGHTS, sound_features(direction_confidence, where["azimuth_deg"], event.kind)
+        )
+        fields = {"kind": event.kind, **where, "level_db": round(event.level_db, 1),
+                  "direction_confidence": round(direction_confidence, 3),
+                  "unsure": confidence < UNSURE_BELOW}  # fmt: skip
         return Observation(
             name="sound",
-            rendering=f"{what} {_PLACE[where['side']]}",
-            confidence=round(0.5 + 0.5 * (tdoa.confidence if tdoa else 0.0), 3),
+            rendering=f"{what} {_PLACE[where['side']]}{_unsure(confidence)}",
+            confidence=confidence,
             span=(round(event.start_s, 3), round(event.end_s, 3)),
-            fields={"kind": event.kind, **where, "level_db": round(event.level_db, 1)},
+            fields=fields,
             raw_bytes=window.size * 2,
             evidence=self._keep(window, rate, event.start_s),
         )
@@ -252,6 +273,11 @@ class HearingSense:
             return None
         meta = {"start_s": start_s, "spacing_m": self.spacing_m, "sense": self.name}
         return self.evidence.put(self.name, window, rate, meta)
+
+
+def _unsure(confidence: float) -> str:
+    """Said in the rendering, so a policy can drill down on what the sense doubts."""
+    return UNSURE if confidence < UNSURE_BELOW else ""
 
 
 def _where(tdoa: Tdoa | None, spacing_m: float) -> dict[str, Any]:
