@@ -20,9 +20,10 @@ from prefrontal.cli.common import (
 from prefrontal.clock import SystemClock
 from prefrontal.config import Config
 from prefrontal.journal.base import Journal
-from prefrontal.runtime.inbox import InboxEntry, inbox_entries
+from prefrontal.runtime.inbox import InboxEntry, inbox_entries, pending_entries, recent_entries
 from prefrontal.runtime.principal import answer_escalation, answer_route
 from prefrontal.runtime.router import Router
+from prefrontal.runtime.summary import read_summary
 from prefrontal.runtime.system import System
 from prefrontal.seam.events import ApprovalEvent, RoutedEvent
 
@@ -64,11 +65,13 @@ def show(
         return
     cfg = load(config)
     with journal_of(cfg) as journal:
-        entries = inbox_entries(journal)
+        # Only --digest and --all read every item; the default view reads indexed ranges.
+        entries = inbox_entries(journal) if digest or all_items else recent_entries(journal, 200)
+        pending = pending_entries(journal)
+        in_digest = read_summary(journal).deliveries.get("digest", 0)
     if digest:
         console.print(_table([e for e in entries if e.item.delivery == "digest"], "Digest"))
         return
-    pending = [e for e in entries if e.pending]
     console.print(_table(pending, f"Waiting for you ({len(pending)})"))
     shown = (
         entries
@@ -76,7 +79,6 @@ def show(
         else [e for e in entries if not e.pending and e.item.delivery == "interrupt"][-10:]
     )
     console.print(_table(shown, "Items" if all_items else "Latest interruptions"))
-    in_digest = sum(1 for e in entries if e.item.delivery == "digest")
     console.print(f"{in_digest} items in the digest: prefrontal inbox --digest")
 
 

@@ -18,7 +18,7 @@ from prefrontal.cli.common import (
 )
 from prefrontal.clock import SystemClock
 from prefrontal.journal.base import Journal
-from prefrontal.runtime.inbox import inbox_entries
+from prefrontal.runtime.inbox import pending_entries, recent_entries
 from prefrontal.runtime.principal import new_request
 from prefrontal.runtime.router import Router
 from prefrontal.runtime.system import System, open_system
@@ -54,7 +54,8 @@ def register(app: typer.Typer) -> None:
             return
         request_id = done
         with journal_of(cfg) as journal:
-            answers = [e for e in inbox_entries(journal) if e.item.thread_id == request_id]
+            recent = recent_entries(journal, 200)
+            answers = [e for e in recent if e.item.thread_id == request_id]
         for entry in answers:
             console.print(f"[bold]→ {entry.item.domain or 'router'}:[/] {entry.item.text}")
 
@@ -85,5 +86,5 @@ def register(app: typer.Typer) -> None:
         except KeyboardInterrupt:
             console.print("Stopped.")
         with journal_of(cfg) as journal:
-            pending = [e for e in inbox_entries(journal) if e.pending]
+            pending = pending_entries(journal)
             console.print(f"Journal: {journal.last_seq()} events. Inbox: {len(pending)} pending.")
