@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
@@ -168,10 +169,11 @@ class SqlJournal:
         return found
 
     def checkpoint(self) -> None:
-        """Fold SQLite's WAL back into the database and cut it to nothing (frees disk)."""
+        """Fold SQLite's WAL back into the database and cut it to nothing; best effort."""
         if self._file:
             raw: sqlite3.Connection = self._conn.connection.driver_connection  # type: ignore[assignment]
-            raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            with contextlib.suppress(sqlite3.Error):
+                raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
     # -- snapshots of folded state ---------------------------------------------------------
 
