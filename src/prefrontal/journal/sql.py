@@ -52,8 +52,11 @@ def _disk_full(error: BaseException) -> bool:
 
 
 def _why(error: ValidationError | ValueError) -> str:
-    detail = error.errors()[0]["msg"] if isinstance(error, ValidationError) else str(error)
-    return repr(detail[:200])
+    if not isinstance(error, ValidationError):
+        return repr(str(error)[:200])
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"][1:])  # [0] is the union member
+    return f"{first['msg'][:200]!r}" + (f" at {where!r}" if where else "")
 
 
 class SqlJournal:
