@@ -10,7 +10,7 @@ each id to ACKS once ``submit`` returned (the acknowledgement), runs until idle,
 ``ready`` once the system is open and ``done`` at the end. ``test_crash.py`` kills it with
 SIGKILL at random points and restarts it.
 
-The driver stores a snapshot of its folded state every 3 events, and each snapshot write
+The driver stores a snapshot of its folded state every 5 events, and each snapshot write
 sleeps inside its transaction (``SNAPSHOT_SLEEP_S``), so many kills land while one is being
 written; it logs ``snapshot-begin``/``snapshot-end`` to stderr, which tells the test where
 each kill landed.
@@ -49,7 +49,7 @@ MODE_ENV = "CRASH_MODE"
 EFFECTS_ENV = "CRASH_EFFECTS"
 # Sleep after the effect so that a kill often lands before the report is journaled.
 AFTER_EFFECT_S = 0.02
-SNAPSHOT_EVERY = 3
+SNAPSHOT_EVERY = 5
 SNAPSHOT_SLEEP_S = 0.01
 
 
