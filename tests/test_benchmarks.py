@@ -76,3 +76,15 @@ def test_precise_benchmark_runs_quick(tmp_path: Path, sandbox: Bubblewrap) -> No
             assert row["runs_per_s"] > 0
         assert figures[program]["ratio_p50"] > 0
     assert figures["numpy"]["worker"]["p50_ms"] > 0
+
+
+def test_startup_benchmark_runs_tiny(tmp_path: Path) -> None:
+    printed, figures = run_benchmark("startup", tmp_path, "--tiny")
+    assert "start from snapshot" in printed
+    assert [r["events"] for r in figures] == [2_000, 8_000]
+    for result in figures:
+        assert result["first_start"]["start_s"] > 0
+        assert result["start"]["cpu_s"] > 0
+        assert result["start"]["poll_ms"] > 0
+        commands = {"--help", "status", "costs", "inbox", "journal --last 20"}
+        assert set(result["commands"]) == commands

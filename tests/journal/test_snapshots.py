@@ -11,7 +11,7 @@ from typing import Any
 import anyio
 import pytest
 
-from prefrontal import Config, SqlJournal, open_journal, open_system, replay
+from prefrontal import Config, CostLedger, SqlJournal, open_journal, open_system, replay
 from prefrontal.runtime.snapshot import load_snapshot
 from prefrontal.runtime.summary import fold_summary
 from prefrontal.seam import RoutedEvent
@@ -175,7 +175,7 @@ async def test_the_read_summary_from_a_snapshot_equals_a_fold_of_everything(
     from_scratch = fold_summary(journal)
     journal.close()
     assert from_snapshot.dump() | {"seq": 0} == from_scratch.dump() | {"seq": 0}
-    assert str(from_scratch.by("domain")["home"].cost_usd) == "0.09"
+    assert str(CostLedger(from_scratch.costs).by("domain")["home"].cost_usd) == "0.09"
 
 
 class _RacingJournal(SqlJournal):

@@ -23,6 +23,8 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
+import anyio
+import crash_scenario
 import pytest
 
 import prefrontal
@@ -31,9 +33,11 @@ from prefrontal import Commission, Report, RequestEvent
 SCENARIO = Path(__file__).parents[1] / "support" / "crash_scenario.py"
 REQUESTS = 300  # a backlog that outlasts the kills (about half is left after 50)
 MIN_KILLS = 50
+MIN_KILLS_IN_SNAPSHOT = 3
 MAX_KILLS_UNKEYED = 150
 MAX_DELAY_S = 0.25
 READY_TIMEOUT_S = 60.0
+FINISH_TIMEOUT_S = 600.0
 SEED = 20251121
 
 
@@ -65,6 +69,7 @@ class Tally:
     kills: int = 0
     finished: int = 0  # runs that printed "done" before the kill came
     left: int = 0  # requests with no effect yet when the kills stopped
+    in_snapshot: int = 0  # kills that landed while a snapshot was being written
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,14 @@ def wait_ready(process: subprocess.Popen[str], files: Files) -> None:
         )
 
 
+def landed_in_snapshot(files: Files, offset: int) -> bool:
+    """Whether the run whose log starts at ``offset`` died inside a snapshot write."""
+    with files.log.open(encoding="utf-8") as log:
+        log.seek(offset)
+        marks = [line for line in log.read().split() if line.startswith("snapshot-")]
+    return bool(marks) and marks[-1] == "snapshot-begin"
+
+
 def run_once(files: Files, mode: str, *, delay_s: float | None) -> bool:
     """Run the scenario; SIGKILL it ``delay_s`` after it is ready. True when it was killed."""
     with start(files, mode) as process:
@@ -107,7 +120,8 @@ def run_once(files: Files, mode: str, *, delay_s: float | None) -> bool:
         if delay_s is not None:
             time.sleep(delay_s)
             process.send_signal(signal.SIGKILL)  # a no-op if it already exited
-        out, _ = process.communicate(timeout=READY_TIMEOUT_S)
+        # The last run does what the kills left, hundreds of requests on a loaded machine.
+        out, _ = process.communicate(timeout=READY_TIMEOUT_S if delay_s else FINISH_TIMEOUT_S)
     if process.returncode == -signal.SIGKILL:
         return True
     if process.returncode != 0 or "done" not in out.split():
@@ -123,8 +137,10 @@ def crash_loop(files: Files, mode: str, enough: Callable[[Tally], bool]) -> Tall
     tally = Tally()
     while not enough(tally):
         tally.runs += 1
+        offset = files.log.stat().st_size if files.log.exists() else 0
         if run_once(files, mode, delay_s=rng.uniform(0, MAX_DELAY_S)):
             tally.kills += 1
+            tally.in_snapshot += landed_in_snapshot(files, offset)
         else:
             tally.finished += 1
         assert tally.runs <= 3 * MAX_KILLS_UNKEYED, (
@@ -159,7 +175,7 @@ def report(mode: str, tally: Tally, effects: list[Effect], elapsed_s: float) -> 
     doubled = duplicated(effects)
     extra = sum(count - 1 for count in doubled.values())
     print(
-        f"\n[{mode}] kills={tally.kills} runs={tally.runs} "
+        f"\n[{mode}] kills={tally.kills} in_snapshot_write={tally.in_snapshot} runs={tally.runs} "
         f"finished_before_kill={tally.finished} left_for_last_run={tally.left} "
         f"requests={REQUESTS} effects={len(effects)} duplicated_requests={len(doubled)} "
         f"extra_effects={extra} elapsed={elapsed_s:.1f}s"
@@ -181,6 +197,7 @@ def test_kills_lose_nothing_acknowledged_and_keyed_effects_happen_once(tmp_path:
     report("keyed", tally, effects, time.perf_counter() - begun)
 
     assert tally.kills >= MIN_KILLS
+    assert tally.in_snapshot >= MIN_KILLS_IN_SNAPSHOT, "too few kills landed in a snapshot write"
     acks = read_acks(files)
     assert sorted(acks) == sorted(f"req-{n}" for n in range(REQUESTS)), "an ack is missing"
     assert len(acks) == len(set(acks))
@@ -202,8 +219,14 @@ def test_kills_lose_nothing_acknowledged_and_keyed_effects_happen_once(tmp_path:
         reports = [s.event for s in journal.read(kinds=["report"])]
         assert [r.status for r in reports if isinstance(r, Report)] == ["ok"] * REQUESTS
         assert journal.verify() == []
+        assert journal.snapshot_seqs(), "the driver never stored a snapshot"
     finally:
         journal.close()
+    config = crash_scenario.build_config(files.db)
+    with closing(prefrontal.open_journal(config.journal_url())) as again:
+        replayed = anyio.run(prefrontal.replay, config, again)
+    assert replayed.ok, replayed
+    assert replayed.snapshots_checked >= 1
 
 
 @pytest.mark.slow

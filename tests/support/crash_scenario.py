@@ -10,6 +10,11 @@ each id to ACKS once ``submit`` returned (the acknowledgement), runs until idle,
 ``ready`` once the system is open and ``done`` at the end. ``test_crash.py`` kills it with
 SIGKILL at random points and restarts it.
 
+The driver stores a snapshot of its folded state every 5 events, and each snapshot write
+sleeps inside its transaction (``SNAPSHOT_SLEEP_S``), so many kills land while one is being
+written; it logs ``snapshot-begin``/``snapshot-end`` to stderr, which tells the test where
+each kill landed.
+
 The worker appends ``KEY N`` to EFFECTS for each commission it runs. MODE ``keyed`` skips
 the write when the commission's idempotency key is already there (the effect happened before
 a crash); MODE ``unkeyed`` always writes, so a commission resumed after a crash doubles it.
@@ -21,9 +26,10 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import anyio
+from sqlalchemy import event as sa_event
 
 import prefrontal
 from prefrontal import (
@@ -43,6 +49,8 @@ MODE_ENV = "CRASH_MODE"
 EFFECTS_ENV = "CRASH_EFFECTS"
 # Sleep after the effect so that a kill often lands before the report is journaled.
 AFTER_EFFECT_S = 0.02
+SNAPSHOT_EVERY = 5
+SNAPSHOT_SLEEP_S = 0.01
 
 
 def policy(state: DomainView, event: InboundEvent) -> Decision:
@@ -87,7 +95,7 @@ def read_acks(acks: Path) -> set[str]:
 
 def build_config(db: Path) -> prefrontal.Config:
     data = {
-        "journal": {"url": f"sqlite:///{db}"},
+        "journal": {"url": f"sqlite:///{db}", "snapshot_every": SNAPSHOT_EVERY},
         "workers": {
             "record": {
                 "kind": "tool",
@@ -109,8 +117,35 @@ def build_config(db: Path) -> prefrontal.Config:
     return prefrontal.parse_config(data, source="crash scenario", base_dir=Path(__file__).parent)
 
 
+def _slow_snapshots(journal: prefrontal.SqlJournal) -> None:
+    """Log each snapshot write and hold it open a while, so kills land inside it."""
+    writing: list[bool] = []
+
+    def before(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.startswith("DELETE FROM snapshots WHERE snapshots.seq ="):
+            writing.append(True)
+            print("snapshot-begin", file=sys.stderr, flush=True)
+
+    def after(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.startswith("INSERT INTO snapshots"):
+            time.sleep(SNAPSHOT_SLEEP_S)
+
+    def committed(_conn: Any) -> None:
+        if writing:
+            writing.clear()
+            print("snapshot-end", file=sys.stderr, flush=True)
+
+    connection = journal._conn  # pyright: ignore[reportPrivateUsage]
+    sa_event.listen(connection, "before_cursor_execute", before)
+    sa_event.listen(connection, "after_cursor_execute", after)
+    sa_event.listen(connection, "commit", committed)
+
+
 async def drive(db: Path, acks: Path, count: int) -> None:
-    async with prefrontal.open_system(build_config(db)) as system:
+    config = build_config(db)
+    journal = prefrontal.open_journal(config.journal_url())
+    _slow_snapshots(journal)
+    async with prefrontal.open_system(config, journal=journal) as system:
         print("ready", flush=True)
         acknowledged = read_acks(acks)
         with acks.open("a", encoding="utf-8") as file:
@@ -123,6 +158,7 @@ async def drive(db: Path, acks: Path, count: int) -> None:
                 file.flush()
                 os.fsync(file.fileno())
         await system.run_until_idle()
+    journal.close()
     print("done", flush=True)
 
 

@@ -62,11 +62,13 @@ def show(
         return
     cfg = load(config)
     with reader_of(cfg) as client:
-        entries = client.inbox()
+        # Only --digest and --all read every item; the default view reads indexed ranges.
+        entries = client.inbox() if digest or all_items else client.recent_inbox(200)
+        pending = client.pending()
+        in_digest = client.digest_count()
     if digest:
         console.print(_table([e for e in entries if e.item.delivery == "digest"], "Digest"))
         return
-    pending = [e for e in entries if e.pending]
     console.print(_table(pending, f"Waiting for you ({len(pending)})"))
     shown = (
         entries
@@ -74,7 +76,6 @@ def show(
         else [e for e in entries if not e.pending and e.item.delivery == "interrupt"][-10:]
     )
     console.print(_table(shown, "Items" if all_items else "Latest interruptions"))
-    in_digest = sum(1 for e in entries if e.item.delivery == "digest")
     say(f"{in_digest} items in the digest: prefrontal inbox --digest")
 
 

@@ -21,7 +21,7 @@ from prefrontal.cli.common import (
     say,
 )
 from prefrontal.runtime.client import Submitted
-from prefrontal.runtime.inbox import inbox_entries
+from prefrontal.runtime.inbox import pending_entries
 from prefrontal.runtime.system import open_system
 
 
@@ -84,7 +84,7 @@ def run(
     except KeyboardInterrupt:
         say("Stopped.")
     with journal_of(cfg) as journal:
-        pending = [e for e in inbox_entries(journal) if e.pending]
+        pending = pending_entries(journal)
         say(f"Journal: {journal.last_seq()} events. Inbox: {len(pending)} pending.")
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import Counter, defaultdict
 from typing import Annotated
 
 import typer
@@ -27,10 +26,9 @@ from prefrontal.errors import PrefrontalError
 from prefrontal.journal.sql import SqlJournal
 from prefrontal.runtime.assembly import check_config
 from prefrontal.runtime.client import check_kinds
-from prefrontal.runtime.costs import Axis, Totals, cost_ledger
+from prefrontal.runtime.costs import Axis, cost_ledger
 from prefrontal.runtime.replay import replay
-from prefrontal.seam.events import DecisionEvent, Report
-from prefrontal.seam.percept import Percept
+from prefrontal.runtime.summary import SenseFigures, read_status, read_summary
 from prefrontal.seam.printable import printable
 from prefrontal.seam.render import one_line
 
@@ -42,42 +40,23 @@ def _count(n: int, word: str) -> str:
 def _senses_table(cfg: Config, journal: SqlJournal) -> Table | None:
     if not cfg.senses:
         return None
-    counts: Counter[str] = Counter()
-    compression: dict[str, list[float]] = defaultdict(list)
-    for stored in journal.read(kinds=["percept"]):
-        percept = stored.event
-        if isinstance(percept, Percept):
-            counts[percept.sense] += 1
-            compression[percept.sense].append(percept.compression)
+    senses = read_summary(journal).senses
     table = Table(title="Senses (percepts up, never raw signal)", title_justify="left")
     for column in ("sense", "kind", "source", "domains", "percepts", "compression (median)"):
         table.add_column(column)
     for name, sense in cfg.senses.items():
         users = [d for d, spec in cfg.domains.items() if name in spec.senses]
-        ratios = sorted(compression.get(name, []))
-        median = f"{ratios[len(ratios) // 2]:,.0f}×" if ratios else "-"
+        figures = senses.get(name, SenseFigures())
+        ratio = figures.median_ratio
+        median = f"{ratio:,.0f}×" if ratio is not None else "-"
         table.add_row(name, sense.kind, printable(sense.source), ", ".join(users) or "-",
-                      str(counts[name]), median)  # fmt: skip
+                      str(figures.percepts), median)  # fmt: skip
     return table
 
 
 def _status_tables(cfg: Config, journal: SqlJournal) -> tuple[Table, Table, str]:
-    decisions = [s.event for s in journal.read(kinds=["decision"])]
-    last = journal.read(after=max(journal.last_seq() - 1, 0))
-    day = last[0].event.at.date() if last else None
-    spent: dict[str, Totals] = defaultdict(Totals)
-    for stored in journal.read(kinds=["decision", "report"]):
-        event = stored.event
-        assert isinstance(event, DecisionEvent | Report)
-        if event.at.date() == day:
-            for usage in event.usage:  # unpriced calls show as unpriced, never as $0
-                spent[event.domain].add(usage)
-    counts = Counter(d.domain for d in decisions if isinstance(d, DecisionEvent))
-    tokens: dict[str, list[int]] = defaultdict(list)
-    for d in decisions:
-        if isinstance(d, DecisionEvent):
-            tokens[d.domain].append(d.context_tokens)
-    open_by = Counter(getattr(s.event, "domain", "") for s in journal.open_commissions())
+    status = read_status(journal, cfg.domains)
+    day = status.day
 
     domains = Table(title="Domains (one orchestrator each)", title_justify="left")
     for column in (
@@ -95,17 +74,18 @@ def _status_tables(cfg: Config, journal: SqlJournal) -> tuple[Table, Table, str]
     for name, domain in cfg.domains.items():
         policy = domain.policy
         label = f"llm:{policy.tier}" if isinstance(policy, LlmPolicyConfig) else policy
-        seen = tokens.get(name, [])
-        mean = f"{sum(seen) / len(seen):.0f}/{max(seen)}" if seen else "-"
+        figures = status.domains[name]
+        mean = figures.context_mean
+        mean = f"{mean:.0f}/{figures.context_max}" if mean is not None else "-"
         domains.add_row(
             name,
             printable(label.rsplit(":", 1)[-1] if ":" in label else label),
             str(len(domain.workers)),
-            str(counts[name]),
-            str(len(journal.pending(name))),
-            str(open_by[name]),
+            str(figures.decisions),
+            str(figures.pending),
+            str(figures.open),
             mean,
-            spent[name].money if name in spent else "$0.0000",
+            figures.spent.money,
             f"${domain.budget.usd_per_day:.2f}",
         )
     workers = Table(title="Workers (stateless)", title_justify="left")
@@ -189,7 +169,7 @@ def register(app: typer.Typer) -> None:
                 check_kinds(kind)
             except PrefrontalError as error:
                 fail(str(error))
-            events = journal.read(kinds=kind, domain=domain)[-last:] if last else []
+            events = journal.last(last, kinds=kind, domain=domain) if last else []
         for stored in events:
             if as_json:
                 record = {"seq": stored.seq, **stored.event.model_dump(mode="json")}

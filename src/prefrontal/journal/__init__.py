@@ -1,14 +1,18 @@
 """The journal: the append-only, sequence-numbered event log every state is a fold of.
 
 Owns: ``Journal`` (the protocol) and ``SqlJournal`` (SQLAlchemy 2 Core: SQLite in WAL mode by
-default, PostgreSQL by URL). Imports only the seam and errors.
+default, PostgreSQL by URL), the format version and its migrations (``schema``), the
+upcasters that lift rows of older formats (``upcast``), and the storage of snapshots (their
+content is the runtime's). Imports only the seam and errors.
 
 Invariants (``SqlJournal.verify`` checks them):
 - rows are never updated or deleted; ``seq`` strictly increases in commit order;
 - an event with a key is stored at most once (one decision per inbound event, one report per
   commission, one firing per timer, one answer per escalation);
 - a decision and everything it issues (commissions, inbox items, timers, hand-offs) are
-  committed in one transaction, before any of it is acted on.
+  committed in one transaction, before any of it is acted on;
+- every row decodes in today's records, through the upcasters of the format it was written
+  in (``unreadable`` lists those that do not); a snapshot is derived data, never the truth.
 """
 
 from prefrontal.journal.base import Journal, Stored, event_key, event_ref

@@ -104,6 +104,10 @@ class Journal(Protocol):
 
     def last_seq(self) -> int: ...
 
+    def checkpoint(self) -> None:
+        """Give back disk space the database holds for itself (SQLite's WAL); best effort."""
+        ...
+
     def save_snapshot(self, seq: int, body: str, *, at: datetime) -> None:
         """Store a snapshot of the state folded up to ``seq``; older ones are pruned."""
         ...

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
@@ -51,8 +52,11 @@ def _disk_full(error: BaseException) -> bool:
 
 
 def _why(error: ValidationError | ValueError) -> str:
-    detail = error.errors()[0]["msg"] if isinstance(error, ValidationError) else str(error)
-    return repr(detail[:200])
+    if not isinstance(error, ValidationError):
+        return repr(str(error)[:200])
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"][1:])  # [0] is the union member
+    return f"{first['msg'][:200]!r}" + (f" at {where!r}" if where else "")
 
 
 class SqlJournal:
@@ -168,10 +172,11 @@ class SqlJournal:
         return found
 
     def checkpoint(self) -> None:
-        """Fold SQLite's WAL back into the database and cut it to nothing (frees disk)."""
+        """Fold SQLite's WAL back into the database and cut it to nothing; best effort."""
         if self._file:
             raw: sqlite3.Connection = self._conn.connection.driver_connection  # type: ignore[assignment]
-            raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            with contextlib.suppress(sqlite3.Error):
+                raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
     # -- snapshots of folded state ---------------------------------------------------------
 

@@ -26,10 +26,11 @@ from prefrontal.errors import JournalBusyError, UsageError
 from prefrontal.journal.base import Journal, Stored
 from prefrontal.journal.sql import open_journal
 from prefrontal.runtime.costs import CostLedger, cost_ledger
-from prefrontal.runtime.inbox import InboxEntry, inbox_entries
+from prefrontal.runtime.inbox import InboxEntry, inbox_entries, pending_entries, recent_entries
 from prefrontal.runtime.principal import answer_escalation, answer_route, new_request
 from prefrontal.runtime.router import Router
 from prefrontal.runtime.state import DomainState
+from prefrontal.runtime.summary import read_summary
 from prefrontal.runtime.system import Observer, System, open_system
 from prefrontal.seam.events import (
     INBOUND_KINDS,
@@ -235,7 +236,20 @@ class Client:
         return tuple(e.item for e in inbox_entries(self.journal) if e.item.thread_id == request_id)
 
     def inbox(self) -> list[InboxEntry]:
+        """Every inbox item with its answer (reads them all: for --all and --digest)."""
         return inbox_entries(self.journal)
+
+    def recent_inbox(self, count: int) -> list[InboxEntry]:
+        """The last ``count`` items with their answers, read by index."""
+        return recent_entries(self.journal, count)
+
+    def pending(self) -> list[InboxEntry]:
+        """Escalations and questions waiting for an answer, read by index."""
+        return pending_entries(self.journal)
+
+    def digest_count(self) -> int:
+        """How many items went to the digest (from the newest snapshot and the tail)."""
+        return read_summary(self.journal).deliveries.get("digest", 0)
 
     def timers(self) -> list[Timer]:
         ended: dict[str, str] = {}

@@ -1,33 +1,23 @@
 """Cost: every model call's usage, attributed per domain, worker, tier, source and model.
 
-A fold over the journal: decisions carry their policy's usage, reports their worker's, and
-routing decisions the classifier's. Money comes from genai-prices (through pydantic-ai) at
-the time of the call; a model with no known price is counted as unpriced, never as zero.
+A fold over the journal (kept up to date in ``summary.Summary``): decisions carry their
+policy's usage, reports their worker's, and routing decisions the classifier's. Money comes
+from genai-prices (through pydantic-ai) at the time of the call; a model with no known
+price is counted as unpriced, never as zero.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
 from prefrontal.journal.base import Journal
-from prefrontal.seam.events import DecisionEvent, Report, RoutedEvent
 from prefrontal.seam.usage import Usage
 
 Axis = Literal["domain", "worker", "tier", "source", "model"]
-
-
-@dataclass(frozen=True, slots=True)
-class CostRow:
-    domain: str
-    worker: str
-    tier: str
-    source: str
-    model: str
-    usage: Usage
 
 
 @dataclass(slots=True)
@@ -49,6 +39,14 @@ class Totals:
         else:
             self.cost_usd += usage.cost_usd
 
+    def merge(self, other: Totals) -> None:
+        self.requests += other.requests
+        self.input_tokens += other.input_tokens
+        self.output_tokens += other.output_tokens
+        self.cost_usd += other.cost_usd
+        self.unpriced += other.unpriced
+        self.unpriced_tokens += other.unpriced_tokens
+
     @property
     def money(self) -> str:
         """``$0.0123``, ``unpriced (2 calls, 900 tokens)``, or both; never a false zero."""
@@ -59,36 +57,34 @@ class Totals:
         return f"{text} + {unpriced}" if self.unpriced else text
 
 
+Cell = tuple[str, str, str, str, str]
+"""A cost cell: (domain, worker, tier, source, model)."""
+AXES: tuple[Axis, ...] = ("domain", "worker", "tier", "source", "model")
+
+
 @dataclass(frozen=True, slots=True)
 class CostLedger:
-    rows: tuple[CostRow, ...]
+    """Totals per cost cell; ``by`` sums them along one axis."""
+
+    cells: Mapping[Cell, Totals]
 
     def by(self, axis: Axis) -> dict[str, Totals]:
+        position = AXES.index(axis)
         totals: dict[str, Totals] = defaultdict(Totals)
-        for row in self.rows:
-            totals[getattr(row, axis)].add(row.usage)
+        for cell, cell_totals in self.cells.items():
+            totals[cell[position]].merge(cell_totals)
         return dict(sorted(totals.items()))
 
     @property
     def total(self) -> Totals:
         totals = Totals()
-        for row in self.rows:
-            totals.add(row.usage)
+        for cell_totals in self.cells.values():
+            totals.merge(cell_totals)
         return totals
 
 
-def _rows(domain: str, worker: str, source: str, usage: Iterable[Usage]) -> list[CostRow]:
-    return [CostRow(domain, worker, u.tier, source, u.model or "(fixed price)", u) for u in usage]
-
-
 def cost_ledger(journal: Journal) -> CostLedger:
-    rows: list[CostRow] = []
-    for stored in journal.read(kinds=["decision", "report", "routed"]):
-        event = stored.event
-        if isinstance(event, DecisionEvent):
-            rows += _rows(event.domain, "(policy)", event.source, event.usage)
-        elif isinstance(event, Report):
-            rows += _rows(event.domain, event.worker, event.source, event.usage)
-        elif isinstance(event, RoutedEvent):
-            rows += _rows("(router)", "(router)", "request", event.usage)
-    return CostLedger(tuple(rows))
+    """The ledger of the whole journal: the newest snapshot's totals plus the tail's."""
+    from prefrontal.runtime.summary import read_summary  # it folds into this module's Totals
+
+    return CostLedger(read_summary(journal).costs)

@@ -131,3 +131,48 @@ def inbox_entries(journal: Journal) -> list[InboxEntry]:
         InboxEntry(stored.seq, stored.event, answers.get(stored.event.item_id))  # type: ignore[union-attr,arg-type]
         for stored in journal.read(kinds=["inbox"])
     ]
+
+
+def _answer(journal: Journal, item: InboxItem) -> ApprovalEvent | RoutedEvent | None:
+    if item.item == "question":
+        found = journal.find(item.thread_id, "routed")
+        routed = found.event if found is not None else None
+        return routed if isinstance(routed, RoutedEvent) and routed.method == "principal" else None
+    found = journal.find(item.item_id, "approval")
+    return found.event if found is not None and isinstance(found.event, ApprovalEvent) else None
+
+
+def _entry(journal: Journal, seq: int, item: InboxItem) -> InboxEntry:
+    return InboxEntry(seq, item, _answer(journal, item) if item.needs_answer else None)
+
+
+def pending_entries(journal: Journal) -> list[InboxEntry]:
+    """The items waiting for the principal's answer, oldest first (no whole-journal scan)."""
+    from prefrontal.runtime.snapshot import load_snapshot
+
+    snapshot = load_snapshot(journal)
+    after = snapshot.seq if snapshot is not None else 0
+    carried = snapshot.open.questions if snapshot is not None else []
+    return [
+        InboxEntry(s.seq, s.event, None)
+        for s in journal.open_items(after=after, carried=carried)
+        if isinstance(s.event, InboxItem) and s.event.needs_answer
+    ]
+
+
+def recent_entries(journal: Journal, count: int) -> list[InboxEntry]:
+    """The last ``count`` inbox items with their answers, oldest first."""
+    return [
+        _entry(journal, s.seq, s.event)
+        for s in journal.last(count, kinds=["inbox"])
+        if isinstance(s.event, InboxItem)
+    ]
+
+
+def inbox_entry(journal: Journal, item_id: str) -> InboxEntry | None:
+    """One item by id, with its answer: two index look-ups."""
+    ref = item_id[2:] if item_id.startswith("q-") else item_id
+    found = journal.find(ref, "inbox")
+    if found is None or not isinstance(found.event, InboxItem) or found.event.item_id != item_id:
+        return None
+    return _entry(journal, found.seq, found.event)

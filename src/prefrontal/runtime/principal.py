@@ -12,7 +12,7 @@ from datetime import datetime
 
 from prefrontal.errors import UsageError
 from prefrontal.journal.base import Journal
-from prefrontal.runtime.inbox import inbox_entries
+from prefrontal.runtime.inbox import inbox_entry, pending_entries
 from prefrontal.runtime.router import Router, split_address
 from prefrontal.seam.events import ApprovalEvent, InboxItem, RequestEvent, RoutedEvent
 
@@ -41,11 +41,11 @@ def new_request(
 
 
 def _open_item(journal: Journal, item_id: str, kind: str) -> InboxItem:
-    entries = {e.item.item_id: e for e in inbox_entries(journal)}
-    entry = entries.get(item_id)
-    pending = sorted(i for i, e in entries.items() if e.pending and e.item.item == kind)
+    entry = inbox_entry(journal, item_id)
     if entry is None or entry.item.item != kind:
-        others = sorted(i for i, e in entries.items() if e.pending and e.item.item != kind)
+        open_items = pending_entries(journal)
+        pending = sorted(e.item.item_id for e in open_items if e.item.item == kind)
+        others = sorted(e.item.item_id for e in open_items if e.item.item != kind)
         elsewhere = f" (other pending items: {others})" if others else ""
         answer = (
             "prefrontal inbox route ID DOMAIN"

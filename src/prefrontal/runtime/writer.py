@@ -6,21 +6,28 @@ dispatched, in sequence order, to whoever acts on them, and only then are its wa
 released and its ``after`` callbacks run. So nothing is acted on before it is durable, and a
 caller may queue a write and go on (``enqueue``) without ever acting ahead of the journal.
 
-A journal failure is fatal: waiters receive the error, and the writer task raises it, which
-stops the system; a restart folds the state from what was committed.
+A full disk is not fatal: the writer keeps the batch, says so once (a warning on the
+``prefrontal`` logger), frees what SQLite can (a WAL checkpoint), and retries with a growing
+pause until the write goes through; waiters simply wait, and nothing is lost or reordered.
+Any other journal failure is fatal: waiters receive the error, and the writer task raises
+it, which stops the system; a restart folds the state from what was committed.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 
 import anyio
 
-from prefrontal.errors import PrefrontalError
+from prefrontal.errors import JournalFullError, PrefrontalError
 from prefrontal.journal.base import Journal, Stored
 from prefrontal.seam.events import Event
 
 After = Callable[[list["Stored | None"]], None]
+log = logging.getLogger("prefrontal")
+FULL_RETRY_S = (0.25, 5.0)
+"""The first and the longest pause between tries while the disk is full."""
 
 
 class Pending:
@@ -50,6 +57,8 @@ class Writer:
         self._queue: list[Pending] = []
         self._wake = anyio.Event()
         self.transactions = 0
+        self.paused = False
+        """True while the disk is full and the writer waits to retry."""
 
     @property
     def backlog(self) -> int:
@@ -75,7 +84,25 @@ class Writer:
             await self._wake.wait()
             self._wake = anyio.Event()
             await anyio.lowlevel.checkpoint()  # let every ready task join this transaction
-            self.flush()
+            await self._flush_until_stored()
+
+    async def _flush_until_stored(self) -> None:
+        pause, longest = FULL_RETRY_S
+        while True:
+            try:
+                self.flush()
+            except JournalFullError as error:
+                if not self.paused:
+                    self.paused = True
+                    log.warning("%s Paused; retrying every %g s at most.", error, longest)
+                self.journal.checkpoint()
+                await anyio.sleep(pause)
+                pause = min(pause * 2, longest)
+                continue
+            if self.paused:
+                self.paused = False
+                log.warning("the journal's disk has space again; the writer resumed")
+            return
 
     def flush(self) -> None:
         batch, self._queue = self._queue, []
@@ -84,6 +111,9 @@ class Writer:
         flat = [event for pending in batch for event in pending.events]
         try:
             stored = self.journal.append(flat)
+        except JournalFullError:
+            self._queue = batch + self._queue  # rolled back: the same batch goes first again
+            raise
         except PrefrontalError as error:
             for pending in batch:
                 pending.error = error
