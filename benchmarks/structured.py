@@ -16,7 +16,9 @@ Run against a server already up, or let it start the cached local stack::
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
+import signal
 import socket
 import statistics
 import subprocess
@@ -135,6 +137,11 @@ def _ratios(figures: dict[str, Any], baseline: str) -> None:
         print(f"  {output:8} " + "  ".join(cells))
 
 
+def die_with_parent() -> None:
+    """In the server's process: be killed when the benchmark dies, even by SIGKILL."""
+    ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
 @contextmanager
 def serving() -> Generator[str]:
     """Start ``scripts/local-model.sh serve`` on a free port; stop it by its process id."""
@@ -142,7 +149,9 @@ def serving() -> Generator[str]:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     script = ROOT / "scripts" / "local-model.sh"
-    process = subprocess.Popen([str(script), "serve", str(port)], stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [str(script), "serve", str(port)], stderr=subprocess.DEVNULL, preexec_fn=die_with_parent
+    )
     url = f"http://127.0.0.1:{port}/v1"
     try:
         for _ in range(240):

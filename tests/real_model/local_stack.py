@@ -7,7 +7,9 @@ free port, and stop it by its process id.
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -46,6 +48,11 @@ def find_stack() -> Stack | str:
     return Stack(python=python, gguf=found[0])
 
 
+def die_with_parent() -> None:
+    """In the server's process: be killed when the test process dies, even by SIGKILL."""
+    ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -62,7 +69,9 @@ def llama_server(stack: Stack, *, ready_s: float = 120.0) -> Generator[str]:
         "--n_ctx", "4096", "--n_threads", "2",
     ]  # fmt: skip
     log = open(cache_dir() / "server.log", "wb")  # noqa: SIM115
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        command, stdout=log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent
+    )
     url = f"http://127.0.0.1:{port}/v1"
     try:
         deadline = time.monotonic() + ready_s

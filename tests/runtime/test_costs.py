@@ -8,8 +8,11 @@ from decimal import Decimal
 import pytest
 from genai_prices import Usage as PriceUsage
 from genai_prices import calc_price
+from typer.testing import CliRunner
 
 from prefrontal import Config, cost_ledger, open_system
+from prefrontal.cli import app
+from prefrontal.journal.sql import open_journal
 from prefrontal.testing import FakeClock, MemoryJournal, ScriptedModel
 
 pytestmark = pytest.mark.anyio
@@ -103,3 +106,35 @@ async def test_costs_are_attributed_and_unpriced_models_are_not_zero(config: Con
     by_source = ledger.by("source")
     assert by_source["request"].cost_usd == price + Decimal("0.01")
     assert by_source["timer"].cost_usd == price
+
+
+GUESS_MODULE = """
+from prefrontal import *
+
+def home(state, event):
+    if isinstance(event, RoutedEvent):
+        return Decision.of(CommissionAction(worker="guess", inputs={"text": event.text}))
+    return Decision.of()
+"""
+
+
+async def test_status_shows_unpriced_spend_as_unpriced_never_as_zero(
+    write_config: Callable[..., Config],
+) -> None:
+    toml = CONFIG.replace('workers = ["summarize", "sms", "guess"]', 'workers = ["guess"]')
+    toml = toml.replace("cost_mod:home", "guess_mod:home")
+    config = write_config(toml, guess_mod=GUESS_MODULE, cost_mod=MODULE)
+    journal = open_journal(config.journal_url())
+    local = ScriptedModel(["a guess"], model_name="qwen-local", provider="openai")
+    models = {"local": local, "cheap": ScriptedModel(["unused"])}
+    async with open_system(config, journal=journal, models=models) as system:
+        await system.submit("@home guess")
+        await system.run_until_idle()
+    journal.close()
+
+    shown = CliRunner().invoke(app, ["status", "-c", config.source])
+
+    assert shown.exit_code == 0, shown.output
+    text = " ".join(shown.output.split())
+    assert "unpriced" in text
+    assert "$0.0000" not in text
