@@ -1,0 +1,13 @@
+"""The HTTP interface: ``prefrontal serve``'s API, its web inbox page and its token.
+
+An interface layer: it renders and owns no logic. Every route goes through the one
+``Client`` (``runtime/client.py``) that the CLI uses, so both say the same things in the same
+words. It never imports tiers directly. Invariants: every request carries the token (a
+bearer header, or the page's SameSite=Strict cookie); writes take JSON only (no cross-site
+form can post one); text from the journal reaches the page as text, never as HTML.
+"""
+
+from prefrontal.http.app import build_app
+from prefrontal.http.auth import load_or_create_token, token_path
+
+__all__ = ["build_app", "load_or_create_token", "token_path"]
