@@ -552,3 +552,43 @@ def test_a_reply_with_markup_and_escapes_prints_as_inert_text(
     journal = cli("journal", "-c", str(tmp_path / "prefrontal.toml"))
     assert "\x1b" not in journal.stdout
     assert "[/oops]" in journal.stdout
+
+
+def test_a_failed_report_s_error_prints_as_its_message(
+    write_config: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_config(
+        """
+        [journal]
+        url = "sqlite:///fail.db"
+        [workers.broken]
+        function = "broken_tools:broken"
+        retries = 0
+        [domains.fail]
+        charter = "Fails."
+        policy = "broken_policy:fail"
+        workers = ["broken"]
+        keywords = ["fail"]
+        """,
+        broken_tools="""
+        def broken(text: str) -> str:
+            raise ValueError("the disk is on fire")
+        """,
+        broken_policy="""
+        from prefrontal import CommissionAction, Decision, ReplyAction, Report, RoutedEvent
+
+        def fail(state, event):
+            if isinstance(event, RoutedEvent):
+                return Decision.of(CommissionAction(worker="broken", inputs={"text": "x"}))
+            if isinstance(event, Report):
+                return Decision.of(ReplyAction(text=f"broken failed: {event.error}"))
+            return Decision.of()
+        """,
+    )
+    result = cli("ask", "fail now", "-c", str(tmp_path / "prefrontal.toml"))
+    assert result.exit_code == 0, result.output
+    (reply,) = [line for line in result.stdout.splitlines() if line.startswith("→ fail:")]
+    assert reply.startswith("→ fail: broken failed: ")
+    assert "code=" not in reply
+    assert reply.endswith(")")  # "<message> (<code>)"
