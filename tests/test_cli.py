@@ -592,3 +592,29 @@ def test_a_failed_report_s_error_prints_as_its_message(
     assert reply.startswith("→ fail: broken failed: ")
     assert "code=" not in reply
     assert reply.endswith(")")  # "<message> (<code>)"
+
+
+def test_ask_while_run_follow_drives_is_routed_by_the_follower(household: Path) -> None:
+    exe = Path(sys.executable).with_name("prefrontal")
+    env = {k: v for k, v in os.environ.items() if k != "PREFRONTAL_CONFIG"}
+    follower = subprocess.Popen(
+        [str(exe), "run", "--follow", "--poll", "0.1", "-c", str(household)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert follower.stdout is not None
+        assert "Driving" in follower.stdout.readline()  # it holds the lock now
+        result = cli("ask", "my steps were 10 20 30", "-c", str(household))
+        assert result.exit_code == 0, result.output
+        assert "→ health:" in result.stdout or "the driving process routed it" in result.stdout
+        assert follower.poll() is None, "the follower must still be driving"
+        routed = json_lines(
+            cli("journal", "--json", "--kind", "routed", "-c", str(household)).stdout
+        )
+        assert [r["domain"] for r in routed] == ["health"]
+    finally:
+        follower.send_signal(2)
+        follower.wait(timeout=30)
