@@ -618,3 +618,32 @@ def test_ask_while_run_follow_drives_is_routed_by_the_follower(household: Path) 
     finally:
         follower.send_signal(2)
         follower.wait(timeout=30)
+
+
+def test_ids_never_wrap_at_80_columns(starter: Path) -> None:
+    assert cli("ask", "hello there", "-c", str(starter)).exit_code == 0
+    (question,) = pending_ids(starter)
+    result = CliRunner().invoke(app, ["inbox", "-c", str(starter)], env={**ENV, "COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    assert question in result.stdout  # whole, on one line
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
+
+
+def test_timers_list_and_cancel_and_a_domain_s_memory(household: Path) -> None:
+    config = str(household)
+    assert cli("ask", "turn the lights off at 23:59", "-c", config).exit_code == 0
+    listed = cli("timers", "-c", config)
+    assert listed.exit_code == 0, listed.output
+    (timer_id,) = re.findall(r"t-home-\d+-\d+", listed.stdout)
+    assert table_row(listed.stdout, timer_id)[1:3] == ["home", "lights off"]
+    cancelled = cli("timers", "cancel", timer_id, "-c", config)
+    assert cancelled.exit_code == 0, cancelled.output
+    assert f"Cancelled timer {timer_id} (home: lights off)." in cancelled.stdout
+    assert "Pending timers (0)" in cli("timers", "-c", config).stdout
+    assert table_row(cli("timers", "--all", "-c", config).stdout, timer_id)[-1] == "cancelled"
+
+    assert cli("ask", "my steps were 4000 6000 8000", "-c", config).exit_code == 0
+    memory = cli("memory", "health", "-c", config)
+    assert memory.exit_code == 0, memory.output
+    assert "health: 2 decisions" in memory.stdout
+    assert "note Steps: mean 6000, median 6000, best 8000" in flat(memory.stdout)
