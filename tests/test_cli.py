@@ -160,16 +160,21 @@ def test_help_lists_every_command(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     listed = set(re.findall(r"^│ ([a-z]+) {2,}", result.stdout, flags=re.MULTILINE))
     expected = {"init", "run", "ask", "inbox", "status", "costs", "journal", "replay", "demo"}
+    expected |= {"serve", "timers", "memory"}
     assert expected <= listed, f"missing from --help: {sorted(expected - listed)}"
 
 
 def test_init_writes_a_working_starter(starter: Path) -> None:
     folder = starter.parent
     assert sorted(p.name for p in folder.iterdir()) == [
+        ".prefrontal-token",
         "policies.py",
         "prefrontal.toml",
         "workers.py",
     ]
+    token = folder / ".prefrontal-token"
+    assert token.stat().st_mode & 0o777 == 0o600, "the serve token is the owner's alone"
+    assert len(token.read_text(encoding="utf-8").strip()) >= 40
     assert "[domains.notes]" in starter.read_text(encoding="utf-8")
     assert "def notes(" in (folder / "policies.py").read_text(encoding="utf-8")
     assert "def count_words(" in (folder / "workers.py").read_text(encoding="utf-8")

@@ -42,7 +42,8 @@ def serve(
         fail("serve needs the web extra, which is not installed: pip install 'prefrontal[web]'")
     import uvicorn
 
-    from prefrontal.http import build_app, load_or_create_token
+    from prefrontal.http.app import build_app
+    from prefrontal.http.auth import load_or_create_token
     from prefrontal.runtime.notify import notifier_of
 
     cfg = load(config)

@@ -5,9 +5,7 @@ An interface layer: it renders and owns no logic. Every route goes through the o
 words. It never imports tiers directly. Invariants: every request carries the token (a
 bearer header, or the page's SameSite=Strict cookie); writes take JSON only (no cross-site
 form can post one); text from the journal reaches the page as text, never as HTML.
+
+``http.app`` needs the ``web`` extra (FastAPI); ``http.auth`` (the token) does not, so
+``prefrontal init`` can make the token without it.
 """
-
-from prefrontal.http.app import build_app
-from prefrontal.http.auth import load_or_create_token, token_path
-
-__all__ = ["build_app", "load_or_create_token", "token_path"]
