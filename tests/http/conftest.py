@@ -94,7 +94,7 @@ class Served:
         headers = {"Authorization": f"Bearer {given}"} if given else {}
         return httpx.Client(base_url=self.base, headers=headers, timeout=20)
 
-    def until(self, probe: Callable[[], Any], what: str, timeout_s: float = 20) -> Any:
+    def until(self, probe: Callable[[], Any], what: str, timeout_s: float = 60) -> Any:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             found = probe()

@@ -67,7 +67,7 @@ def contains(page: Any, selector: str, text: str) -> None:
     """Wait until ``selector`` shows ``text`` (the page's CSP forbids evaluated strings)."""
     from playwright.sync_api import expect
 
-    expect(page.locator(selector)).to_contain_text(text, timeout=20_000)
+    expect(page.locator(selector)).to_contain_text(text, timeout=60_000)
 
 
 def ask(page: Any, text: str) -> None:
@@ -78,14 +78,14 @@ def ask(page: Any, text: str) -> None:
 def test_ask_see_it_live_approve_cancel_and_read_memory(browser: Any, served: Served) -> None:
     page = open_page(browser, served, 1280, 900)
     ask(page, "pay the electricity bill of 84.20")
-    page.wait_for_selector("#waiting li.item", timeout=20_000)
-    page.wait_for_selector("#lines li.inbox", timeout=20_000)  # arrived live, no reload
+    page.wait_for_selector("#waiting li.item", timeout=60_000)
+    page.wait_for_selector("#lines li.inbox", timeout=60_000)  # arrived live, no reload
     page.click("#waiting button[data-action=approve]")
     contains(page, "#lines", "from pay_bill")
     assert "Nothing." in page.inner_text("#waiting")
 
     ask(page, "turn the lights off at 23:59")
-    page.wait_for_selector("#timers button[data-action=cancel]", timeout=20_000)
+    page.wait_for_selector("#timers button[data-action=cancel]", timeout=60_000)
     page.click("#timers button[data-action=cancel]")
     contains(page, "#timers", "None pending")
     assert served.http().get("/api/timers").json()[0]["state"] == "cancelled"
