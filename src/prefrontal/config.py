@@ -45,6 +45,11 @@ class _Section(BaseModel):
 class PrincipalConfig(_Section):
     name: str = "you"
     interruptions_per_day: int = Field(default=5, ge=0, le=10_000)
+    # Run for each interrupting inbox item: a command ({title}, {text}, {item_id}, {domain},
+    # {priority} filled in) and/or a webhook URL that receives the item as JSON.
+    notify: list[str] = Field(default_factory=list[str], max_length=64)
+    notify_url: str | None = Field(default=None, pattern=r"^https?://")
+    notify_retries: int = Field(default=3, ge=0, le=10)
 
 
 class JournalConfig(_Section):

@@ -160,16 +160,21 @@ def test_help_lists_every_command(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     listed = set(re.findall(r"^│ ([a-z]+) {2,}", result.stdout, flags=re.MULTILINE))
     expected = {"init", "run", "ask", "inbox", "status", "costs", "journal", "replay", "demo"}
+    expected |= {"serve", "timers", "memory"}
     assert expected <= listed, f"missing from --help: {sorted(expected - listed)}"
 
 
 def test_init_writes_a_working_starter(starter: Path) -> None:
     folder = starter.parent
     assert sorted(p.name for p in folder.iterdir()) == [
+        ".prefrontal-token",
         "policies.py",
         "prefrontal.toml",
         "workers.py",
     ]
+    token = folder / ".prefrontal-token"
+    assert token.stat().st_mode & 0o777 == 0o600, "the serve token is the owner's alone"
+    assert len(token.read_text(encoding="utf-8").strip()) >= 40
     assert "[domains.notes]" in starter.read_text(encoding="utf-8")
     assert "def notes(" in (folder / "policies.py").read_text(encoding="utf-8")
     assert "def count_words(" in (folder / "workers.py").read_text(encoding="utf-8")
@@ -552,3 +557,98 @@ def test_a_reply_with_markup_and_escapes_prints_as_inert_text(
     journal = cli("journal", "-c", str(tmp_path / "prefrontal.toml"))
     assert "\x1b" not in journal.stdout
     assert "[/oops]" in journal.stdout
+
+
+def test_a_failed_report_s_error_prints_as_its_message(
+    write_config: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_config(
+        """
+        [journal]
+        url = "sqlite:///fail.db"
+        [workers.broken]
+        function = "broken_tools:broken"
+        retries = 0
+        [domains.fail]
+        charter = "Fails."
+        policy = "broken_policy:fail"
+        workers = ["broken"]
+        keywords = ["fail"]
+        """,
+        broken_tools="""
+        def broken(text: str) -> str:
+            raise ValueError("the disk is on fire")
+        """,
+        broken_policy="""
+        from prefrontal import CommissionAction, Decision, ReplyAction, Report, RoutedEvent
+
+        def fail(state, event):
+            if isinstance(event, RoutedEvent):
+                return Decision.of(CommissionAction(worker="broken", inputs={"text": "x"}))
+            if isinstance(event, Report):
+                return Decision.of(ReplyAction(text=f"broken failed: {event.error}"))
+            return Decision.of()
+        """,
+    )
+    result = cli("ask", "fail now", "-c", str(tmp_path / "prefrontal.toml"))
+    assert result.exit_code == 0, result.output
+    (reply,) = [line for line in result.stdout.splitlines() if line.startswith("→ fail:")]
+    assert reply.startswith("→ fail: broken failed: ")
+    assert "code=" not in reply
+    assert reply.endswith(")")  # "<message> (<code>)"
+
+
+def test_ask_while_run_follow_drives_is_routed_by_the_follower(household: Path) -> None:
+    exe = Path(sys.executable).with_name("prefrontal")
+    env = {k: v for k, v in os.environ.items() if k != "PREFRONTAL_CONFIG"}
+    follower = subprocess.Popen(
+        [str(exe), "run", "--follow", "--poll", "0.1", "-c", str(household)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert follower.stdout is not None
+        assert "Driving" in follower.stdout.readline()  # it holds the lock now
+        result = cli("ask", "my steps were 10 20 30", "-c", str(household))
+        assert result.exit_code == 0, result.output
+        assert "→ health:" in result.stdout or "the driving process routed it" in result.stdout
+        assert follower.poll() is None, "the follower must still be driving"
+        routed = json_lines(
+            cli("journal", "--json", "--kind", "routed", "-c", str(household)).stdout
+        )
+        assert [r["domain"] for r in routed] == ["health"]
+    finally:
+        follower.send_signal(2)
+        follower.wait(timeout=30)
+
+
+def test_ids_never_wrap_at_80_columns(starter: Path) -> None:
+    assert cli("ask", "hello there", "-c", str(starter)).exit_code == 0
+    (question,) = pending_ids(starter)
+    result = CliRunner().invoke(app, ["inbox", "-c", str(starter)], env={**ENV, "COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    assert question in result.stdout  # whole, on one line
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
+
+
+def test_timers_list_and_cancel_and_a_domain_s_memory(household: Path) -> None:
+    config = str(household)
+    assert cli("ask", "turn the lights off at 23:59", "-c", config).exit_code == 0
+    listed = cli("timers", "-c", config)
+    assert listed.exit_code == 0, listed.output
+    (timer_id,) = re.findall(r"t-home-\d+-\d+", listed.stdout)
+    assert table_row(listed.stdout, timer_id)[1:3] == ["home", "lights off"]
+    cancelled = cli("timers", "cancel", timer_id, "-c", config)
+    assert cancelled.exit_code == 0, cancelled.output
+    assert f"Cancelled timer {timer_id} (home: lights off)." in cancelled.stdout
+    assert "Pending timers (0)" in cli("timers", "-c", config).stdout
+    assert table_row(cli("timers", "--all", "-c", config).stdout, timer_id)[-1] == "cancelled"
+
+    assert cli("ask", "my steps were 4000 6000 8000", "-c", config).exit_code == 0
+    memory = cli("memory", "health", "-c", config)
+    assert memory.exit_code == 0, memory.output
+    assert "health: 2 decisions" in memory.stdout
+    assert "note Steps: mean 6000, median 6000, best 8000" in flat(memory.stdout)

@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from prefrontal.cli import bench, demo, inbox, models, running, setup, timers, views
+from prefrontal.cli import bench, demo, inbox, models, running, serve, setup, timers, views
 from prefrontal.cli.common import errors, text
 
 app = typer.Typer(
@@ -27,6 +27,7 @@ running.register(app)
 app.add_typer(inbox.app, name="inbox")
 app.add_typer(timers.app, name="timers")
 app.command()(timers.memory)
+app.command()(serve.serve)
 views.register(app)
 demo.register(app)
 app.add_typer(bench.app, name="bench")

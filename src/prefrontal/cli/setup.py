@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from prefrontal.cli.common import fail, say
+from prefrontal.http.auth import TOKEN_FILE, create_token
 
 STARTER_CONFIG = """\
 # prefrontal.toml: the principal, the model tiers, the workers and the domains.
@@ -99,5 +100,7 @@ def register(app: typer.Typer) -> None:
                 f"cannot write the starter files in {str(folder)!r} ({error.strerror}); "
                 "choose a folder that is not under a file and that you can write"
             )
-        say(f"Wrote {', '.join(files)} in {folder.resolve()}.")
+        if not (folder / TOKEN_FILE).exists():
+            create_token(folder)  # for 'prefrontal serve'; never overwritten by --force
+        say(f"Wrote {', '.join(files)} and {TOKEN_FILE} in {folder.resolve()}.")
         say('Try: prefrontal ask "count the words of this note"')

@@ -3,8 +3,9 @@
 Replies and escalations become ``InboxItem`` records, journaled with the decision that made
 them. The attention budget allows ``interruptions_per_day``: urgent items always interrupt,
 normal ones interrupt while the day's budget (and their domain's share of it, if it has
-one) lasts, low ones and everything past the budget go to the digest. Escalations that wait
-for an answer stay pending until the principal approves or denies them, across restarts,
+one) lasts, low ones and everything past the budget go to the digest. Escalations that need
+an answer always interrupt (they count against the budget, but are never held back by it).
+They stay pending until the principal approves or denies them, across restarts,
 wherever they were delivered.
 """
 
@@ -93,7 +94,8 @@ class Inbox:
             item="escalation" if escalation else "reply",
             text=action.text,
             priority=action.priority,
-            delivery=self.delivery(action.priority, at, domain),
+            # An escalation blocks its thread until answered: it always interrupts.
+            delivery="interrupt" if escalation else self.delivery(action.priority, at, domain),
             needs_answer=escalation,
             proposed=action.proposed if isinstance(action, EscalateAction) else (),
             evidence=action.evidence if isinstance(action, EscalateAction) else (),

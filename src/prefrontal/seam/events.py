@@ -111,6 +111,9 @@ class ReportError(_Record):
     message: str
     retryable: bool = False
 
+    def __str__(self) -> str:
+        return f"{self.message} ({self.code})"
+
 
 class Report(_Record):
     """A worker's typed answer. Also the commission's terminal lifecycle record."""
