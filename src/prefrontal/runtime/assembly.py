@@ -152,7 +152,8 @@ def build_sense_host(
     for name, position in heard.items():
         if name in senses:
             senses[name].resume(position)
-    return SenseHost(senses, subscribers, clock=clock), evidence
+    stall_s = {n: spec.stall_s for n, spec in config.senses.items()}
+    return SenseHost(senses, subscribers, clock=clock, stall_s=stall_s), evidence
 
 
 def check_config(config: Config, *, env: Mapping[str, str] | None = None) -> None:
