@@ -269,3 +269,63 @@ async def test_a_stuck_worker_does_not_delay_a_healthy_domain() -> None:
 
 async def _run(executor: Executor, commission: Commission) -> None:
     await executor.execute(commission, started=lambda _: None)
+
+
+# -- 5. a sense that blocks stalls only itself -------------------------------------------------
+
+
+class BlockingSense:
+    """A sense whose loop calls ``time.sleep``: it blocks whatever event loop runs it."""
+
+    name = "blocky"
+    version = "blocky-1"
+
+    async def run(self, emit: Any) -> None:
+        from prefrontal.senses.base import Observation
+
+        await emit(Observation(name="tick", rendering="tick", confidence=1.0, span=(0, 1)))
+        time.sleep(2.0)
+
+    def resume(self, position_s: float) -> None:
+        pass
+
+    def attend(self, settings: Any) -> list[str]:
+        return []
+
+
+async def test_a_blocking_sense_stalls_no_orchestrator_and_is_reported_stalled(
+    write_config: Callable[..., Config],
+) -> None:
+    config = write_config(
+        """
+        [senses.blocky]
+        kind = "telemetry"
+        source = "unused.csv"
+        stall_s = 0.5
+
+        [domains.home]
+        charter = "the house"
+        policy = "faults_rules5:reply"
+        keywords = ["home"]
+        senses = ["blocky"]
+        """,
+        faults_rules5=RULES,
+    )
+    journal = MemoryJournal()
+    latencies: list[float] = []
+    with anyio.fail_after(10):
+        async with open_system(
+            config, journal=journal, senses={"blocky": BlockingSense()}
+        ) as system:
+            await anyio.sleep(0.1)  # the sense is asleep in its loop now
+            for index in range(5):
+                begun = time.perf_counter()
+                await system.submit(f"home thing {index}")
+                while len([i for i in _events(journal, "inbox") if i.item == "reply"]) <= index:
+                    await anyio.sleep(0.005)
+                latencies.append(time.perf_counter() - begun)
+            await system.run_until_idle()
+    names = [p.name for p in _events(journal, "percept")]
+    assert "tick" in names
+    assert names.count("sense.stalled") == 1
+    assert max(latencies) < 0.5  # the sense sleeps 2 s in its loop meanwhile

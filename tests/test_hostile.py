@@ -20,6 +20,8 @@ from prefrontal import (
     ConfigError,
     PrefrontalError,
     RecordError,
+    SourceMissingError,
+    UsageError,
     load_config,
     open_system,
 )
@@ -235,6 +237,48 @@ CASES = [
     Case("submit a lone surrogate", submit("water \udc80 plants"), RecordError, "lone surrogate"),
     Case("submit a NUL", submit("water\x00plants"), RecordError, "NUL character at index 5"),
 ]
+
+
+def _telemetry(text: str | None) -> Act:
+    def act(folder: Path) -> object:
+        from prefrontal.senses.telemetry.sources import read_csv
+
+        path = folder / "t.csv"
+        if text is not None:
+            path.write_text(text, encoding="utf-8")
+        return list(read_csv(path))
+
+    return act
+
+
+def _wav_8bit(folder: Path) -> object:
+    import numpy as np
+    import soundfile
+
+    from prefrontal.senses.sources.wav import WavSource
+
+    tone = 0.5 * np.sin(2 * np.pi * 440 * np.arange(48_000) / 48_000)
+    path = folder / "tone.wav"
+    soundfile.write(str(path), np.stack([tone, tone], axis=1), 48_000, subtype="PCM_U8")
+    return WavSource(path, channels=2)
+
+
+CASES += [
+    Case("telemetry file missing", _telemetry(None), SourceMissingError, "t.csv'; expected"),
+    Case("telemetry CSV header only", _telemetry("t,channel,value\n"), UsageError, "no readings"),
+    Case("WAV 48 kHz 8-bit", _wav_8bit, RecordError, "is 8-bit"),
+]
+
+
+def test_a_5000_character_channel_name_is_flagged_not_fatal(tmp_path: Path) -> None:
+    from prefrontal.senses.telemetry.sources import Flagged, Sample, read_csv
+
+    path = tmp_path / "t.csv"
+    path.write_text(f"t,channel,value\n0,{'c' * 5000},1\n1,ok,2\n", encoding="utf-8")
+    flagged, sample = list(read_csv(path))
+    assert isinstance(flagged, Flagged)
+    assert "is 5,000 characters; expected at most 64" in flagged.reason
+    assert isinstance(sample, Sample)
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)

@@ -186,6 +186,7 @@ class HearingSenseConfig(_Section):
     channels: int = Field(default=2, ge=2, le=2)
     listen_for: tuple[str, ...] = ()
     block_s: float = Field(default=0.1, gt=0.0, le=1.0)
+    stall_s: float = Field(default=10.0, gt=0, le=3600)
 
 
 class TelemetrySenseConfig(_Section):
@@ -193,7 +194,8 @@ class TelemetrySenseConfig(_Section):
 
     kind: Literal["telemetry"]
     source: str
-    channels: tuple[str, ...] = ()
+    channels: tuple[Annotated[str, Field(max_length=64)], ...] = ()
+    stall_s: float = Field(default=10.0, gt=0, le=3600)
 
 
 SenseConfig = Annotated[HearingSenseConfig | TelemetrySenseConfig, Field(discriminator="kind")]

@@ -8,7 +8,8 @@ user's mistakes from failures of the world, and says whether trying again can he
     │   ├── ConfigError           prefrontal.toml is wrong (names the file, key, value, fix)
     │   ├── RecordError           a record at the seam is malformed
     │   │   └── PayloadTooLargeError   a field is over its bound; nothing was truncated
-    │   └── RoutingError          a request names a domain that does not exist
+    │   ├── RoutingError          a request names a domain that does not exist
+    │   └── SourceMissingError    a sense's source file does not exist (a FileNotFoundError too)
     ├── WorldError                something outside the user's input failed
     │   ├── ProviderError         a model provider answered with an error (retryable: 429, 5xx)
     │   ├── WorkerError           a worker raised while doing a commission
@@ -71,6 +72,13 @@ class PayloadTooLargeError(RecordError):
 
 class RoutingError(UsageError):
     """A request addresses a domain that is not declared."""
+
+
+class SourceMissingError(UsageError, FileNotFoundError):
+    """A sense's source file does not exist; also a ``FileNotFoundError`` with ``filename``."""
+
+    def __str__(self) -> str:  # the message, not OSError's "[Errno None] None: ..."
+        return str(self.args[0]) if self.args else ""
 
 
 class WorldError(PrefrontalError):
@@ -140,6 +148,7 @@ __all__ = [
     "RoutingError",
     "SandboxLimitError",
     "SandboxUnavailableError",
+    "SourceMissingError",
     "UsageError",
     "WorkerError",
     "WorkerTimeoutError",

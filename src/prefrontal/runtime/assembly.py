@@ -141,7 +141,8 @@ def build_sense_host(
         sense: tuple(d for d, spec in config.domains.items() if sense in spec.senses)
         for sense in senses
     }
-    return SenseHost(senses, subscribers, clock=clock), evidence
+    stall_s = {n: spec.stall_s for n, spec in config.senses.items()}
+    return SenseHost(senses, subscribers, clock=clock, stall_s=stall_s), evidence
 
 
 def check_config(config: Config, *, env: Mapping[str, str] | None = None) -> None:

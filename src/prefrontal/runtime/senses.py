@@ -1,6 +1,8 @@
 """The sense host: runs each sense under supervision and journals its percepts.
 
-Each sense runs in its own task at its own rate. Its observations pass through a bounded
+Each sense runs on its own thread and event loop, at its own rate, so a sense that blocks
+cannot stall the orchestrators; one whose loop stops beating for ``stall_s`` is reported to
+its domains as a ``sense.stalled`` percept. Its observations pass through a bounded
 stream (back-pressure) and a storm guard, then become one ``Percept`` per subscribed domain,
 journaled like every other inbound event. A sense that raises is restarted with backoff, and
 each failure is reported to its domains as a ``sense.failure`` percept; after
@@ -13,12 +15,16 @@ a ``sense.attention`` percept.
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 import anyio
+import anyio.from_thread
+import anyio.lowlevel
 
+from prefrontal import offload
 from prefrontal.clock import Clock
 from prefrontal.errors import PrefrontalError, UsageError
 from prefrontal.seam.events import AttentionEvent
@@ -27,6 +33,9 @@ from prefrontal.senses.base import Observation, Sense
 from prefrontal.senses.stream import PerceptStream, StormGuard, StreamStatistics
 
 Committer = Callable[[list[Percept]], Awaitable[None]]
+
+DEFAULT_STALL_S = 10.0
+_BEAT_S = 0.05
 
 
 @dataclass(slots=True)
@@ -37,6 +46,8 @@ class SenseStatus:
     percepts: int = 0
     failures: tuple[str, ...] = ()
     stream: StreamStatistics | None = None
+    stalled: bool = False
+    beat: float = 0.0
 
 
 class SenseHost:
@@ -48,12 +59,14 @@ class SenseHost:
         clock: Clock,
         max_restarts: int = 3,
         backoff_s: float = 0.05,
+        stall_s: Mapping[str, float] | None = None,
     ) -> None:
         self.senses = dict(senses)
         self.subscribers = subscribers
         self.clock = clock
         self.max_restarts = max_restarts
         self.backoff_s = backoff_s
+        self.stall_s = dict(stall_s or {})
         self.status = {name: SenseStatus(name) for name in senses}
         self._streams: dict[str, PerceptStream] = {}
 
@@ -93,11 +106,14 @@ class SenseHost:
             failure: BaseException | None = None
             async with anyio.create_task_group() as tg:
                 tg.start_soon(self._pump, sense, stream, guard, commit)
+                watch = anyio.CancelScope()
+                tg.start_soon(self._watch, sense, watch, commit)
                 try:
-                    await sense.run(stream.send)
+                    await self._run_apart(sense, stream)
                 except Exception as error:  # a sense's bug must not stop the system
                     failure = error
                 finally:
+                    watch.cancel()
                     stream.close()
             status.running = False
             status.stream = stream.statistics()
@@ -124,6 +140,66 @@ class SenseHost:
             if stopping:
                 return
             await anyio.sleep(self.backoff_s * 2 ** (status.restarts - 1))
+
+    async def _run_apart(self, sense: Sense, stream: PerceptStream) -> None:
+        """Run the sense on an event loop of its own, on a thread of its own.
+
+        A sense that blocks (a ``time.sleep``, a slow model) then blocks only itself, never
+        the orchestrators. Its loop beats every ``_BEAT_S``; ``_watch`` reports a sense
+        whose beat stops as stalled. Back-pressure still holds: ``emit`` waits, in the
+        sense's thread, until the percept stream has room.
+        """
+        token = anyio.lowlevel.current_token()
+        status = self.status[sense.name]
+        status.beat = time.monotonic()
+
+        async def emit(observation: Observation) -> None:
+            anyio.from_thread.run(stream.send, observation, token=token)
+
+        async def beat() -> None:
+            while True:
+                status.beat = time.monotonic()
+                await anyio.sleep(_BEAT_S)
+
+        async def main() -> None:
+            failed: list[Exception] = []
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(beat)
+                try:
+                    await sense.run(emit)
+                except Exception as error:  # raised as itself, not wrapped in a group
+                    failed.append(error)
+                tg.cancel_scope.cancel()
+            if failed:
+                raise failed[0]
+
+        await offload.run_sync(anyio.run, main, name=f"sense {sense.name}")
+
+    async def _watch(self, sense: Sense, scope: anyio.CancelScope, commit: Committer) -> None:
+        """Report the sense as stalled once its loop has not beaten for ``stall_s``."""
+        status = self.status[sense.name]
+        limit = self.stall_s.get(sense.name, DEFAULT_STALL_S)
+        with scope:
+            while True:
+                await anyio.sleep(min(limit / 4, 1.0))
+                silent = time.monotonic() - status.beat
+                if silent < limit:
+                    status.stalled = False
+                    continue
+                if status.stalled:
+                    continue
+                status.stalled = True
+                note = Observation(
+                    name="sense.stalled",
+                    rendering=(
+                        f"sense {sense.name!r} has stopped producing: its loop has been "
+                        f"blocked for {silent:.1f} s (limit {limit:g} s)"
+                    ),
+                    confidence=1.0,
+                    span=(0.0, 0.0),
+                    fields={"blocked_s": round(silent, 3), "stall_s": limit},
+                )
+                await commit(self.percepts(sense, note))
 
     async def _pump(
         self, sense: Sense, stream: PerceptStream, guard: StormGuard, commit: Committer

@@ -54,6 +54,12 @@ class WavSource:
                 f"microphone geometry needs {channels}. Record with {channels} microphones "
                 "or change [senses] channels"
             )
+        if info.subtype in ("PCM_U8", "PCM_S8"):
+            raise RecordError(
+                f"audio source {self.path} is 8-bit ({info.subtype}): 48 dB of dynamic range "
+                "buries speech and direction cues in quantisation noise, so it is refused "
+                "rather than heard as silence. Convert it (e.g. sox in.wav -b 16 out.wav)"
+            )
         if info.samplerate not in RATES:
             raise RecordError(
                 f"audio source {self.path} is sampled at {info.samplerate} Hz; supported "

@@ -3,8 +3,9 @@
 Every reader yields ``Sample`` records in file order and never raises on bad content: a
 malformed row, a value that is not a finite number, or a timestamp earlier than the channel's
 previous one becomes a ``Flagged`` record whose ``reason`` names the value and the
-expectation, and the stream goes on. Only a missing file (``FileNotFoundError``) or a CSV
-header that fits neither layout (``UsageError``) stops a reader, at the call, before the
+expectation, and the stream goes on. Only a missing file (``SourceMissingError``, a
+``FileNotFoundError`` too), a CSV header that fits neither layout or a CSV with no rows
+(``UsageError``) stops a reader, at the call, before the
 first record. ``generate`` is a pure function of its arguments: the same seed gives the same
 samples and the same ground truth.
 """
@@ -12,7 +13,6 @@ samples and the same ground truth.
 from __future__ import annotations
 
 import csv
-import errno
 import json
 import math
 import zlib
@@ -24,7 +24,7 @@ from typing import Literal
 import numpy as np
 from scipy.signal import lfilter
 
-from prefrontal.errors import UsageError
+from prefrontal.errors import SourceMissingError, UsageError
 
 __all__ = [
     "ChannelSpec",
@@ -68,12 +68,15 @@ class Flagged:
 
 
 Record = Sample | Flagged
+MAX_CHANNEL = 64  # a channel name is quoted in every percept about it
 
 
-def _missing(path: Path, expected: str) -> FileNotFoundError:
-    return FileNotFoundError(
-        errno.ENOENT, f"telemetry file not found: '{path}'; expected {expected}", str(path)
+def _missing(path: Path, expected: str) -> SourceMissingError:
+    error = SourceMissingError(
+        f"telemetry file not found: '{path}'; expected {expected}. Fix [senses] source."
     )
+    error.filename = str(path)
+    return error
 
 
 def _shown(value: object) -> str:
@@ -96,6 +99,12 @@ class _Order:
         self.last: dict[str, float] = {}
 
     def check(self, t: float, channel: str, value: float, raw: str, line: int) -> Record:
+        if len(channel) > MAX_CHANNEL:
+            reason = (
+                f"channel name {_shown(channel)} is {len(channel):,} characters; expected at "
+                f"most {MAX_CHANNEL}"
+            )
+            return _bad(line, raw, reason, t)
         if not math.isfinite(value):
             reason = f"value {value!r} of channel '{channel}' at t={t}; expected a finite number"
             return _bad(line, raw, reason, t, channel)
@@ -129,6 +138,11 @@ def read_csv(path: str | Path) -> Iterator[Sample | Flagged]:
         raise _missing(path, expected)
     with path.open(newline="", encoding="utf-8-sig", errors="replace") as file:
         header = [name.strip() for name in next(csv.reader(file), [])]
+        if not any(line.strip() for line in file):
+            raise UsageError(
+                f"telemetry CSV '{path}' has no readings after its header; expected rows of "
+                "readings. Point [senses] source at a file with data."
+            )
     lowered = [name.lower() for name in header]
     if {"t", "channel", "value"} <= set(lowered):
         columns = (lowered.index("t"), lowered.index("channel"), lowered.index("value"))
