@@ -46,7 +46,7 @@ def _table(entries: list[InboxEntry], title: str) -> Table:
             item.item,
             item.priority,
             item.delivery,
-            escape(item.text),
+            escape(entry.text),
             state,
         )
     return table

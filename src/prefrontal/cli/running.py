@@ -56,7 +56,7 @@ def register(app: typer.Typer) -> None:
         with journal_of(cfg) as journal:
             answers = [e for e in inbox_entries(journal) if e.item.thread_id == request_id]
         for entry in answers:
-            console.print(f"[bold]→ {entry.item.domain or 'router'}:[/] {entry.item.text}")
+            console.print(f"[bold]→ {entry.item.domain or 'router'}:[/] {entry.text}")
 
     @app.command()
     def run(

@@ -5,7 +5,9 @@ them. The attention budget allows ``interruptions_per_day``: urgent items always
 normal ones interrupt while the day's budget (and their domain's share of it, if it has
 one) lasts, low ones and everything past the budget go to the digest. Escalations that wait
 for an answer stay pending until the principal approves or denies them, across restarts,
-wherever they were delivered.
+wherever they were delivered. A reply or escalation may carry handles to tainted text; the
+principal reads the entry's ``text``, where each handle is replaced by its text, marked as
+from outside (``«from outside, worker 'reader': ...»``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from datetime import datetime
 from typing import Literal
 
 from prefrontal.journal.base import Journal
+from prefrontal.runtime.handles import HandleResolver
 from prefrontal.seam.actions import EscalateAction, Priority, ReplyAction
 from prefrontal.seam.events import ApprovalEvent, InboxItem, RoutedEvent, Source
 
@@ -96,11 +99,16 @@ class Inbox:
 
 @dataclass(frozen=True, slots=True)
 class InboxEntry:
-    """An inbox item as the principal sees it: the item, its journal seq, and its answer."""
+    """An inbox item as the principal sees it: the item, its journal seq, and its answer.
+
+    ``text`` and ``evidence`` are the item's, with handles resolved for the principal.
+    """
 
     seq: int
     item: InboxItem
     answer: ApprovalEvent | RoutedEvent | None
+    text: str = ""
+    evidence: tuple[str, ...] = ()
 
     @property
     def pending(self) -> bool:
@@ -116,7 +124,12 @@ def inbox_entries(journal: Journal) -> list[InboxEntry]:
             answers[event.item_id] = event
         elif isinstance(event, RoutedEvent) and event.method == "principal":
             answers[f"q-{event.request.request_id}"] = event
-    return [
-        InboxEntry(stored.seq, stored.event, answers.get(stored.event.item_id))  # type: ignore[union-attr,arg-type]
-        for stored in journal.read(kinds=["inbox"])
-    ]
+    resolver = HandleResolver(journal)
+    entries: list[InboxEntry] = []
+    for stored in journal.read(kinds=["inbox"]):
+        item: InboxItem = stored.event  # type: ignore[assignment]
+        domain, thread = item.domain, item.thread_id
+        text = resolver.show(item.text, domain=domain, thread_id=thread)
+        evidence = tuple(resolver.show(e, domain=domain, thread_id=thread) for e in item.evidence)
+        entries.append(InboxEntry(stored.seq, item, answers.get(item.item_id), text, evidence))
+    return entries

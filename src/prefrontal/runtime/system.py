@@ -35,6 +35,7 @@ from prefrontal.models.tiers import resolve_tiers
 from prefrontal.policies.base import Policy
 from prefrontal.policies.rule import RuleFunction, RulePolicy
 from prefrontal.runtime.executor import Executor
+from prefrontal.runtime.handles import HandleResolver
 from prefrontal.runtime.inbox import Inbox
 from prefrontal.runtime.orchestrator import Orchestrator
 from prefrontal.runtime.principal import answer_escalation, answer_route, new_request
@@ -201,6 +202,8 @@ class System:
             per_worker={n: w.concurrency for n, w in config.workers.items()},
             max_output_bytes={n: w.max_output_bytes for n, w in config.workers.items()},
             evidence=self.evidence,
+            handles=HandleResolver(journal),
+            trusted=[n for n, w in config.workers.items() if w.trusted],
         )
         self.orchestrators = {
             name: Orchestrator(

@@ -210,6 +210,7 @@ class HearingSense:
             fields=fields,
             raw_bytes=window.size * 2,
             evidence=self._keep(window, rate, segment.start_s),
+            tainted=(),  # words come from the closed listen_for list; the rest is numbers
         )
 
     def _settled(self, now: float) -> list[SoundEvent]:
@@ -236,6 +237,7 @@ class HearingSense:
             fields={"kind": event.kind, **where, "level_db": round(event.level_db, 1)},
             raw_bytes=window.size * 2,
             evidence=self._keep(window, rate, event.start_s),
+            tainted=(),  # a closed kind and numbers
         )
 
     def _keep(self, window: Stereo, rate: int, start_s: float) -> str | None:
