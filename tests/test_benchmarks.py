@@ -76,3 +76,12 @@ def test_precise_benchmark_runs_quick(tmp_path: Path, sandbox: Bubblewrap) -> No
             assert row["runs_per_s"] > 0
         assert figures[program]["ratio_p50"] > 0
     assert figures["numpy"]["worker"]["p50_ms"] > 0
+
+
+def test_injection_benchmark_runs_tiny(tmp_path: Path) -> None:
+    printed, figures = run_benchmark("injection", tmp_path, "--tiny", "--control")
+    assert "single-context baseline" in printed
+    assert set(figures) == {"prefrontal", "prefrontal, sealing off", "single-context baseline"}
+    assert sum(o["canary_bytes"] for o in figures["prefrontal"]) == 0
+    assert sum(o["canary_bytes"] for o in figures["prefrontal, sealing off"]) > 0
+    assert all(o["unplanned"] == 1 for o in figures["single-context baseline"])

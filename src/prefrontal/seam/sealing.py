@@ -14,11 +14,27 @@ approvals), since an orchestrator only ever writes closed values and handles.
 from __future__ import annotations
 
 import json
+from collections.abc import Generator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from prefrontal.seam.events import InboundEvent, Report, ReportError
 from prefrontal.seam.percept import Percept
 from prefrontal.seam.taint import Handle, is_evidence_ref, tainted_paths
+
+_SEALING: ContextVar[bool] = ContextVar("prefrontal_sealing", default=True)
+
+
+@contextmanager
+def sealing(on: bool) -> Generator[None]:
+    """Switch sealing off (``on=False``) for what runs inside: the injection suite's negative
+    control, which must then fail. Tasks started inside keep the setting."""
+    token = _SEALING.set(on)
+    try:
+        yield
+    finally:
+        _SEALING.reset(token)
 
 
 def make_handle(ref: str, value: Any, origin: str) -> Handle:
@@ -83,6 +99,8 @@ def _seal_percept(event: Percept, seq: int) -> Percept:
 
 def seal(event: InboundEvent, seq: int) -> InboundEvent:
     """``event`` with every tainted value replaced by a handle into journal entry ``seq``."""
+    if not _SEALING.get():
+        return event
     if isinstance(event, Report):
         return _seal_report(event, seq)
     if isinstance(event, Percept):
