@@ -17,6 +17,7 @@ from prefrontal.config import Config, load_config, parse_config
 from prefrontal.errors import (
     BudgetExceededError,
     ConfigError,
+    HandleError,
     JournalBusyError,
     JournalError,
     PayloadTooLargeError,
@@ -27,6 +28,7 @@ from prefrontal.errors import (
     RoutingError,
     SandboxLimitError,
     SandboxUnavailableError,
+    TaintError,
     UsageError,
     WorkerError,
     WorkerTimeoutError,
@@ -70,6 +72,7 @@ from prefrontal.seam import (
     WaitAction,
     WorkerSpec,
 )
+from prefrontal.seam.taint import Handle, Provenance
 from prefrontal.workers import CommissionContext, ToolWorker, Worker
 
 if TYPE_CHECKING:
@@ -110,6 +113,8 @@ __all__ = [
     "EscalateAction",
     "HandOffAction",
     "HandOffEvent",
+    "Handle",
+    "HandleError",
     "InboundEvent",
     "InboxEntry",
     "InboxItem",
@@ -124,6 +129,7 @@ __all__ = [
     "Policy",
     "PolicyError",
     "PrefrontalError",
+    "Provenance",
     "ProviderError",
     "RecordError",
     "RememberAction",
@@ -141,6 +147,7 @@ __all__ = [
     "Stored",
     "System",
     "SystemClock",
+    "TaintError",
     "TimerEvent",
     "ToolWorker",
     "Usage",

@@ -34,7 +34,7 @@ def estimate_tokens(text: str) -> int:
 
 
 def _event_block(event: InboundEvent) -> str:
-    body = event.model_dump(mode="json", exclude={"kind", "at"})
+    body = event.model_dump(mode="json", exclude={"kind", "at", "provenance"})
     text = json.dumps(body, ensure_ascii=False, default=str)
     if len(text) > _EVENT_BYTES:
         shown = text[:_EVENT_BYTES]
