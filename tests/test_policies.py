@@ -191,8 +191,8 @@ async def test_an_llm_policy_wakes_once_per_fan_out_on_its_last_report(config: C
     last_prompt = str(boss.prompts[-1]).replace("\\'", "'")
     for word in ("ALPHA", "BETA", "GAMMA"):
         assert word not in last_prompt
-    for seq in range(10, 13):  # the three reports' journal entries
-        assert f"⟦#{seq}.output: text, " in last_prompt
+    for stored in journal.read(kinds=["report"]):  # each report as a handle into its entry
+        assert f"⟦#{stored.seq}.output: text, " in last_prompt
     assert _inbox(journal)[-1].text == "HI it is"
 
 
