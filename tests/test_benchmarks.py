@@ -88,3 +88,12 @@ def test_startup_benchmark_runs_tiny(tmp_path: Path) -> None:
         assert result["start"]["poll_ms"] > 0
         commands = {"--help", "status", "costs", "inbox", "journal --last 20"}
         assert set(result["commands"]) == commands
+
+
+def test_injection_benchmark_runs_tiny(tmp_path: Path) -> None:
+    printed, figures = run_benchmark("injection", tmp_path, "--tiny", "--control")
+    assert "single-context baseline" in printed
+    assert set(figures) == {"prefrontal", "prefrontal, sealing off", "single-context baseline"}
+    assert sum(o["canary_bytes"] for o in figures["prefrontal"]) == 0
+    assert sum(o["canary_bytes"] for o in figures["prefrontal, sealing off"]) > 0
+    assert all(o["unplanned"] == 1 for o in figures["single-context baseline"])

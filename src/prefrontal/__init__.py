@@ -17,6 +17,7 @@ from prefrontal.config import Config, load_config, parse_config
 from prefrontal.errors import (
     BudgetExceededError,
     ConfigError,
+    HandleError,
     JournalBusyError,
     JournalError,
     JournalFormatError,
@@ -30,6 +31,7 @@ from prefrontal.errors import (
     SandboxLimitError,
     SandboxUnavailableError,
     SourceMissingError,
+    TaintError,
     UsageError,
     WorkerError,
     WorkerTimeoutError,
@@ -74,6 +76,7 @@ from prefrontal.seam import (
     WaitAction,
     WorkerSpec,
 )
+from prefrontal.seam.taint import Handle, Provenance
 from prefrontal.workers import CommissionContext, ToolWorker, Worker
 
 if TYPE_CHECKING:
@@ -114,6 +117,8 @@ __all__ = [
     "EscalateAction",
     "HandOffAction",
     "HandOffEvent",
+    "Handle",
+    "HandleError",
     "InboundEvent",
     "InboxEntry",
     "InboxItem",
@@ -130,6 +135,7 @@ __all__ = [
     "Policy",
     "PolicyError",
     "PrefrontalError",
+    "Provenance",
     "ProviderError",
     "RecordError",
     "RememberAction",
@@ -148,6 +154,7 @@ __all__ = [
     "Stored",
     "System",
     "SystemClock",
+    "TaintError",
     "TimerCancelled",
     "TimerEvent",
     "ToolWorker",

@@ -103,11 +103,20 @@ class GuardsConfig(_Section):
 
 
 class _WorkerBase(_Section):
+    """Keys every worker has. Taint: ``trusted`` declares that the worker brings in no
+    outside content (its free text is readable by orchestrators); ``consequential`` that its
+    effects leave the system (pay, send, write, delete), so a commission carrying tainted
+    values needs the principal's approval, except in the inputs named in ``tainted_inputs``.
+    """
+
     description: str = Field(default="", max_length=MAX_TEXT)
     timeout_s: float = Field(default=30.0, gt=0, le=86_400)
     retries: int = Field(default=2, ge=0, le=10)
     concurrency: int = Field(default=8, ge=1, le=10_000)
     max_output_bytes: int = Field(default=64 * 1024, ge=64, le=64 * 1024)
+    trusted: bool = False
+    consequential: bool = False
+    tainted_inputs: tuple[str, ...] = ()
 
 
 class ToolWorkerConfig(_WorkerBase):

@@ -7,7 +7,8 @@ user's mistakes from failures of the world, and says whether trying again can he
     ├── UsageError                the user's mistake: fix the input and try again
     │   ├── ConfigError           prefrontal.toml is wrong (names the file, key, value, fix)
     │   ├── RecordError           a record at the seam is malformed
-    │   │   └── PayloadTooLargeError   a field is over its bound; nothing was truncated
+    │   │   ├── PayloadTooLargeError   a field is over its bound; nothing was truncated
+    │   │   └── HandleError    a handle cannot be resolved (unknown, or another domain's)
     │   ├── RoutingError          a request names a domain that does not exist
     │   └── SourceMissingError    a sense's source file does not exist (a FileNotFoundError too)
     ├── WorldError                something outside the user's input failed
@@ -20,6 +21,7 @@ user's mistakes from failures of the world, and says whether trying again can he
     │       ├── JournalFormatError     a newer format, or not a Prefrontal journal at all
     │       └── JournalFullError  the disk is full (retryable: nothing was written)
     ├── PolicyError               a policy raised or its model's output stayed malformed
+    │   └── TaintError            a policy tried to read a handle's (tainted) text
     ├── BudgetExceededError       a domain's budget would be exceeded; refused before dispatch
     └── SandboxUnavailableError   no operating-system sandbox is installed
 
@@ -68,6 +70,10 @@ class RecordError(UsageError):
 
 class PayloadTooLargeError(RecordError):
     """A field is larger than its bound. Prefrontal rejects, it never truncates silently."""
+
+
+class HandleError(RecordError):
+    """A handle in a commission's inputs or a reply cannot be resolved to its value."""
 
 
 class RoutingError(UsageError):
@@ -125,6 +131,10 @@ class PolicyError(PrefrontalError):
     """A policy raised, or its model's output stayed malformed after retries."""
 
 
+class TaintError(PolicyError):
+    """A policy tried to read a handle: tainted text may be passed on, never read."""
+
+
 class BudgetExceededError(PrefrontalError):
     """Dispatching would exceed a domain's budget; the commission was refused before dispatch."""
 
@@ -136,6 +146,7 @@ class SandboxUnavailableError(PrefrontalError):
 __all__ = [
     "BudgetExceededError",
     "ConfigError",
+    "HandleError",
     "JournalBusyError",
     "JournalError",
     "JournalFormatError",
@@ -149,6 +160,7 @@ __all__ = [
     "SandboxLimitError",
     "SandboxUnavailableError",
     "SourceMissingError",
+    "TaintError",
     "UsageError",
     "WorkerError",
     "WorkerTimeoutError",

@@ -108,7 +108,9 @@ def test_transcript_shows_an_escalation_approved_then_paid(transcript: str) -> N
     assert f"principal approved {approved[1]}" in transcript
     paid = transcript.index("pay_bill {'payee': 'electricity', 'amount': '84.20'}")
     assert paid > transcript.index(f"principal approved {approved[1]}")
-    assert "'Paid 84.20 to electricity (pay-money-" in transcript
+    # the payment service's answer is tainted: the reply carries handles, not its text
+    assert '"Paid 84.20 to ⟦#' in transcript
+    assert "from worker 'pay_bill', untrusted⟧" in transcript
 
 
 def test_transcript_shows_the_budget_guard_refusing_a_payment(transcript: str) -> None:
@@ -134,7 +136,7 @@ def test_transcript_shows_timers_firing_at_their_own_time(transcript: str) -> No
     assert re.search(r"^12:00 #\d+\s+timer 'dose' set for 2026-01-05 13:00$", transcript, re.M)
     assert re.search(r"^13:00 #\d+\s+timer 'dose' fired$", transcript, re.M)
     assert re.search(r"^13:00 #\d+\s+commission health-\d+-0 → send_text", transcript, re.M)
-    assert "inbox reply (urgent, interrupt): 'Reminder sent: Time to take vitamin d.'" in transcript
+    assert 'inbox reply (urgent, interrupt): "Reminder sent: ⟦#' in transcript
     assert re.search(
         r"^18:00 #\d+\s+timer 'lights off' set for 2026-01-05 22:00$", transcript, re.M
     )

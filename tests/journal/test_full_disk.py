@@ -16,10 +16,10 @@ from pathlib import Path
 
 import anyio
 import pytest
-from records import request
 
 from prefrontal import Config, JournalFullError, open_journal, open_system
 from prefrontal.seam import InboxItem
+from support.records import request
 
 pytestmark = pytest.mark.anyio
 

@@ -20,16 +20,6 @@ from pydantic_ai.models.openai import OpenAIChatModel
 from pydantic_ai.models.test import TestModel
 from typer.testing import CliRunner
 
-from model_server import (
-    Call,
-    Hang,
-    Status,
-    Step,
-    Text,
-    closed_port,
-    like_llama_cpp,
-    scripted_server,
-)
 from prefrontal import Config, ConfigError
 from prefrontal.cli import app
 from prefrontal.config import EndpointTier
@@ -46,11 +36,21 @@ from prefrontal.models.pricing import UnpricedTierWarning, unpriced_tiers, unpri
 from prefrontal.models.run import ModelCaller, ModelFailure, ModelRun
 from prefrontal.seam.usage import Usage
 from prefrontal.testing import ScriptedModel
+from support.model_server import (
+    Call,
+    Hang,
+    Status,
+    Step,
+    Text,
+    closed_port,
+    like_llama_cpp,
+    scripted_server,
+)
 
 WriteConfig = Callable[..., Config]
 
 HAIKU = "anthropic:claude-haiku-4-5"
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_a_missing_key_names_the_tier_and_the_variable() -> None:
@@ -223,7 +223,7 @@ def test_a_tier_without_an_override_is_still_resolved_and_fails_by_name(
 
 
 # -- calling a tier: structured output modes, bounded time and tokens, honest failures ----
-# Over real HTTP to a scripted OpenAI-compatible server on 127.0.0.1 (tests/model_server.py).
+# Over real HTTP to a scripted OpenAI-compatible server on 127.0.0.1 (support/model_server.py).
 
 
 class Answer(BaseModel):

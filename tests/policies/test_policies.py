@@ -205,10 +205,13 @@ async def test_an_llm_policy_wakes_once_per_fan_out_on_its_last_report(config: C
     joins = [d for d in decisions if d.policy == "join"]
     assert all(d.actions == () and d.context_tokens == 0 and not d.usage for d in joins)
     assert "2 more report(s) still out" in joins[0].rationale
-    # the last decision's context holds every report of the fan-out
-    last_prompt = str(boss.prompts[-1])
+    # the last decision's context holds every report of the fan-out, each as a handle: the
+    # lookup's free text is tainted and never readable by the orchestrator
+    last_prompt = str(boss.prompts[-1]).replace("\\'", "'")
     for word in ("ALPHA", "BETA", "GAMMA"):
-        assert word in last_prompt
+        assert word not in last_prompt
+    for stored in journal.read(kinds=["report"]):  # each report as a handle into its entry
+        assert f"⟦#{stored.seq}.output: text, " in last_prompt
     assert _inbox(journal)[-1].text == "HI it is"
 
 

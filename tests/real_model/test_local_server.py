@@ -16,13 +16,13 @@ import pytest
 from local_stack import silent_server
 from typer.testing import CliRunner
 
-from model_server import closed_port
 from prefrontal import Config, DecisionEvent, InboxItem, open_system
 from prefrontal.cli import app
 from prefrontal.journal import Journal
 from prefrontal.journal.sql import open_journal
 from prefrontal.models.pricing import UnpricedTierWarning
 from prefrontal.seam import Report
+from support.model_server import closed_port
 
 pytestmark = [pytest.mark.anyio, pytest.mark.real_model]
 

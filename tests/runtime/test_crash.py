@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import anyio
-import crash_scenario
 import pytest
 
 import prefrontal
 from prefrontal import Commission, Report, RequestEvent
+from support import crash_scenario
 
 SCENARIO = Path(__file__).parents[1] / "support" / "crash_scenario.py"
 REQUESTS = 300  # a backlog that outlasts the kills (about half is left after 50)

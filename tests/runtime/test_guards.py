@@ -20,13 +20,16 @@ max_identical_commissions = 2
 max_decisions_per_thread = 6
 max_idle_decisions = 2
 
+# Both echo what the orchestrator sent them: trusted, so the rules may read their output.
 [workers.echo]
 kind = "tool"
 function = "guard_mod:echo"
+trusted = true
 
 [workers.paid]
 kind = "tool"
 function = "guard_mod:echo"
+trusted = true
 cost_usd = 0.40
 
 [domains.alpha]

@@ -88,8 +88,11 @@ async def test_an_escalation_waits_across_a_restart_then_approval_dispatches(
         await system.run_until_idle()
         with pytest.raises(UsageError, match="was already answered"):
             await system.answer(entry.item.item_id, approved=True)
-    texts = [e.item.text for e in inbox_entries(journal)]
-    assert texts[-1] == "paid 12.50"
+    # The tool's answer is tainted: the reply carries a handle, the principal reads the text.
+    last = inbox_entries(journal)[-1]
+    assert last.item.text.startswith("⟦#")
+    assert "from worker 'pay', untrusted⟧" in last.item.text
+    assert last.text == "«from outside, worker 'pay': paid 12.50»"
     assert len(journal.read(kinds=["commission"])) == 1
     assert journal.verify() == []
     journal.close()

@@ -18,6 +18,7 @@ boss = "anthropic:claude-sonnet-4-5"
 [workers.echo]
 kind = "tool"
 function = "orch_mod:echo"
+trusted = true
 
 [domains.home]
 charter = "the house"

@@ -74,7 +74,7 @@ def history_block(title: str, theme: Theme, state: DomainState) -> str:
 
 
 def event_block(event: InboundEvent) -> str:
-    body = event.model_dump(mode="json", exclude={"kind", "at"})
+    body = event.model_dump(mode="json", exclude={"kind", "at", "provenance"})
     return f"Current event: {one_line(event)}\n{json.dumps(body, ensure_ascii=False)}"
 
 

@@ -135,7 +135,7 @@ def _current_event(prompt: str) -> tuple[str, dict[str, Any]]:
     """The current event's one-line head and its JSON body, as the context renders them."""
     block = prompt[prompt.rindex("Current event: ") + len("Current event: ") :]
     head, _, rest = block.partition("\n")
-    return head, json.loads(rest.split("\nThis commission FAILED", 1)[0])
+    return head, json.loads(rest.split("\n", 1)[0])
 
 
 def _readers(workload: Workload) -> dict[str, Worker]:

@@ -44,7 +44,7 @@ def _table(entries: list[InboxEntry], title: str) -> Table:
             cell(item.item),
             cell(item.priority, PRIORITY_STYLE[item.priority]),
             cell(item.delivery),
-            cell(item.text),
+            cell(entry.text),
             cell(state, STATE_STYLE.get(state, "")),
         )
     return shown

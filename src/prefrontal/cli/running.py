@@ -52,8 +52,9 @@ def ask(
             f"Queued request {submitted.request_id}; the driving process routed it. "
             "Read the answer with 'prefrontal inbox'."
         )
-    for item in submitted.answers:
-        say((f"→ {item.domain or 'router'}: ", "bold"), (item.text, PRIORITY_STYLE[item.priority]))
+    for entry in submitted.answers:
+        item = entry.item
+        say((f"→ {item.domain or 'router'}: ", "bold"), (entry.text, PRIORITY_STYLE[item.priority]))
 
 
 def run(

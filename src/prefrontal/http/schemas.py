@@ -47,12 +47,14 @@ class Item(BaseModel):
     at: datetime
 
     @classmethod
-    def of(cls, item: InboxItem, state: Literal["pending", "answered", ""] = "") -> Item:
+    def of(
+        cls, item: InboxItem, state: Literal["pending", "answered", ""] = "", text: str = ""
+    ) -> Item:
         return cls(
             item_id=item.item_id,
             domain=item.domain,
             item=item.item,
-            text=printable(item.text),
+            text=printable(text or item.text),
             priority=item.priority,
             delivery=item.delivery,
             needs_answer=item.needs_answer,
@@ -65,7 +67,7 @@ class Item(BaseModel):
     @classmethod
     def entry(cls, entry: InboxEntry) -> Item:
         state = "pending" if entry.pending else ("answered" if entry.answer else "")
-        return cls.of(entry.item, state)
+        return cls.of(entry.item, state, entry.text)  # handles resolved, marked as outside
 
 
 class SubmittedOut(BaseModel):
@@ -75,7 +77,7 @@ class SubmittedOut(BaseModel):
 
     @classmethod
     def of(cls, submitted: Submitted) -> SubmittedOut:
-        answers = [Item.of(a) for a in submitted.answers]
+        answers = [Item.entry(a) for a in submitted.answers]
         return cls(request_id=submitted.request_id, queued=submitted.queued, answers=answers)
 
 

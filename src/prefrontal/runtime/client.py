@@ -37,7 +37,6 @@ from prefrontal.seam.events import (
     DecisionEvent,
     Event,
     InboundEvent,
-    InboxItem,
     TimerCancelled,
     TimerSet,
 )
@@ -73,7 +72,7 @@ class Submitted:
 
     request_id: str
     queued: bool
-    answers: tuple[InboxItem, ...] = ()
+    answers: tuple[InboxEntry, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,8 +231,10 @@ class Client:
 
     # -- reads -----------------------------------------------------------------------------
 
-    def answers(self, request_id: str) -> tuple[InboxItem, ...]:
-        return tuple(e.item for e in inbox_entries(self.journal) if e.item.thread_id == request_id)
+    def answers(self, request_id: str) -> tuple[InboxEntry, ...]:
+        """The request's inbox entries among the latest 200, handles resolved for the principal."""
+        recent = recent_entries(self.journal, 200)
+        return tuple(e for e in recent if e.item.thread_id == request_id)
 
     def inbox(self) -> list[InboxEntry]:
         """Every inbox item with its answer (reads them all: for --all and --digest)."""

@@ -4,13 +4,19 @@ Global and per-worker concurrency limits; a time limit per attempt (a cancel sco
 retries with exponential backoff for retryable failures only (time-outs, 429 and 5xx);
 cancellation by commission id. Every outcome becomes a ``Report``: a worker failure is data
 for the orchestrator, never an exception that stops the runtime.
+
+Taint: handles in a commission's inputs are resolved just before the worker runs (the worker
+gets the real values; the journaled commission keeps the handles). Every report carries the
+provenance of its output, and a failure's message is tainted unless the executor wrote it
+from closed parts (a time-out, an undeclared worker, a cancellation).
 """
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
+from typing import TYPE_CHECKING
 
 import anyio
 
@@ -18,8 +24,18 @@ from prefrontal.clock import Clock
 from prefrontal.errors import PrefrontalError, WorkerError, WorkerTimeoutError
 from prefrontal.seam.bounds import Bounds, check_payload
 from prefrontal.seam.events import Commission, CommissionStarted, Report, ReportError
+from prefrontal.seam.taint import Provenance, handle_refs, is_evidence_ref, output_provenance
 from prefrontal.seam.usage import Usage
 from prefrontal.seam.work import CommissionContext, EvidenceReader, Worker, WorkerResult
+
+if TYPE_CHECKING:
+    from prefrontal.runtime.handles import HandleResolver
+
+
+def _closed(error: PrefrontalError) -> PrefrontalError:
+    """Mark a message the executor wrote from closed parts: it is not tainted."""
+    error.__dict__["closed"] = True
+    return error
 
 
 def error_code(error: PrefrontalError) -> str:
@@ -39,9 +55,13 @@ class Executor:
         max_output_bytes: Mapping[str, int] | None = None,
         backoff_s: float = 0.05,
         evidence: EvidenceReader | None = None,
+        handles: HandleResolver | None = None,
+        trusted: Collection[str] = (),
     ) -> None:
         self.workers = workers
         self.evidence = evidence
+        self.handles = handles
+        self.trusted = frozenset(trusted)
         self.clock = clock
         self.backoff_s = backoff_s
         self._global = anyio.CapacityLimiter(concurrency)
@@ -77,9 +97,11 @@ class Executor:
             self._scopes[commission.commission_id] = scope
             try:
                 if worker is None:
-                    failure = WorkerError(
-                        f"worker {commission.worker!r} is not declared; declared workers: "
-                        f"{sorted(self.workers)}"
+                    failure = _closed(
+                        WorkerError(
+                            f"worker {commission.worker!r} is not declared; declared workers: "
+                            f"{sorted(self.workers)}"
+                        )
                     )
                 else:
                     # The worker's own slot first: commissions queued on a stuck worker
@@ -115,7 +137,7 @@ class Executor:
                 attempts,
                 usage,
                 kept,
-                error=ReportError(code="cancelled", message="cancelled"),
+                error=ReportError(code="cancelled", message="cancelled", trusted=True),
             )
         if failure is None:  # pragma: no cover - every path above sets one
             failure = WorkerError(f"worker {commission.worker!r} made no attempt")
@@ -127,7 +149,10 @@ class Executor:
             usage,
             kept,
             error=ReportError(
-                code=error_code(failure), message=str(failure), retryable=failure.retryable
+                code=error_code(failure),
+                message=str(failure),
+                retryable=failure.retryable,
+                trusted=failure.__dict__.get("closed", False),
             ),
         )
 
@@ -150,8 +175,13 @@ class Executor:
             evidence=self.evidence,
         )
         try:
+            inputs = dict(commission.inputs)
+            if self.handles is not None:
+                inputs = self.handles.expand(
+                    inputs, domain=commission.domain, thread_id=commission.thread_id
+                )
             with anyio.fail_after(limits.timeout_s):
-                result = await worker.run(dict(commission.inputs), context)
+                result = await worker.run(inputs, context)
             limit = min(self._max_output.get(commission.worker, Bounds.PAYLOAD), Bounds.PAYLOAD)
             check_payload(
                 f"output of worker {commission.worker!r}",
@@ -162,9 +192,11 @@ class Executor:
             )
             return result
         except TimeoutError:
-            return WorkerTimeoutError(
-                f"worker {commission.worker!r} ran past its {limits.timeout_s:g} s limit "
-                f"(attempt {attempt}); raise timeout_s in [workers.{commission.worker}]"
+            return _closed(
+                WorkerTimeoutError(
+                    f"worker {commission.worker!r} ran past its {limits.timeout_s:g} s limit "
+                    f"(attempt {attempt}); raise timeout_s in [workers.{commission.worker}]"
+                )
             )
         except PrefrontalError as error:
             return error
@@ -186,6 +218,7 @@ class Executor:
         *,
         error: ReportError | None = None,
     ) -> Report:
+        evidence = (*kept, *(() if result is None else result.evidence))
         return Report(
             commission_id=commission.commission_id,
             domain=commission.domain,
@@ -193,7 +226,7 @@ class Executor:
             status=status,  # type: ignore[arg-type]
             output=None if result is None else result.output,
             confidence=1.0 if result is None else result.confidence,
-            evidence=(*kept, *(() if result is None else result.evidence)),
+            evidence=evidence,
             error=error,
             usage=tuple(usage),
             attempts=attempts,
@@ -201,4 +234,23 @@ class Executor:
             thread_id=commission.thread_id,
             source=commission.source,
             at=self.clock.now(),
+            provenance=self._provenance(commission, result, evidence),
+        )
+
+    def _provenance(
+        self, commission: Commission, result: WorkerResult | None, evidence: tuple[str, ...]
+    ) -> Provenance:
+        """Tainted by type, unless the worker is trusted and took no tainted input."""
+        origin = f"worker {commission.worker!r}"
+        worker = self.workers.get(commission.worker)
+        if result is None or worker is None:
+            return Provenance(origin=origin)
+        untainted = not commission.tainted and not any(handle_refs(commission.inputs))
+        minted = frozenset([commission.commission_id, *filter(is_evidence_ref, evidence)])
+        return output_provenance(
+            result.output,
+            schema=worker.spec.output_schema,
+            origin=origin,
+            trusted=commission.worker in self.trusted and untainted,
+            minted=minted,
         )

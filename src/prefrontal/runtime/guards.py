@@ -3,12 +3,14 @@
 Applied to every decision before anything is journaled or dispatched: undeclared workers or
 domains, commissions per event, identical repeated commissions (ping-pong), hand-off depth,
 decisions per thread and decisions without progress (stall), the domain's budget (refused
-before dispatch), and failures nobody handled.
+before dispatch), tainted values flowing into a consequential worker (the principal approves
+them, seeing where each came from), and failures nobody handled.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from prefrontal.config import GuardsConfig
@@ -21,7 +23,9 @@ from prefrontal.seam.actions import (
     HandOffAction,
     ReplyAction,
 )
+from prefrontal.seam.bounds import Bounds
 from prefrontal.seam.events import GuardTrip, InboundEvent, Report
+from prefrontal.seam.taint import handle_refs
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -32,6 +36,8 @@ class GuardInput:
     senses: tuple[str, ...] = ()
     budget_usd: Decimal
     limits: GuardsConfig
+    consequential: Mapping[str, tuple[str, ...]] = field(default_factory=dict[str, tuple[str, ...]])
+    """Consequential workers, each with the inputs that may take tainted values."""
 
 
 def _trip(
@@ -86,6 +92,12 @@ def apply_guards(
         if isinstance(action, CommissionAction):
             commissions += 1
             refusal = _commission_refusal(action, commissions, state, thread, guards)
+            flow = None if refusal or approved else _tainted_flow(action, guards)
+            if flow is not None:
+                kept.append(
+                    _trip(trips, "tainted input", flow[0], evidence=flow[1], proposed=(action,))
+                )
+                continue
             ceiling = state.ceiling(action)
             if refusal is None and not approved and committed + ceiling > guards.budget_usd:
                 detail = (
@@ -150,6 +162,30 @@ def _commission_refusal(
             f"with the same inputs {str(action.inputs)[:200]}"
         )
     return None
+
+
+def _tainted_flow(
+    action: CommissionAction, guards: GuardInput
+) -> tuple[str, tuple[str, ...]] | None:
+    """A consequential commission carrying tainted values where they are not allowed."""
+    allowed = guards.consequential.get(action.worker)
+    if allowed is None:
+        return None
+    flows = [
+        (path, token)
+        for path, token in handle_refs(action.inputs)
+        if path.split(".")[0] not in allowed
+    ]
+    if not flows:
+        return None
+    inputs = sorted({path.split(".")[0] for path, _ in flows})
+    detail = (
+        f"commissioning consequential worker {action.worker!r} with tainted values in "
+        f"input(s) {inputs}: they come from outside and no one checked them. Approve to "
+        "dispatch it with these values, or deny"
+    )
+    lines = tuple(f"input {path!r} carries {token}"[: Bounds.NOTE] for path, token in flows)
+    return detail, lines[: Bounds.EVIDENCE]
 
 
 def _handoff_refusal(

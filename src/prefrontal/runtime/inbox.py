@@ -6,7 +6,9 @@ normal ones interrupt while the day's budget (and their domain's share of it, if
 one) lasts, low ones and everything past the budget go to the digest. Escalations that need
 an answer always interrupt (they count against the budget, but are never held back by it).
 They stay pending until the principal approves or denies them, across restarts,
-wherever they were delivered.
+wherever they were delivered. A reply or escalation may carry handles to tainted
+text; the principal reads the entry's ``text``, where each handle is replaced by its text,
+marked as from outside (``«from outside, worker 'reader': ...»``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from prefrontal.journal.base import Journal
+from prefrontal.runtime.handles import HandleResolver
 from prefrontal.seam.actions import EscalateAction, Priority, ReplyAction
 from prefrontal.seam.events import ApprovalEvent, InboxItem, RoutedEvent, Source
 
@@ -109,11 +112,16 @@ class Inbox:
 
 @dataclass(frozen=True, slots=True)
 class InboxEntry:
-    """An inbox item as the principal sees it: the item, its journal seq, and its answer."""
+    """An inbox item as the principal sees it: the item, its journal seq, and its answer.
+
+    ``text`` and ``evidence`` are the item's, with handles resolved for the principal.
+    """
 
     seq: int
     item: InboxItem
     answer: ApprovalEvent | RoutedEvent | None
+    text: str = ""
+    evidence: tuple[str, ...] = ()
 
     @property
     def pending(self) -> bool:
@@ -129,10 +137,25 @@ def inbox_entries(journal: Journal) -> list[InboxEntry]:
             answers[event.item_id] = event
         elif isinstance(event, RoutedEvent) and event.method == "principal":
             answers[f"q-{event.request.request_id}"] = event
+    resolver = HandleResolver(journal)
     return [
-        InboxEntry(stored.seq, stored.event, answers.get(stored.event.item_id))  # type: ignore[union-attr,arg-type]
+        _shown(resolver, stored.seq, stored.event, answers.get(stored.event.item_id))
         for stored in journal.read(kinds=["inbox"])
+        if isinstance(stored.event, InboxItem)
     ]
+
+
+def _shown(
+    resolver: HandleResolver,
+    seq: int,
+    item: InboxItem,
+    answer: ApprovalEvent | RoutedEvent | None,
+) -> InboxEntry:
+    """The entry with its handles resolved for the principal."""
+    domain, thread = item.domain, item.thread_id
+    text = resolver.show(item.text, domain=domain, thread_id=thread)
+    evidence = tuple(resolver.show(e, domain=domain, thread_id=thread) for e in item.evidence)
+    return InboxEntry(seq, item, answer, text, evidence)
 
 
 def _answer(journal: Journal, item: InboxItem) -> ApprovalEvent | RoutedEvent | None:
@@ -145,7 +168,8 @@ def _answer(journal: Journal, item: InboxItem) -> ApprovalEvent | RoutedEvent | 
 
 
 def _entry(journal: Journal, seq: int, item: InboxItem) -> InboxEntry:
-    return InboxEntry(seq, item, _answer(journal, item) if item.needs_answer else None)
+    answer = _answer(journal, item) if item.needs_answer else None
+    return _shown(HandleResolver(journal), seq, item, answer)
 
 
 def pending_entries(journal: Journal) -> list[InboxEntry]:
@@ -155,8 +179,9 @@ def pending_entries(journal: Journal) -> list[InboxEntry]:
     snapshot = load_snapshot(journal)
     after = snapshot.seq if snapshot is not None else 0
     carried = snapshot.open.questions if snapshot is not None else []
+    resolver = HandleResolver(journal)
     return [
-        InboxEntry(s.seq, s.event, None)
+        _shown(resolver, s.seq, s.event, None)
         for s in journal.open_items(after=after, carried=carried)
         if isinstance(s.event, InboxItem) and s.event.needs_answer
     ]

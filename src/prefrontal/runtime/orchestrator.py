@@ -50,6 +50,8 @@ from prefrontal.seam.events import (
     TimerSet,
 )
 from prefrontal.seam.roster import WorkerSpec
+from prefrontal.seam.sealing import seal
+from prefrontal.seam.taint import handle_refs
 
 
 def resolve_limits(config: Config, action: CommissionAction) -> Limits:
@@ -104,6 +106,9 @@ class Orchestrator:
             domains=tuple(config.domains),
             budget_usd=Decimal(str(self.domain.budget.usd_per_day)),
             limits=config.guards,
+            consequential={
+                n: w.tainted_inputs for n, w in config.workers.items() if w.consequential
+            },
         )
         self.mailbox: deque[Stored] = deque()
         self._wake = anyio.Event()
@@ -111,7 +116,8 @@ class Orchestrator:
     # -- deciding (pure apart from the policy) ---------------------------------------------
 
     async def decide(self, stored: Stored) -> DecisionEvent:
-        event: InboundEvent = stored.event  # type: ignore[assignment]
+        # The policy, the context and the guards see the sealed event: handles, no taint.
+        event = seal(stored.event, stored.seq)  # type: ignore[arg-type]
         waiting = self._still_out(event)
         if waiting:
             return DecisionEvent(
@@ -243,6 +249,7 @@ class Orchestrator:
                         thread_id=decision.thread_id,
                         source=decision.source,
                         at=at,
+                        tainted=tuple(token for _, token in handle_refs(action.inputs)),
                     )
                 ]
             case ReplyAction() | EscalateAction():

@@ -29,6 +29,7 @@ from prefrontal.clock import Clock
 from prefrontal.errors import PrefrontalError, UsageError
 from prefrontal.seam.events import AttentionEvent
 from prefrontal.seam.percept import Percept
+from prefrontal.seam.taint import Provenance
 from prefrontal.senses.base import Observation, Sense
 from prefrontal.senses.stream import PerceptStream, StormGuard, StreamStatistics
 
@@ -89,6 +90,9 @@ class SenseHost:
                 span=observation.span,
                 evidence=observation.evidence,
                 at=self.clock.now(),
+                provenance=None
+                if observation.tainted is None
+                else Provenance(origin=f"sense {sense.name!r}", tainted=observation.tainted),
             )
             sent = len(json.dumps(percept.model_dump(mode="json")).encode())
             ratio = max(observation.raw_bytes, 1) / sent

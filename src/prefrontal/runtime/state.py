@@ -25,6 +25,7 @@ from prefrontal.seam.actions import (
 )
 from prefrontal.seam.events import DecisionEvent, HandOffEvent, InboundEvent, Report
 from prefrontal.seam.render import actions_line, one_line
+from prefrontal.seam.sealing import seal
 from prefrontal.seam.usage import Usage
 
 _THREADS_KEPT = 4096
@@ -96,7 +97,11 @@ class DomainState:
                 self.spent[day] = self.spent_on(day) + item.cost_usd
 
     def apply(self, cause_seq: int, event: InboundEvent, decision: DecisionEvent) -> None:
-        """Fold one decision (and the event it answered) into the state."""
+        """Fold one decision (and the event it answered) into the state.
+
+        The recent history keeps the sealed event: tainted text stays a handle there too.
+        """
+        event = seal(event, cause_seq)
         day = event.at.date().isoformat()
         thread = event.thread_id
         self.decisions += 1

@@ -33,6 +33,7 @@ from prefrontal.runtime.assembly import (
     build_workers,
 )
 from prefrontal.runtime.executor import Executor
+from prefrontal.runtime.handles import HandleResolver
 from prefrontal.runtime.inbox import Inbox
 from prefrontal.runtime.observers import Feeds, Observer
 from prefrontal.runtime.orchestrator import Orchestrator
@@ -163,6 +164,8 @@ class System:
             per_worker={n: w.concurrency for n, w in config.workers.items()},
             max_output_bytes={n: w.max_output_bytes for n, w in config.workers.items()},
             evidence=self.evidence,
+            handles=HandleResolver(journal),
+            trusted=[n for n, w in config.workers.items() if w.trusted],
         )
         self.orchestrators = {
             name: Orchestrator(

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from prefrontal.seam.actions import Action, CommissionAction, Priority
 from prefrontal.seam.bounds import Bounds, check_payload, check_text
 from prefrontal.seam.percept import Percept
+from prefrontal.seam.taint import Provenance
 from prefrontal.seam.usage import Usage
 
 Source = Literal["request", "percept", "timer"]
@@ -94,6 +95,8 @@ class Commission(_Record):
     thread_id: str
     source: Source
     at: datetime
+    tainted: tuple[str, ...] = ()
+    """The handles its inputs carry (tainted values, with where they came from)."""
 
 
 class CommissionStarted(_Record):
@@ -105,11 +108,17 @@ class CommissionStarted(_Record):
 
 
 class ReportError(_Record):
-    """Why a commission failed: a stable code, the message, and whether a retry could help."""
+    """Why a commission failed: a stable code, the message, and whether a retry could help.
+
+    The message is tainted (it may quote the outside world) unless ``trusted``: Prefrontal
+    wrote it from closed parts (a time-out, a cancellation). An orchestrator sees the code,
+    and a tainted message only as a handle.
+    """
 
     code: str
     message: str
     retryable: bool = False
+    trusted: bool = False
 
     def __str__(self) -> str:
         return f"{self.message} ({self.code})"
@@ -133,6 +142,8 @@ class Report(_Record):
     thread_id: str
     source: Source
     at: datetime
+    provenance: Provenance | None = None
+    """Which paths of ``output`` are tainted; ``None`` (older journals): every string is."""
 
     @model_validator(mode="after")
     def _bounded(self) -> Report:

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from prefrontal.seam.bounds import Bounds, check_payload, check_text
+from prefrontal.seam.taint import Provenance
 
 
 class Percept(BaseModel):
@@ -16,7 +17,9 @@ class Percept(BaseModel):
     ``name`` is the percept's type (``speech``, ``telemetry.anomaly``); ``rendering`` is its
     one-line English form ("a voice, saying your name, to your left"); ``compression`` is raw
     bytes behind it divided by bytes sent up; ``evidence`` references the raw window kept in
-    the evidence store for drill-down.
+    the evidence store for drill-down. ``provenance`` names the tainted paths (``fields.X``,
+    ``rendering``) as the sense declared them; ``None`` (a sense that declares nothing, an
+    older journal): every free-text field and the rendering are tainted.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -34,6 +37,7 @@ class Percept(BaseModel):
     evidence: str | None = None
     compression: float = Field(default=1.0, gt=0.0)
     at: datetime
+    provenance: Provenance | None = None
 
     @model_validator(mode="after")
     def _bounded(self) -> Percept:

@@ -33,7 +33,7 @@ from prefrontal.seam.percept import Percept
 
 
 def _clip(text: str, width: int = 100) -> str:
-    text = " ".join(text.split())
+    text = " ".join(str(text).split())  # str(): a handle is rendered as its token, not read
     return text if len(text) <= width else text[: width - 1] + "…"
 
 

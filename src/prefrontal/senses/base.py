@@ -23,6 +23,9 @@ class Observation:
     ``rendering`` its one-line English form; ``span`` the stream time it covers (seconds);
     ``raw_bytes`` how many bytes of signal stand behind it (for the compression ratio);
     ``evidence`` the reference of the raw window kept in the evidence store, if any.
+    ``tainted`` names what came from outside (``fields.channel``, ``rendering``); the rest
+    the sense built from closed parts. ``None`` declares nothing: every free-text field and
+    the rendering are then tainted, and orchestrators see them only as handles.
     """
 
     name: str
@@ -32,6 +35,7 @@ class Observation:
     fields: Mapping[str, Any] = field(default_factory=dict)
     raw_bytes: int = 0
     evidence: str | None = None
+    tainted: tuple[str, ...] | None = None
 
 
 Emit = Callable[[Observation], Awaitable[None]]

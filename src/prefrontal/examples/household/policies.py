@@ -2,7 +2,10 @@
 
 Each is ``(state, event) -> Decision``. They read the principal's words with simple patterns,
 commission the worker that does the precise work, and turn reports into replies. They never
-do the work themselves: the action space has no domain tools.
+do the work themselves: the action space has no domain tools. They decide from closed values
+(numbers, Literals, what trusted workers computed); tainted text from outside (a payee as the
+payment service wrote it, a confirmation, a failure's message) arrives as a handle, which
+they pass on to the principal in a reply or a note, never read.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 Each is stateless and sees only its commission. Side effects (a payment, a text message)
 are keyed on the commission's idempotency key, so a resumed commission does them once.
+The workers that answer from outside (weather, payments, texts) return typed records, so
+their closed parts (a Literal, numbers) stay readable and their free text becomes handles.
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ import hashlib
 import re
 import statistics
 from decimal import Decimal, InvalidOperation
+from typing import Literal
 
 from pydantic import BaseModel
+from typing_extensions import TypedDict
 
 from prefrontal import CommissionContext, WorkerError
 
@@ -33,12 +37,33 @@ def lights(room: str, on: bool) -> dict[str, object]:
     return {"room": room, "on": on}
 
 
-def weather(day: str) -> dict[str, object]:
+class Forecast(TypedDict):
+    day: str
+    summary: Literal["sunny", "cloudy", "rain"]
+    high_c: int
+    low_c: int
+    rain_mm: int
+
+
+class Payment(TypedDict):
+    payee: str
+    amount: str
+    confirmation: str
+
+
+class TextSent(TypedDict):
+    sent: str
+    message_id: str
+
+
+def weather(day: str) -> Forecast:
     """A sample forecast for a day, generated offline from the date (no network)."""
     seed = int(hashlib.sha256(day.encode()).hexdigest()[:8], 16)
     high = 8 + seed % 14
     rain = (seed >> 8) % 9
-    summary = "rain" if rain > 5 else "cloudy" if rain > 2 else "sunny"
+    summary: Literal["sunny", "cloudy", "rain"] = (
+        "rain" if rain > 5 else "cloudy" if rain > 2 else "sunny"
+    )
     return {"day": day, "summary": summary, "high_c": high, "low_c": high - 7, "rain_mm": rain}
 
 
@@ -76,12 +101,12 @@ def expense_total(items: list[Expense]) -> dict[str, str]:
     return {"total": str(sum(amounts, Decimal(0))), "count": str(len(amounts))}
 
 
-def pay_bill(payee: str, amount: str, context: CommissionContext) -> dict[str, str]:
+def pay_bill(payee: str, amount: str, context: CommissionContext) -> Payment:
     """Pay a bill through the payment service (a fee is charged per payment)."""
     return {"payee": payee, "amount": amount, "confirmation": f"pay-{context.idempotency_key}"}
 
 
-def send_text(text: str, context: CommissionContext) -> dict[str, str]:
+def send_text(text: str, context: CommissionContext) -> TextSent:
     """Send the principal a text message through the SMS gateway (priced per message)."""
     return {"sent": text[:160], "message_id": f"sms-{context.idempotency_key}"}
 

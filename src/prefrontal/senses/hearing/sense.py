@@ -229,6 +229,7 @@ class HearingSense:
             fields=fields,
             raw_bytes=window.size * 2,
             evidence=self._keep(window, rate, segment.start_s),
+            tainted=(),  # words come from the closed listen_for list; the rest is numbers
         )
 
     def _settled(self, now: float) -> list[SoundEvent]:
@@ -266,6 +267,7 @@ class HearingSense:
             fields=fields,
             raw_bytes=window.size * 2,
             evidence=self._keep(window, rate, event.start_s),
+            tainted=(),  # a closed kind and numbers
         )
 
     def _keep(self, window: Stereo, rate: int, start_s: float) -> str | None:

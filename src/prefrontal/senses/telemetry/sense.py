@@ -43,6 +43,7 @@ class TelemetrySense:
         self._records: Iterator[Sample | Flagged] = iter(records)
         self.evidence = evidence
         self.detector = TelemetryDetector(channels=channels or None)
+        self.declared = frozenset(channels)  # named in config: closed; others come from data
         self.pace_s = pace_s
         self._recent: dict[str, deque[tuple[float, float]]] = {}
         self._since_last = 0
@@ -89,23 +90,25 @@ class TelemetrySense:
             "baseline": _number(finding.baseline),
             "detail": finding.detail,
         }
+        # The rendering is built from closed parts only: a channel named in the data (not in
+        # config) and a malformed cell's detail reach orchestrators as handles.
+        declared = finding.channel in self.declared
+        tainted = ("fields.detail",) if declared else ("fields.channel", "fields.detail")
         if finding.kind == "flagged":
             return Observation(
-                name="telemetry.flagged", rendering=f"a bad reading was skipped: {finding.detail}",
+                name="telemetry.flagged", rendering="a bad reading was skipped",
                 confidence=finding.confidence, span=span, fields=fields, raw_bytes=raw,
+                tainted=tainted,
             )  # fmt: skip
         evidence = self._keep(finding.channel)
+        channel = finding.channel if declared else "a channel"
         if finding.kind == "anomaly":
-            rendering = (
-                f"{finding.channel} spiked to {finding.value:.1f} (usually {finding.baseline:.1f})"
-            )
+            rendering = f"{channel} spiked to {finding.value:.1f} (usually {finding.baseline:.1f})"
         else:
-            rendering = (
-                f"{finding.channel} moved to {finding.value:.1f} from {finding.baseline:.1f}"
-            )
+            rendering = f"{channel} moved to {finding.value:.1f} from {finding.baseline:.1f}"
         return Observation(
             name=f"telemetry.{finding.kind}", rendering=rendering, confidence=finding.confidence,
-            span=span, fields=fields, raw_bytes=raw, evidence=evidence,
+            span=span, fields=fields, raw_bytes=raw, evidence=evidence, tainted=tainted,
         )  # fmt: skip
 
     def _keep(self, channel: str) -> str | None:

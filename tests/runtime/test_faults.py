@@ -206,7 +206,7 @@ def _commission(worker: str, index: int = 0, *, timeout_s: float = 5.0) -> Commi
 
 @pytest.mark.parametrize("run_in", ["thread", "process"])
 async def test_a_sync_tool_past_its_limit_reports_worker_timeout_on_time(run_in: str) -> None:
-    from faults_tools import spin
+    from support.faults_tools import spin
 
     worker = ToolWorker("spin", spin, run_in=run_in)  # type: ignore[arg-type]
     executor = Executor({"spin": worker}, clock=FakeClock(AT))
