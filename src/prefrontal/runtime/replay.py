@@ -24,8 +24,10 @@ from prefrontal.journal.base import Journal, Stored
 from prefrontal.runtime.assembly import build_policy, build_workers
 from prefrontal.runtime.orchestrator import Orchestrator
 from prefrontal.runtime.snapshot import Snapshot, domain_states, fingerprint, load_snapshot
-from prefrontal.seam.events import DecisionEvent
+from prefrontal.seam.events import DecisionEvent, Report
+from prefrontal.seam.percept import Percept
 from prefrontal.seam.render import actions_line
+from prefrontal.seam.sealing import sealing
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +102,12 @@ async def replay(config: Config, journal: Journal, *, from_snapshot: bool = Fals
             cause = causes[recorded.cause_seq]
             summary.decisions += 1
             if orchestrator.policy.deterministic and recorded.policy != "principal":
-                again = await orchestrator.decide(Stored(recorded.cause_seq, cause))
+                # A report or percept journaled before provenance existed was decided on
+                # unsealed: replay shows it to the policy as it was then. (A live system
+                # seals such a record whole: every string is tainted.)
+                legacy = isinstance(cause, Report | Percept) and cause.provenance is None
+                with sealing(not legacy):
+                    again = await orchestrator.decide(Stored(recorded.cause_seq, cause))
                 summary.checked += 1
                 if again.actions != recorded.actions:
                     report.mismatches.append(
