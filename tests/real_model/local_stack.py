@@ -35,6 +35,11 @@ class Stack:
 
 def find_stack() -> Stack | str:
     """The built stack, or why it is absent (the reason a test skips with)."""
+    if os.environ.get("PREFRONTAL_REAL_MODEL") != "1":
+        return (
+            "real-model tests run with PREFRONTAL_REAL_MODEL=1 (./check then uses the stack "
+            "scripts/local-model.sh built; a 135M model on 2 cores takes up to a minute a call)"
+        )
     cache = cache_dir()
     python = cache / "venv" / "bin" / "python"
     if not (cache / "venv" / ".prefrontal-built").exists() or not python.exists():

@@ -349,7 +349,10 @@ async def run_vector(
         texts = " ".join(
             e.text for e in shown if (e.item.domain or "") in (variant, f"{variant}-b")
         )
-        expected = "invoice" if vector == "llm_closed" else BENIGN
+        # What must reach the principal: the closed verdict, the failure of a reader whose
+        # output never validated (the model's text stays in the report's evidence), or the
+        # benign fact the document carried.
+        expected = {"llm_closed": "invoice", "llm_validation": "stayed invalid"}.get(vector, BENIGN)
         rent = vector in _SENSED or paid.count(LANDLORD) == 1
         outcomes.append(
             Outcome(

@@ -6,10 +6,17 @@ from typing import Annotated
 
 import anyio
 import typer
-from rich.markup import escape
 from rich.table import Table
 
-from prefrontal.cli.common import DEFAULT_CONFIG, ConfigOption, console, friendly_errors, load
+from prefrontal.cli.common import (
+    DEFAULT_CONFIG,
+    ConfigOption,
+    cell,
+    console,
+    friendly_errors,
+    load,
+    say,
+)
 from prefrontal.config import StructuredMode
 from prefrontal.models.check import PROMPT, ProbeResult, check_tier
 
@@ -44,35 +51,28 @@ def check(
     working = [r.mode for r in results if r.ok]
     if working:
         advice = f'Set structured = "{working[0]}" in [models.{tier}].'
-        console.print(f"Works: {', '.join(working)}. {escape(advice)}")
+        say(f"Works: {', '.join(working)}. {advice}")
         return
-    console.print(
-        f"[bold red]No mode gave valid output[/] for tier {escape(tier)!r}; what came back:"
-    )
+    say(("No mode gave valid output", "bold red"), f" for tier {tier!r}; what came back:")
     for result in results:
         for line in result.evidence:
-            console.print(f"  {result.mode}: {escape(_printable(line))}")
+            say(f"  {result.mode}: {line}")
     raise typer.Exit(1)
 
 
 def _table(tier: str, results: list[ProbeResult]) -> Table:
-    table = Table(title=f"Tier {tier}: {PROMPT}", title_justify="left")
+    table = Table(title=cell(f"Tier {tier}: {PROMPT}"), title_justify="left")
     for column in ("mode", "result", "seconds", "requests", "tokens", "detail"):
         table.add_column(column, overflow="fold")
     for result in results:
         tokens = sum(u.tokens for u in result.usage)
         requests = sum(u.requests for u in result.usage)
         table.add_row(
-            result.mode,
-            "[green]valid[/]" if result.ok else "[red]failed[/]",
-            f"{result.seconds:.1f}",
-            str(requests),
-            f"{tokens:,}",
-            escape(_printable(result.detail)),
+            cell(result.mode),
+            cell("valid", "green") if result.ok else cell("failed", "red"),
+            cell(f"{result.seconds:.1f}"),
+            cell(requests),
+            cell(f"{tokens:,}"),
+            cell(result.detail),
         )
     return table
-
-
-def _printable(text: str) -> str:
-    """No terminal control characters from the world reach the screen."""
-    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
