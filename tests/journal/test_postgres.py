@@ -177,6 +177,7 @@ url = "{url}"
 [workers.shout]
 kind = "tool"
 function = "pg_system_mod:shout"
+trusted = true  # a pure function of its inputs: its text is readable
 
 [domains.home]
 charter = "the house"

@@ -30,6 +30,7 @@ interruptions_per_day = 3
 [workers.echo]
 kind = "tool"
 function = "snap_mod:echo"
+trusted = true  # a pure function of its inputs: its text is readable
 cost_usd = 0.01
 
 [domains.home]
