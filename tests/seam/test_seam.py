@@ -29,6 +29,7 @@ from prefrontal import (
     RequestEvent,
     RoutedEvent,
     ScheduleAction,
+    TimerCancelled,
     TimerEvent,
     Usage,
     WaitAction,
@@ -133,6 +134,7 @@ def one_of_each_kind() -> list[Event]:
             thread_id="r1",
             at=AT,
         ),
+        TimerCancelled(timer_id="t2", domain="home", at=AT),
         HandOffEvent(
             handoff_id="h1",
             from_domain="home",
@@ -208,7 +210,7 @@ def declared_kinds() -> set[str]:
 
 def test_the_examples_cover_every_event_kind() -> None:
     assert {event.kind for event in one_of_each_kind()} == declared_kinds()
-    assert len(declared_kinds()) == 13
+    assert len(declared_kinds()) == 14
 
 
 @pytest.mark.parametrize("event", one_of_each_kind(), ids=lambda e: e.kind)
