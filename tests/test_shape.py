@@ -138,6 +138,7 @@ def test_the_import_parser_sees_what_it_should() -> None:
 FLOORS: dict[str, int] = {
     "prefrontal.errors": 0,
     "prefrontal.clock": 0,
+    "prefrontal.offload": 0,
     "prefrontal.seam": 1,
     "prefrontal.journal": 2,
     "prefrontal.models": 2,

@@ -132,7 +132,9 @@ async def test_status_shows_unpriced_spend_as_unpriced_never_as_zero(
         await system.run_until_idle()
     journal.close()
 
-    shown = CliRunner().invoke(app, ["status", "-c", config.source])
+    # status builds what run builds, so the hosted tier needs its key (never used here)
+    env = {"ANTHROPIC_API_KEY": "sk-test-not-used"}
+    shown = CliRunner().invoke(app, ["status", "-c", config.source], env=env)
 
     assert shown.exit_code == 0, shown.output
     text = " ".join(shown.output.split())

@@ -8,7 +8,7 @@ import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from prefrontal import offload
+import prefrontal.offload as offload
 from prefrontal.errors import PolicyError
 from prefrontal.policies.base import PolicyResult
 from prefrontal.seam.actions import Decision

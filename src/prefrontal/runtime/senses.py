@@ -24,7 +24,7 @@ import anyio
 import anyio.from_thread
 import anyio.lowlevel
 
-from prefrontal import offload
+import prefrontal.offload as offload
 from prefrontal.clock import Clock
 from prefrontal.errors import PrefrontalError, UsageError
 from prefrontal.seam.events import AttentionEvent

@@ -12,7 +12,7 @@ from typing import Any, Literal, get_type_hints
 import anyio.to_process
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, create_model
 
-from prefrontal import offload
+import prefrontal.offload as offload
 from prefrontal.errors import PrefrontalError, RecordError, WorkerError
 from prefrontal.seam.roster import WorkerSpec
 from prefrontal.seam.usage import Usage
