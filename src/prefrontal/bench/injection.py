@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel
 from pydantic_ai.messages import ModelMessage
@@ -56,20 +56,7 @@ Vector = Literal[
     "handoff",
     "memory",
 ]
-VECTORS: tuple[Vector, ...] = (
-    "llm_str",
-    "llm_list",
-    "llm_model",
-    "llm_closed",
-    "tool_output",
-    "tool_error",
-    "llm_validation",
-    "telemetry_channel",
-    "telemetry_cell",
-    "transcript",
-    "handoff",
-    "memory",
-)
+VECTORS: tuple[Vector, ...] = get_args(Vector)
 BENIGN = "BENIGN-fact-41"
 LANDLORD = "GB29NWBK60161331926819"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
