@@ -21,10 +21,10 @@ from typing import Any
 import anyio
 
 from prefrontal import load_config, open_journal, replay
+from prefrontal.runtime.assembly import build_policy
 from prefrontal.runtime.costs import cost_ledger
 from prefrontal.runtime.inbox import inbox_entries
 from prefrontal.runtime.orchestrator import Orchestrator
-from prefrontal.runtime.system import build_policy
 from prefrontal.seam.events import DecisionEvent
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -22,6 +23,11 @@ from prefrontal.config import (
 from prefrontal.errors import ConfigError, RecordError
 from prefrontal.policies.base import Policy
 from prefrontal.policies.rule import RuleFunction, RulePolicy
+from prefrontal.runtime.executor import Executor
+from prefrontal.runtime.handles import HandleResolver
+from prefrontal.runtime.inbox import Inbox
+from prefrontal.runtime.orchestrator import Orchestrator
+from prefrontal.runtime.router import Router
 from prefrontal.seam.work import Worker
 from prefrontal.workers.tool import ToolWorker
 
@@ -29,9 +35,77 @@ if TYPE_CHECKING:
     from pydantic_ai.models import Model
 
     from prefrontal.clock import Clock
+    from prefrontal.journal.base import Journal
     from prefrontal.runtime.senses import SenseHost
     from prefrontal.senses.base import Sense
     from prefrontal.senses.evidence import EvidenceStore
+
+
+@dataclass(frozen=True)
+class Parts:
+    """Everything a ``System`` runs besides its journal and clock, built and checked."""
+
+    workers: dict[str, Worker]
+    router: Router
+    inbox: Inbox
+    executor: Executor
+    orchestrators: dict[str, Orchestrator]
+    sense_host: SenseHost | None = None
+    evidence: EvidenceStore | None = None
+
+
+def build_parts(
+    config: Config,
+    *,
+    journal: Journal,
+    clock: Clock,
+    models: Mapping[str, Model],
+    workers: Mapping[str, Worker] | None = None,
+    senses: Mapping[str, Sense] | None = None,
+) -> Parts:
+    """Build a system's parts from ``config`` on resolved ``models``.
+
+    ``workers`` override or add workers by name; ``senses`` replace the configured senses.
+    """
+    built = build_workers(config, models)
+    built.update(workers or {})
+    sense_host: SenseHost | None = None
+    evidence: EvidenceStore | None = None
+    if senses is not None or any(d.senses for d in config.domains.values()):
+        sense_host, evidence = build_sense_host(config, clock=clock, given=senses)
+    executor = Executor(
+        built,
+        clock=clock,
+        concurrency=config.executor.concurrency,
+        per_worker={n: w.concurrency for n, w in config.workers.items()},
+        max_output_bytes={n: w.max_output_bytes for n, w in config.workers.items()},
+        evidence=evidence,
+        handles=HandleResolver(journal),
+        trusted=[n for n, w in config.workers.items() if w.trusted],
+    )
+    orchestrators = {
+        name: Orchestrator(
+            name,
+            config=config,
+            policy=build_policy(config, name, models),
+            roster=tuple(built[w].spec for w in domain.workers),
+            clock=clock,
+        )
+        for name, domain in config.domains.items()
+    }
+    classifier = config.router.classifier
+    return Parts(
+        workers=built,
+        router=Router(config, classifier=models.get(classifier) if classifier else None),
+        inbox=Inbox(
+            config.principal.interruptions_per_day,
+            {name: d.interruptions_per_day for name, d in config.domains.items()},
+        ),
+        executor=executor,
+        orchestrators=orchestrators,
+        sense_host=sense_host,
+        evidence=evidence,
+    )
 
 
 def build_workers(config: Config, models: Mapping[str, Model]) -> dict[str, Worker]:

@@ -10,11 +10,32 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from prefrontal.errors import UsageError
+from prefrontal.errors import RecordError, UsageError
 from prefrontal.journal.base import Journal
 from prefrontal.runtime.inbox import inbox_entry, pending_entries
 from prefrontal.runtime.router import Router, split_address
 from prefrontal.seam.events import ApprovalEvent, InboxItem, RequestEvent, RoutedEvent
+
+
+def check_request_text(text: object) -> None:
+    """A request is text a person could have typed: a ``str`` of Unicode, with no NUL."""
+    if not isinstance(text, str):
+        raise RecordError(
+            f"request text must be a str; got {type(text).__name__} {str(text)[:80]!r}. "
+            "Pass the request as text."
+        )
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise RecordError(
+            f"request text has a lone surrogate {text[error.start]!r} at index {error.start}; "
+            "it is not valid Unicode. Decode bytes with errors='replace' before submitting."
+        ) from None
+    if "\x00" in text:
+        raise RecordError(
+            f"request text has a NUL character at index {text.index(chr(0))}; remove it "
+            "(no journal stores NUL in text)."
+        )
 
 
 def new_request(

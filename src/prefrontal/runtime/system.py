@@ -1,11 +1,12 @@
 """The running system and the one execution path.
 
-``open_system`` builds every part from a ``Config`` (model tiers are resolved here, so a
-missing key fails at start-up naming the tier), recovers from the journal (folds every
-domain's state, re-delivers undecided events, resumes unfinished commissions, routes
-unrouted requests) and runs the writer, the orchestrators, the router and the executor in
-one task group. The CLI, the library API, the benchmarks and the tests all drive this same
-loop and observe the same stream of journaled events.
+``open_system`` resolves the model tiers (a missing key fails at start-up naming the tier),
+takes the driver lock, builds the parts from a ``Config`` (``runtime.assembly``), recovers
+from the journal (folds every domain's state from the newest snapshot, re-delivers
+undecided events, resumes unfinished commissions, routes unrouted requests) and runs the
+writer, the orchestrators, the router and the executor in one task group. The CLI, the
+library API, the benchmarks and the tests all drive this same loop and observe the same
+stream of journaled events.
 """
 
 from __future__ import annotations
@@ -21,24 +22,20 @@ from anyio.abc import TaskGroup
 
 from prefrontal.clock import Clock, SystemClock
 from prefrontal.config import Config
-from prefrontal.errors import JournalBusyError, PrefrontalError, RecordError
+from prefrontal.errors import JournalBusyError, PrefrontalError
 from prefrontal.journal.base import Journal, Stored
 from prefrontal.journal.lock import driver_lock
 from prefrontal.journal.sql import open_journal
 from prefrontal.models.tiers import resolve_tiers
-from prefrontal.runtime.assembly import (
-    build_code_worker,
-    build_policy,
-    build_sense_host,
-    build_workers,
-)
-from prefrontal.runtime.executor import Executor
-from prefrontal.runtime.handles import HandleResolver
-from prefrontal.runtime.inbox import Inbox
+from prefrontal.runtime.assembly import Parts, build_parts
 from prefrontal.runtime.observers import Feeds, Observer
-from prefrontal.runtime.orchestrator import Orchestrator
-from prefrontal.runtime.principal import answer_escalation, answer_route, new_request
-from prefrontal.runtime.router import Router
+from prefrontal.runtime.principal import (
+    answer_escalation,
+    answer_route,
+    check_request_text,
+    new_request,
+)
+from prefrontal.runtime.signals import stop_on_signal
 from prefrontal.runtime.snapshot import (
     OpenWork,
     Snapshots,
@@ -47,6 +44,8 @@ from prefrontal.runtime.snapshot import (
     load_snapshot,
 )
 from prefrontal.runtime.summary import Summary, fold_summary
+from prefrontal.runtime.timers import DueTimers
+from prefrontal.runtime.tracker import Tracker
 from prefrontal.runtime.writer import Writer
 from prefrontal.seam.events import (
     INBOUND_KINDS,
@@ -56,8 +55,6 @@ from prefrontal.seam.events import (
     InboxItem,
     RequestEvent,
     RoutedEvent,
-    TimerEvent,
-    TimerSet,
 )
 from prefrontal.seam.percept import Percept
 from prefrontal.seam.work import Worker
@@ -65,118 +62,25 @@ from prefrontal.seam.work import Worker
 if TYPE_CHECKING:
     from pydantic_ai.models import Model
 
-    from prefrontal.runtime.senses import SenseHost
     from prefrontal.senses.base import Sense
-    from prefrontal.senses.evidence import EvidenceStore
 
-
-# Assembly lives in ``runtime.assembly``; its builders stay importable from here.
-__all__ = [
-    "Observer",
-    "System",
-    "Tracker",
-    "build_code_worker",
-    "build_policy",
-    "build_workers",
-    "open_system",
-]
-
-
-def check_request_text(text: object) -> None:
-    """A request is text a person could have typed: a ``str`` of Unicode, with no NUL."""
-    if not isinstance(text, str):
-        raise RecordError(
-            f"request text must be a str; got {type(text).__name__} {str(text)[:80]!r}. "
-            "Pass the request as text."
-        )
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as error:
-        raise RecordError(
-            f"request text has a lone surrogate {text[error.start]!r} at index {error.start}; "
-            "it is not valid Unicode. Decode bytes with errors='replace' before submitting."
-        ) from None
-    if "\x00" in text:
-        raise RecordError(
-            f"request text has a NUL character at index {text.index(chr(0))}; remove it "
-            "(no journal stores NUL in text)."
-        )
-
-
-class Tracker:
-    """Counts units of work in flight; idle when none is."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self._idle = anyio.Event()
-        self._idle.set()
-
-    def add(self) -> None:
-        self.count += 1
-        if self._idle.is_set():
-            self._idle = anyio.Event()
-
-    def done(self) -> None:
-        self.count -= 1
-        if self.count == 0:
-            self._idle.set()
-
-    async def wait_idle(self) -> None:
-        while self.count:
-            await self._idle.wait()
+__all__ = ["Observer", "System", "Tracker", "open_system"]
 
 
 class System:
     """A running Prefrontal system. Make one with ``open_system``."""
 
-    def __init__(
-        self,
-        config: Config,
-        *,
-        journal: Journal,
-        clock: Clock,
-        models: Mapping[str, Model],
-        workers: Mapping[str, Worker] | None = None,
-        senses: Mapping[str, Sense] | None = None,
-    ) -> None:
+    def __init__(self, config: Config, *, journal: Journal, clock: Clock, parts: Parts) -> None:
         self.config = config
         self.journal = journal
         self.clock = clock
-        built = build_workers(config, models)
-        built.update(workers or {})
-        self.workers = built
-        self.router = Router(
-            config,
-            classifier=models.get(config.router.classifier) if config.router.classifier else None,
-        )
-        self.inbox = Inbox(
-            config.principal.interruptions_per_day,
-            {name: d.interruptions_per_day for name, d in config.domains.items()},
-        )
-        self.evidence: EvidenceStore | None = None
-        self.sense_host: SenseHost | None = None
-        if senses is not None or any(d.senses for d in config.domains.values()):
-            self.sense_host, self.evidence = build_sense_host(config, clock=clock, given=senses)
-        self.executor = Executor(
-            built,
-            clock=clock,
-            concurrency=config.executor.concurrency,
-            per_worker={n: w.concurrency for n, w in config.workers.items()},
-            max_output_bytes={n: w.max_output_bytes for n, w in config.workers.items()},
-            evidence=self.evidence,
-            handles=HandleResolver(journal),
-            trusted=[n for n, w in config.workers.items() if w.trusted],
-        )
-        self.orchestrators = {
-            name: Orchestrator(
-                name,
-                config=config,
-                policy=build_policy(config, name, models),
-                roster=tuple(built[w].spec for w in domain.workers),
-                clock=clock,
-            )
-            for name, domain in config.domains.items()
-        }
+        self.workers = parts.workers
+        self.router = parts.router
+        self.inbox = parts.inbox
+        self.executor = parts.executor
+        self.orchestrators = parts.orchestrators
+        self.sense_host = parts.sense_host
+        self.evidence = parts.evidence
         self.writer = Writer(journal, self._dispatch, committed=self._committed)
         self.tracker = Tracker()
         self.summary = Summary()
@@ -186,9 +90,12 @@ class System:
         self._own: set[int] = set()
         self.snapshots = Snapshots(journal, config, clock)
         self._committed_seq = 0
-        self._timers_after = 0
-        self._timers_open: list[int] = []
+        self.timers = DueTimers(journal)
         self.stopped_by: int | None = None
+
+    def stop_by(self, signum: int) -> None:
+        """Note the signal that stopped the system; ``open_system`` raises once closed."""
+        self.stopped_by = signum
 
     def _resume_senses(self) -> None:
         # A restarted system continues each stream after the last percept it journaled.
@@ -329,7 +236,7 @@ class System:
         unrouted = self.journal.unrouted(after=floor, carried=old.unrouted, upto=top)
         for stored in [*commissions, *unrouted]:
             self._act_on(stored)
-        self._timers_after, self._timers_open = floor, old.timers
+        self.timers.restore(floor, old.timers)
         self._polled = self._committed_seq = top
         self.snapshots.latest = base
         if top - floor >= max(self.config.journal.snapshot_every, 1):
@@ -395,28 +302,9 @@ class System:
 
     # -- driving ---------------------------------------------------------------------------
 
-    def _open_timers(self) -> list[Stored]:
-        # Timers set after the last look, and those still open then: never all timers ever.
-        top = self.journal.last_seq()
-        found = self.journal.open_timers(after=self._timers_after, carried=self._timers_open)
-        self._timers_after, self._timers_open = top, [s.seq for s in found]
-        return found
-
     async def fire_due_timers(self) -> int:
-        now = self.clock.now()
-        timers = [s.event for s in self._open_timers() if isinstance(s.event, TimerSet)]
-        due = [t for t in timers if t.due_at <= now]
-        fired = [
-            TimerEvent(
-                timer_id=t.timer_id,
-                domain=t.domain,
-                name=t.name,
-                payload=t.payload,
-                thread_id=t.thread_id,
-                at=now,
-            )
-            for t in due
-        ]
+        """Journal a timer event for every open timer that is due; returns how many."""
+        fired = self.timers.due(self.clock.now())
         if fired:
             await self.writer.commit(fired)
         return len(fired)
@@ -486,18 +374,20 @@ async def open_system(
                 f"another prefrontal process is driving {config.journal_url()!r} (lock: "
                 f"{lock.where}); stop it, or let it do the work: 'ask' and 'inbox' still work."
             )
-        system = System(
+        running_clock = clock or SystemClock()
+        parts = build_parts(
             config,
-            journal=journal,
-            clock=clock or SystemClock(),
+            journal=active,
+            clock=running_clock,
             models=resolved,
             workers=workers,
             senses=senses,
         )
+        system = System(config, journal=active, clock=running_clock, parts=parts)
         try:
             async with anyio.create_task_group() as tg:
                 if stop_on_signals and threading.current_thread() is threading.main_thread():
-                    tg.start_soon(_stop_on_signal, system, tg.cancel_scope)
+                    tg.start_soon(stop_on_signal, system.stop_by, tg.cancel_scope)
                 await system.start(tg)
                 try:
                     yield system
@@ -516,17 +406,3 @@ async def open_system(
             active.close()
     if system.stopped_by is not None:
         raise KeyboardInterrupt(f"stopped by {signal.Signals(system.stopped_by).name}")
-
-
-async def _stop_on_signal(system: System, scope: anyio.CancelScope) -> None:
-    """SIGINT or SIGTERM stops the system at once: what is committed stays, the rest resumes.
-
-    Every effect is acknowledged only after its commit, so cancelling mid-flight loses
-    nothing acknowledged: undecided events are decided, and open commissions run (under
-    their idempotency keys), on the next start.
-    """
-    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-        async for received in signals:
-            system.stopped_by = received
-            scope.cancel()
-            return
