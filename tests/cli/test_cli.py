@@ -158,7 +158,7 @@ def held_for(config: Path, *, seconds: float) -> Iterator[None]:
 def test_help_lists_every_command(tmp_path: Path) -> None:
     result = script("--help", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    listed = set(re.findall(r"^│ ([a-z]+) {2,}", result.stdout, flags=re.MULTILINE))
+    listed = set(re.findall(r"^  ([a-z]+) {2,}", result.stdout, flags=re.MULTILINE))
     expected = {"init", "run", "ask", "inbox", "status", "costs", "journal", "replay", "demo"}
     expected |= {"serve", "timers", "memory"}
     assert expected <= listed, f"missing from --help: {sorted(expected - listed)}"

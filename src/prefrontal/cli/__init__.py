@@ -1,6 +1,8 @@
 """The command line: ``prefrontal`` (typer + rich). Renders events; owns no logic.
 
-One module per command group. Every command drives the same runtime (``open_system``) or
+One module per command group; every command is a module-level function, registered here.
+Each imports the runtime parts it uses when it runs, so ``--help`` loads none of them. Every
+command drives the same runtime (``open_system``) or
 reads the same journal; errors print their message and exit with status 2.
 """
 
@@ -21,15 +23,22 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
     add_completion=False,
+    # Plain help and usage errors: no markup is interpreted, and none of rich's Markdown
+    # machinery loads for a '--help'.
+    rich_markup_mode=None,
 )
-setup.register(app)
-running.register(app)
+app.command()(setup.init)
+app.command()(running.ask)
+app.command()(running.run)
 app.add_typer(inbox.app, name="inbox")
 app.add_typer(timers.app, name="timers")
 app.command()(timers.memory)
 app.command()(serve.serve)
-views.register(app)
-demo.register(app)
+app.command()(views.status)
+app.command()(views.costs)
+app.command("journal")(views.show_journal)
+app.command("replay")(views.do_replay)
+app.command()(demo.demo)
 app.add_typer(bench.app, name="bench")
 app.add_typer(models.app, name="models")
 

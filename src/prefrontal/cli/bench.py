@@ -14,7 +14,9 @@ import typer
 
 from prefrontal.cli.common import console, fail, run_async, say
 
-app = typer.Typer(help="Benchmarks: measure the runtime against its alternatives.")
+app = typer.Typer(
+    help="Benchmarks: measure the runtime against its alternatives.", rich_markup_mode=None
+)
 
 
 def _domains(text: str) -> tuple[int, ...]:

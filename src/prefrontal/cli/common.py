@@ -12,22 +12,25 @@ from collections.abc import AsyncGenerator, Callable, Coroutine, Generator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
-import anyio
 import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from prefrontal.clock import Clock
-from prefrontal.config import Config, load_config
 from prefrontal.errors import PrefrontalError
-from prefrontal.journal.base import Stored
-from prefrontal.journal.sql import SqlJournal, open_journal
-from prefrontal.runtime.client import Client, open_client, open_reader
 from prefrontal.seam.printable import printable
-from prefrontal.seam.render import one_line
+
+if TYPE_CHECKING:
+    from prefrontal.clock import Clock
+    from prefrontal.config import Config
+    from prefrontal.journal.base import Stored
+    from prefrontal.journal.sql import SqlJournal
+    from prefrontal.runtime.client import Client
+
+# Each command imports what it uses when it runs (the config, the journal, the runtime), so
+# ``prefrontal --help`` and the reading commands start without loading the whole loop.
 
 console = Console(highlight=False, soft_wrap=True, markup=False, emoji=False)
 errors = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
@@ -90,12 +93,16 @@ def friendly_errors() -> Generator[None, None, None]:
 
 
 def load(path: Path) -> Config:
+    from prefrontal.config import load_config
+
     with friendly_errors():
         return load_config(path)
 
 
 @contextmanager
 def journal_of(config: Config) -> Generator[SqlJournal, None, None]:
+    from prefrontal.journal.sql import open_journal
+
     with friendly_errors():
         journal = open_journal(config.journal_url(), synchronous=config.journal.synchronous)
     try:
@@ -107,11 +114,15 @@ def journal_of(config: Config) -> Generator[SqlJournal, None, None]:
 @contextmanager
 def reader_of(config: Config) -> Generator[Client, None, None]:
     """A read-only client: reading never drives (nor changes) anything."""
+    from prefrontal.runtime.client import open_reader
+
     with friendly_errors(), open_reader(config) as client:
         yield client
 
 
 def run_async(main: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
+    import anyio
+
     with friendly_errors():
         return anyio.run(main)
 
@@ -119,6 +130,8 @@ def run_async(main: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
 @asynccontextmanager
 async def client_of(config: Config, *, verbose: bool = False) -> AsyncGenerator[Client, None]:
     """The one client: drives the journal here, or queues for the process that does."""
+    from prefrontal.runtime.client import open_client
+
     async with open_client(config, observe=Transcript(verbose=verbose)) as client:
         yield client
 
@@ -170,6 +183,8 @@ class Transcript:
         self.count = 0
 
     def __call__(self, stored: Stored) -> None:
+        from prefrontal.seam.render import one_line
+
         event = stored.event
         if event.kind == "started" and not self.verbose:
             return

@@ -10,19 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from prefrontal.cli.common import Transcript, fail, journal_of, load, run_async, say
-from prefrontal.clock import ManualClock
-from prefrontal.config import Config
-from prefrontal.examples.household import day
-from prefrontal.examples.household.day import Step
-from prefrontal.runtime.costs import cost_ledger
-from prefrontal.runtime.inbox import inbox_entries
-from prefrontal.runtime.replay import replay
-from prefrontal.runtime.system import open_system
+
+if TYPE_CHECKING:
+    from prefrontal.config import Config
+    from prefrontal.examples.household.day import Step
 
 
 def write_example(folder: Path) -> Path:
@@ -49,41 +45,47 @@ def _printer(principal: str) -> Callable[[Step, str], None]:
     return show
 
 
-def register(app: typer.Typer) -> None:
-    @app.command()
-    def demo(
-        folder: Annotated[
-            Path, typer.Option("--dir", help="Where to write the example and its journal.")
-        ] = Path("prefrontal-demo"),
-        verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
-    ) -> None:
-        """Run the household example's scripted day (home, health, money) end to end."""
-        try:
-            config_path = write_example(folder)
-        except OSError as error:
-            fail(
-                f"--dir {str(folder)!r}: cannot write the example there ({error.strerror}); "
-                "choose a folder you can write, e.g. --dir prefrontal-demo"
-            )
-        cfg = load(config_path)
-        clock = ManualClock(day.START)
-        say(
-            ("Prefrontal demo", "bold"),
-            f": {len(cfg.domains)} domains ({', '.join(cfg.domains)}), {len(cfg.workers)} "
-            "workers, rule policies, no model and no key. Journal: "
-            f"{cfg.journal_url().removeprefix('sqlite:///')}",
+def demo(
+    folder: Annotated[
+        Path, typer.Option("--dir", help="Where to write the example and its journal.")
+    ] = Path("prefrontal-demo"),
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Run the household example's scripted day (home, health, money) end to end."""
+    from prefrontal.clock import ManualClock
+    from prefrontal.examples.household import day
+    from prefrontal.runtime.system import open_system
+
+    try:
+        config_path = write_example(folder)
+    except OSError as error:
+        fail(
+            f"--dir {str(folder)!r}: cannot write the example there ({error.strerror}); "
+            "choose a folder you can write, e.g. --dir prefrontal-demo"
         )
+    cfg = load(config_path)
+    clock = ManualClock(day.START)
+    say(
+        ("Prefrontal demo", "bold"),
+        f": {len(cfg.domains)} domains ({', '.join(cfg.domains)}), {len(cfg.workers)} "
+        "workers, rule policies, no model and no key. Journal: "
+        f"{cfg.journal_url().removeprefix('sqlite:///')}",
+    )
 
-        async def main() -> None:
-            async with open_system(cfg, clock=clock) as system:
-                system.observe(Transcript(clock, verbose=verbose))
-                await day.run_day(system, clock, _printer(cfg.principal.name))
+    async def main() -> None:
+        async with open_system(cfg, clock=clock) as system:
+            system.observe(Transcript(clock, verbose=verbose))
+            await day.run_day(system, clock, _printer(cfg.principal.name))
 
-        run_async(main)
-        _summary(cfg, config_path)
+    run_async(main)
+    _summary(cfg, config_path)
 
 
 def _summary(cfg: Config, config_path: Path) -> None:
+    from prefrontal.runtime.costs import cost_ledger
+    from prefrontal.runtime.inbox import inbox_entries
+    from prefrontal.runtime.replay import replay
+
     with journal_of(cfg) as journal:
         entries = inbox_entries(journal)
         ledger = cost_ledger(journal)

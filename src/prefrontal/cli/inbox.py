@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -20,10 +20,14 @@ from prefrontal.cli.common import (
     table,
     use_client,
 )
-from prefrontal.runtime.client import Answered, Client
-from prefrontal.runtime.inbox import InboxEntry
 
-app = typer.Typer(help="Read and answer the inbox.", invoke_without_command=True)
+if TYPE_CHECKING:
+    from prefrontal.runtime.client import Answered, Client
+    from prefrontal.runtime.inbox import InboxEntry
+
+app = typer.Typer(
+    help="Read and answer the inbox.", invoke_without_command=True, rich_markup_mode=None
+)
 
 _COLUMNS = ("id", "when", "from", "kind", "priority", "delivery", "text", "state")
 

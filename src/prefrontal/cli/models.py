@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import anyio
 import typer
 from rich.table import Table
 
@@ -17,10 +16,14 @@ from prefrontal.cli.common import (
     load,
     say,
 )
-from prefrontal.config import StructuredMode
-from prefrontal.models.check import PROMPT, ProbeResult, check_tier
 
-app = typer.Typer(help="Check the configured model tiers.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from prefrontal.config import StructuredMode
+    from prefrontal.models.check import ProbeResult
+
+app = typer.Typer(
+    help="Check the configured model tiers.", no_args_is_help=True, rich_markup_mode=None
+)
 
 
 @app.command()
@@ -37,6 +40,10 @@ def check(
     Each probe is one model call (no retries) within the tier's timeout_s. Exits 1 when no
     mode works, showing what the server answered.
     """
+    import anyio
+
+    from prefrontal.models.check import check_tier  # pydantic-ai loads only here
+
     cfg = load(config)
     modes: tuple[StructuredMode, ...] | None = None
     if mode:
@@ -61,6 +68,8 @@ def check(
 
 
 def _table(tier: str, results: list[ProbeResult]) -> Table:
+    from prefrontal.models.check import PROMPT
+
     table = Table(title=cell(f"Tier {tier}: {PROMPT}"), title_justify="left")
     for column in ("mode", "result", "seconds", "requests", "tokens", "detail"):
         table.add_column(column, overflow="fold")

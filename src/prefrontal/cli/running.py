@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -20,9 +20,9 @@ from prefrontal.cli.common import (
     run_async,
     say,
 )
-from prefrontal.runtime.client import Submitted
-from prefrontal.runtime.inbox import pending_entries
-from prefrontal.runtime.system import open_system
+
+if TYPE_CHECKING:
+    from prefrontal.runtime.client import Submitted
 
 
 def ask(
@@ -69,6 +69,9 @@ def run(
     """Bring the system up: recover, process what is due, stop (or keep on with --follow)."""
     if not math.isfinite(poll) or not 0.01 <= poll <= 3600:
         fail(f"--poll {poll}: give the seconds between polls, from 0.01 to 3600 (e.g. 0.5)")
+    from prefrontal.runtime.inbox import pending_entries
+    from prefrontal.runtime.system import open_system
+
     cfg = load(config)
 
     async def main() -> None:
@@ -87,8 +90,3 @@ def run(
     with journal_of(cfg) as journal:
         pending = pending_entries(journal)
         say(f"Journal: {journal.last_seq()} events. Inbox: {len(pending)} pending.")
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(ask)
-    app.command()(run)

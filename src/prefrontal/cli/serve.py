@@ -7,7 +7,6 @@ from contextlib import suppress
 from functools import partial
 from typing import Annotated
 
-import anyio
 import typer
 
 from prefrontal.cli.common import (
@@ -20,8 +19,6 @@ from prefrontal.cli.common import (
     run_async,
     say,
 )
-from prefrontal.runtime.client import Client
-from prefrontal.runtime.system import open_system
 
 
 def serve(
@@ -40,11 +37,14 @@ def serve(
     """
     if importlib.util.find_spec("uvicorn") is None or importlib.util.find_spec("fastapi") is None:
         fail("serve needs the web extra, which is not installed: pip install 'prefrontal[web]'")
+    import anyio
     import uvicorn
 
     from prefrontal.http.app import build_app
     from prefrontal.http.auth import load_or_create_token
+    from prefrontal.runtime.client import Client
     from prefrontal.runtime.notify import notifier_of
+    from prefrontal.runtime.system import open_system
 
     cfg = load(config)
     with friendly_errors():

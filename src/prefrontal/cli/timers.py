@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -18,9 +18,15 @@ from prefrontal.cli.common import (
     table,
     use_client,
 )
-from prefrontal.runtime.client import Client, Timer
 
-app = typer.Typer(help="List the domains' timers, or cancel one.", invoke_without_command=True)
+if TYPE_CHECKING:
+    from prefrontal.runtime.client import Client, Timer
+
+app = typer.Typer(
+    help="List the domains' timers, or cancel one.",
+    invoke_without_command=True,
+    rich_markup_mode=None,
+)
 
 
 @app.callback()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -21,16 +21,13 @@ from prefrontal.cli.common import (
     run_async,
     say,
 )
-from prefrontal.config import Config, EndpointTier, LlmPolicyConfig, ModelWorkerConfig
 from prefrontal.errors import PrefrontalError
-from prefrontal.journal.sql import SqlJournal
-from prefrontal.runtime.assembly import check_config
-from prefrontal.runtime.client import check_kinds
-from prefrontal.runtime.costs import Axis, cost_ledger
-from prefrontal.runtime.replay import replay
-from prefrontal.runtime.summary import SenseFigures, read_status, read_summary
 from prefrontal.seam.printable import printable
-from prefrontal.seam.render import one_line
+
+if TYPE_CHECKING:
+    from prefrontal.config import Config
+    from prefrontal.journal.sql import SqlJournal
+    from prefrontal.runtime.costs import Axis
 
 
 def _count(n: int, word: str) -> str:
@@ -38,6 +35,8 @@ def _count(n: int, word: str) -> str:
 
 
 def _senses_table(cfg: Config, journal: SqlJournal) -> Table | None:
+    from prefrontal.runtime.summary import SenseFigures, read_summary
+
     if not cfg.senses:
         return None
     senses = read_summary(journal).senses
@@ -55,6 +54,9 @@ def _senses_table(cfg: Config, journal: SqlJournal) -> Table | None:
 
 
 def _status_tables(cfg: Config, journal: SqlJournal) -> tuple[Table, Table, str]:
+    from prefrontal.config import EndpointTier, LlmPolicyConfig, ModelWorkerConfig
+    from prefrontal.runtime.summary import read_status
+
     status = read_status(journal, cfg.domains)
     day = status.day
 
@@ -110,110 +112,114 @@ def _status_tables(cfg: Config, journal: SqlJournal) -> tuple[Table, Table, str]
     return domains, workers, line
 
 
-def register(app: typer.Typer) -> None:
-    @app.command()
-    def status(config: ConfigOption = DEFAULT_CONFIG) -> None:
-        """Who exists: domains, orchestrators, workers, their ratio, budgets and spend."""
-        cfg = load(config)
-        with friendly_errors():
-            check_config(cfg)  # what 'run' would refuse, 'status' refuses too
-        with journal_of(cfg) as journal:
-            domains, workers, line = _status_tables(cfg, journal)
-            senses = _senses_table(cfg, journal)
-        console.print(domains)
-        console.print(workers)
-        if senses is not None:
-            console.print(senses)
-        say(line)
+def status(config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Who exists: domains, orchestrators, workers, their ratio, budgets and spend."""
+    from prefrontal.runtime.assembly import check_config
 
-    @app.command()
-    def costs(config: ConfigOption = DEFAULT_CONFIG) -> None:
-        """What it cost: model calls and priced tools per domain, worker, tier, source, model."""
-        cfg = load(config)
-        with journal_of(cfg) as journal:
-            ledger = cost_ledger(journal)
-        axes: tuple[Axis, ...] = ("domain", "worker", "tier", "source", "model")
-        for axis in axes:
-            table = Table(title=f"By {axis}", title_justify="left")
-            for column in (axis, "calls", "input tokens", "output tokens", "cost"):
-                table.add_column(column)
-            for key, totals in ledger.by(axis).items():
-                table.add_row(
-                    key,
-                    str(totals.requests),
-                    f"{totals.input_tokens:,}",
-                    f"{totals.output_tokens:,}",
-                    totals.money,
-                )
-            console.print(table)
-        total = ledger.total
-        say(
-            f"Total: {total.money} over {_count(total.requests, 'call')}; "
-            f"{total.input_tokens + total.output_tokens:,} tokens."
-        )
+    cfg = load(config)
+    with friendly_errors():
+        check_config(cfg)  # what 'run' would refuse, 'status' refuses too
+    with journal_of(cfg) as journal:
+        domains, workers, line = _status_tables(cfg, journal)
+        senses = _senses_table(cfg, journal)
+    console.print(domains)
+    console.print(workers)
+    if senses is not None:
+        console.print(senses)
+    say(line)
 
-    @app.command("journal")
-    def show_journal(
-        config: ConfigOption = DEFAULT_CONFIG,
-        last: Annotated[int, typer.Option(help="How many events, newest last.")] = 50,
-        domain: Annotated[str | None, typer.Option(help="Only this domain.")] = None,
-        kind: Annotated[list[str] | None, typer.Option(help="Only these kinds.")] = None,
-        as_json: Annotated[bool, typer.Option("--json", help="One JSON record a line.")] = False,
-    ) -> None:
-        """The append-only journal, one event a line."""
-        if last < 0:
-            fail(f"--last {last}: give how many events to show, 0 or more (e.g. --last 50)")
-        cfg = load(config)
-        with reader_of(cfg), journal_of(cfg) as journal:
-            try:
-                check_kinds(kind)
-            except PrefrontalError as error:
-                fail(str(error))
-            events = journal.last(last, kinds=kind, domain=domain) if last else []
-        for stored in events:
-            if as_json:
-                record = {"seq": stored.seq, **stored.event.model_dump(mode="json")}
-                typer.echo(json.dumps(record, ensure_ascii=True))
-            else:
-                where = getattr(stored.event, "domain", None) or "-"
-                say(
-                    (f"#{stored.seq:<5} {stored.event.at:%m-%d %H:%M:%S} ", "dim"),
-                    f"{where:<8} ",
-                    (one_line(stored.event), event_style(stored)),
-                )
 
-    @app.command("replay")
-    def do_replay(config: ConfigOption = DEFAULT_CONFIG) -> None:
-        """Rebuild every domain's state from the journal; re-check rule policies' decisions."""
-        cfg = load(config)
-        with journal_of(cfg) as journal:
-            problems = journal.verify()
-            report = run_async(lambda: replay(cfg, journal))
-        table = Table(title="Replay", title_justify="left")
-        for column in ("domain", "decisions", "re-decided", "memory notes", "open", "spent"):
+def costs(config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """What it cost: model calls and priced tools per domain, worker, tier, source, model."""
+    from prefrontal.runtime.costs import cost_ledger
+
+    cfg = load(config)
+    with journal_of(cfg) as journal:
+        ledger = cost_ledger(journal)
+    axes: tuple[Axis, ...] = ("domain", "worker", "tier", "source", "model")
+    for axis in axes:
+        table = Table(title=f"By {axis}", title_justify="left")
+        for column in (axis, "calls", "input tokens", "output tokens", "cost"):
             table.add_column(column)
-        for name, summary in report.domains.items():
+        for key, totals in ledger.by(axis).items():
             table.add_row(
-                name,
-                str(summary.decisions),
-                str(summary.checked),
-                str(summary.memory_notes),
-                str(summary.open_commissions),
-                summary.spent_usd,
+                key,
+                str(totals.requests),
+                f"{totals.input_tokens:,}",
+                f"{totals.output_tokens:,}",
+                totals.money,
             )
         console.print(table)
-        for mismatch in report.mismatches:
+    total = ledger.total
+    say(
+        f"Total: {total.money} over {_count(total.requests, 'call')}; "
+        f"{total.input_tokens + total.output_tokens:,} tokens."
+    )
+
+
+def show_journal(
+    config: ConfigOption = DEFAULT_CONFIG,
+    last: Annotated[int, typer.Option(help="How many events, newest last.")] = 50,
+    domain: Annotated[str | None, typer.Option(help="Only this domain.")] = None,
+    kind: Annotated[list[str] | None, typer.Option(help="Only these kinds.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON record a line.")] = False,
+) -> None:
+    """The append-only journal, one event a line."""
+    from prefrontal.runtime.client import check_kinds
+    from prefrontal.seam.render import one_line
+
+    if last < 0:
+        fail(f"--last {last}: give how many events to show, 0 or more (e.g. --last 50)")
+    cfg = load(config)
+    with reader_of(cfg), journal_of(cfg) as journal:
+        try:
+            check_kinds(kind)
+        except PrefrontalError as error:
+            fail(str(error))
+        events = journal.last(last, kinds=kind, domain=domain) if last else []
+    for stored in events:
+        if as_json:
+            record = {"seq": stored.seq, **stored.event.model_dump(mode="json")}
+            typer.echo(json.dumps(record, ensure_ascii=True))
+        else:
+            where = getattr(stored.event, "domain", None) or "-"
             say(
-                ("mismatch ", "red"),
-                f"{mismatch.domain} #{mismatch.cause_seq}: recorded "
-                f"{mismatch.recorded}; replayed {mismatch.replayed}",
+                (f"#{stored.seq:<5} {stored.event.at:%m-%d %H:%M:%S} ", "dim"),
+                f"{where:<8} ",
+                (one_line(stored.event), event_style(stored)),
             )
-        for problem in [*problems, *report.unreadable, *report.snapshot_mismatches]:
-            say(("journal: ", "red"), problem)
-        if not report.ok or problems:
-            raise typer.Exit(1)
-        checked = sum(s.checked for s in report.domains.values())
-        say(
-            f"Replay ok: {checked} rule decisions made again, all identical; "
-            "journal invariants hold."
+
+
+def do_replay(config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Rebuild every domain's state from the journal; re-check rule policies' decisions."""
+    from prefrontal.runtime.replay import replay
+
+    cfg = load(config)
+    with journal_of(cfg) as journal:
+        problems = journal.verify()
+        report = run_async(lambda: replay(cfg, journal))
+    table = Table(title="Replay", title_justify="left")
+    for column in ("domain", "decisions", "re-decided", "memory notes", "open", "spent"):
+        table.add_column(column)
+    for name, summary in report.domains.items():
+        table.add_row(
+            name,
+            str(summary.decisions),
+            str(summary.checked),
+            str(summary.memory_notes),
+            str(summary.open_commissions),
+            summary.spent_usd,
         )
+    console.print(table)
+    for mismatch in report.mismatches:
+        say(
+            ("mismatch ", "red"),
+            f"{mismatch.domain} #{mismatch.cause_seq}: recorded "
+            f"{mismatch.recorded}; replayed {mismatch.replayed}",
+        )
+    for problem in [*problems, *report.unreadable, *report.snapshot_mismatches]:
+        say(("journal: ", "red"), problem)
+    if not report.ok or problems:
+        raise typer.Exit(1)
+    checked = sum(s.checked for s in report.domains.values())
+    say(f"Replay ok: {checked} rule decisions made again, all identical; journal invariants hold.")

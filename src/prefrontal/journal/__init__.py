@@ -15,7 +15,21 @@ Invariants (``SqlJournal.verify`` checks them):
   in (``unreadable`` lists those that do not); a snapshot is derived data, never the truth.
 """
 
-from prefrontal.journal.base import Journal, Stored, event_key, event_ref
-from prefrontal.journal.sql import SqlJournal, open_journal
+from typing import TYPE_CHECKING
+
+from prefrontal.exports import lazy_exports
+
+if TYPE_CHECKING:
+    from prefrontal.journal.base import Journal, Stored, event_key, event_ref
+    from prefrontal.journal.sql import SqlJournal, open_journal
+
+# SQLAlchemy loads when ``SqlJournal`` or ``open_journal`` is first used, not on import.
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "prefrontal.journal.base": ("Journal", "Stored", "event_key", "event_ref"),
+        "prefrontal.journal.sql": ("SqlJournal", "open_journal"),
+    },
+)
 
 __all__ = ["Journal", "SqlJournal", "Stored", "event_key", "event_ref", "open_journal"]

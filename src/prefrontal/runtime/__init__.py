@@ -8,10 +8,26 @@ Only the applications above it (the public facade, the household example, the ce
 benchmark) and the interfaces (CLI, HTTP) import it. ``tests/test_shape.py`` enforces this.
 """
 
-from prefrontal.runtime.costs import CostLedger, cost_ledger
-from prefrontal.runtime.inbox import Inbox, InboxEntry, inbox_entries
-from prefrontal.runtime.replay import ReplayReport, replay
-from prefrontal.runtime.system import System, open_system
+from typing import TYPE_CHECKING
+
+from prefrontal.exports import lazy_exports
+
+if TYPE_CHECKING:
+    from prefrontal.runtime.costs import CostLedger, cost_ledger
+    from prefrontal.runtime.inbox import Inbox, InboxEntry, inbox_entries
+    from prefrontal.runtime.replay import ReplayReport, replay
+    from prefrontal.runtime.system import System, open_system
+
+# Imported on first use: a command that reads the inbox never loads the whole loop.
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "prefrontal.runtime.costs": ("CostLedger", "cost_ledger"),
+        "prefrontal.runtime.inbox": ("Inbox", "InboxEntry", "inbox_entries"),
+        "prefrontal.runtime.replay": ("ReplayReport", "replay"),
+        "prefrontal.runtime.system": ("System", "open_system"),
+    },
+)
 
 __all__ = [
     "CostLedger",

@@ -31,7 +31,6 @@ from prefrontal.runtime.principal import answer_escalation, answer_route, new_re
 from prefrontal.runtime.router import Router
 from prefrontal.runtime.state import DomainState
 from prefrontal.runtime.summary import read_summary
-from prefrontal.runtime.system import Observer, System, open_system
 from prefrontal.seam.events import (
     INBOUND_KINDS,
     DecisionEvent,
@@ -43,6 +42,9 @@ from prefrontal.seam.events import (
 
 if TYPE_CHECKING:
     from pydantic_ai.models import Model
+
+    from prefrontal.runtime.observers import Observer
+    from prefrontal.runtime.system import System
 
 EVENT_KINDS: tuple[str, ...] = (
     "request",
@@ -333,6 +335,8 @@ async def open_client(
 
     ``observe`` sees every event this process journals or, while it only queues, nothing.
     """
+    from prefrontal.runtime.system import open_system  # readers never load the whole loop
+
     async with AsyncExitStack() as stack:
         try:
             system = await stack.enter_async_context(

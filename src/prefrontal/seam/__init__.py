@@ -8,44 +8,100 @@ remote workers alike. Bounds are enforced here: an oversized field raises
 ``PayloadTooLargeError``; nothing is truncated silently.
 """
 
-from prefrontal.seam.actions import (
-    Action,
-    AttendAction,
-    CommissionAction,
-    Decision,
-    EscalateAction,
-    HandOffAction,
-    RememberAction,
-    ReplyAction,
-    ScheduleAction,
-    WaitAction,
+from typing import TYPE_CHECKING
+
+from prefrontal.exports import lazy_exports
+
+if TYPE_CHECKING:
+    from prefrontal.seam.actions import (
+        Action,
+        AttendAction,
+        CommissionAction,
+        Decision,
+        EscalateAction,
+        HandOffAction,
+        RememberAction,
+        ReplyAction,
+        ScheduleAction,
+        WaitAction,
+    )
+    from prefrontal.seam.bounds import Bounds
+    from prefrontal.seam.codec import decode_event, encode_event
+    from prefrontal.seam.events import (
+        ApprovalEvent,
+        AttentionEvent,
+        Commission,
+        CommissionStarted,
+        DecisionEvent,
+        Event,
+        GuardTrip,
+        HandOffEvent,
+        InboundEvent,
+        InboxItem,
+        Limits,
+        Report,
+        ReportError,
+        RequestEvent,
+        RoutedEvent,
+        Source,
+        TimerCancelled,
+        TimerEvent,
+        TimerSet,
+    )
+    from prefrontal.seam.percept import Percept
+    from prefrontal.seam.roster import DomainView, WorkerSpec
+    from prefrontal.seam.usage import Usage
+
+# Each record module loads on first use: printing safe text needs no pydantic model.
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "prefrontal.seam.actions": (
+            "Action",
+            "AttendAction",
+            "CommissionAction",
+            "Decision",
+            "EscalateAction",
+            "HandOffAction",
+            "RememberAction",
+            "ReplyAction",
+            "ScheduleAction",
+            "WaitAction",
+        ),
+        "prefrontal.seam.bounds": ("Bounds",),
+        "prefrontal.seam.codec": (
+            "decode_event",
+            "encode_event",
+        ),
+        "prefrontal.seam.events": (
+            "ApprovalEvent",
+            "AttentionEvent",
+            "Commission",
+            "CommissionStarted",
+            "DecisionEvent",
+            "Event",
+            "GuardTrip",
+            "HandOffEvent",
+            "InboundEvent",
+            "InboxItem",
+            "Limits",
+            "Report",
+            "ReportError",
+            "RequestEvent",
+            "RoutedEvent",
+            "Source",
+            "TimerCancelled",
+            "TimerEvent",
+            "TimerSet",
+        ),
+        "prefrontal.seam.percept": ("Percept",),
+        "prefrontal.seam.roster": (
+            "DomainView",
+            "WorkerSpec",
+        ),
+        "prefrontal.seam.usage": ("Usage",),
+    },
 )
-from prefrontal.seam.bounds import Bounds
-from prefrontal.seam.codec import decode_event, encode_event
-from prefrontal.seam.events import (
-    ApprovalEvent,
-    AttentionEvent,
-    Commission,
-    CommissionStarted,
-    DecisionEvent,
-    Event,
-    GuardTrip,
-    HandOffEvent,
-    InboundEvent,
-    InboxItem,
-    Limits,
-    Report,
-    ReportError,
-    RequestEvent,
-    RoutedEvent,
-    Source,
-    TimerCancelled,
-    TimerEvent,
-    TimerSet,
-)
-from prefrontal.seam.percept import Percept
-from prefrontal.seam.roster import DomainView, WorkerSpec
-from prefrontal.seam.usage import Usage
 
 __all__ = [
     "Action",
