@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import re2  # type: ignore[import-untyped]
+import re2
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -167,7 +167,7 @@ class CodeWorkerConfig(ModelWorkerConfig):
 
 def _worker_kind(value: Any) -> str:
     if isinstance(value, dict):
-        return str(value.get("kind", "tool"))  # type: ignore[union-attr]
+        return str(value.get("kind", "tool"))
     return str(getattr(value, "kind", "tool"))
 
 

@@ -18,6 +18,9 @@ import pytest
 from prefrontal import (
     ConfigError,
     InboxItem,
+    RecordError,
+    Report,
+    RequestEvent,
     SqlJournal,
     Stored,
     TimerEvent,
@@ -286,3 +289,17 @@ def test_a_bad_url_is_a_config_error() -> None:
 def test_a_postgres_url_without_its_driver_says_which_extra_to_install() -> None:
     with pytest.raises(ConfigError, match=r"prefrontal\[postgres\]"):
         open_journal("postgresql+psycopg://alex@db.example/prefrontal")
+
+
+def test_a_stored_event_narrows_to_its_kind_or_says_which_row_is_not(
+    journal: SqlJournal,
+) -> None:
+    asked, sent = journal.append([request("r-narrow"), routed("r-narrow")])
+    assert asked is not None
+    assert sent is not None
+    assert asked.of(RequestEvent).event.request_id == "r-narrow"
+    assert sent.inbound().event.domain == "home"
+    with pytest.raises(RecordError, match=r"row #\d+ is a 'request' event where a Report"):
+        asked.of(Report)
+    with pytest.raises(RecordError, match="where an inbound event"):
+        asked.inbound()

@@ -106,17 +106,21 @@ class Recorder:
         assert all(s is not None for s in stored), "a hand-built event was journaled twice"
         return [s for s in stored if s is not None]
 
+    def inbound(self, event: InboundEvent) -> Stored[InboundEvent]:
+        """Journal one event an agent decides on, typed as such."""
+        return self.append(event)[0].inbound()
+
     def decide(
         self,
         *,
         agent: str,
-        cause: Stored,
+        cause: Stored[InboundEvent],
         actions: tuple[Action, ...],
         usage: tuple[Usage, ...],
         rationale: str = "",
     ) -> DecisionEvent:
         """Journal a decision; replies go to the principal at once (there is no inbox)."""
-        event: InboundEvent = cause.event  # type: ignore[assignment]
+        event = cause.event
         decision = DecisionEvent(
             domain=agent,
             cause_seq=cause.seq,

@@ -95,7 +95,7 @@ async def run_flat(workload: Workload) -> Journal:
     for task in workload.tasks:
         theme = network.themes[task.domain]
         peers = [worker_name(task.domain, s.kind) for s in task.subtasks]
-        cause = recorder.append(_inbound(task, peers[0]))[0]
+        cause = recorder.inbound(_inbound(task, peers[0]))
         if task.source == "percept":
             await _bystanders(network, recorder, agent, slot, task, peers[0])
         for index, subtask in enumerate(task.subtasks):
@@ -113,10 +113,10 @@ async def _step(
     slot: Slot,
     task: Task,
     theme: Theme,
-    cause: Stored,
+    cause: Stored[InboundEvent],
     subtask: SubTask,
     following: str | None,
-) -> Stored:
+) -> Stored[InboundEvent]:
     """One peer does its part, messages the principal, and passes the task on."""
     peer = str(getattr(cause.event, "domain", ""))
     material = Material(subtask, network.workload.documents).render()
@@ -125,15 +125,15 @@ async def _step(
     told = f"{peer} finished its part of {task.task_id} ({subtask.kind})."
     messages = [PeerMessage(to="principal", text=told)]
     actions: list[Action] = [ReplyAction(text=told, priority=task.priority)]
+    ask_next = f"Please do the next part of {task.task_id}: {task.text}"
     if following is not None:
-        ask_next = f"Please do the next part of {task.task_id}: {task.text}"
         messages.append(PeerMessage(to=following, text=ask_next))
         actions.append(HandOffAction(domain=following, text=ask_next, payload={"result": output}))
     answer = PeerTurn(result=output, messages=messages).model_dump(mode="json")
-    prompt = network.prompt(peer, theme, cause.event, part)  # type: ignore[arg-type]
+    prompt = network.prompt(peer, theme, cause.event, part)
     usage = await ask(agent, slot, prompt, answer)
     decision = recorder.decide(agent=peer, cause=cause, actions=tuple(actions), usage=usage)
-    network.states[peer].apply(cause.seq, cause.event, decision)  # type: ignore[arg-type]
+    network.states[peer].apply(cause.seq, cause.event, decision)
     if following is None:
         return cause
     depth = getattr(cause.event, "depth", 0) + 1
@@ -141,14 +141,14 @@ async def _step(
         handoff_id=f"h-{task.task_id}-{depth}",
         from_domain=peer,
         domain=following,
-        text=actions[-1].text,  # type: ignore[union-attr]
+        text=ask_next,
         payload={"result": output},
         depth=depth,
         thread_id=task.task_id,
         source=task.source,
         at=task.at,
     )
-    return recorder.append(handoff)[0]
+    return recorder.inbound(handoff)
 
 
 async def _bystanders(
@@ -168,7 +168,7 @@ async def _bystanders(
         percept = percept_of(task).model_copy(
             update={"percept_id": f"{task.task_id}@{peer}", "domain": peer}
         )
-        cause = recorder.append(percept)[0]
+        cause = recorder.inbound(percept)
         part = "Decide whether any part of this is yours; if not, leave it."
         prompt = network.prompt(peer, theme, percept, part)
         usage = await ask(agent, slot, prompt, PeerTurn().model_dump(mode="json"))

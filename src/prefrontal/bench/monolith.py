@@ -72,20 +72,20 @@ async def run_monolith(workload: Workload) -> Journal:
         scripted(CAPABLE, slot), instructions=GUIDE, output_type=OUTPUTS
     )
     for task in workload.tasks:
-        cause = recorder.append(_inbound(task))[0]
+        cause = recorder.inbound(_inbound(task))
         for index, subtask in enumerate(task.subtasks):
             material = Material(subtask, workload.documents).render()
             line = f"Do it yourself now: {INSTRUCTIONS[subtask.kind]}\n\n{material}"
             answer = fixed_output(subtask, task.domain)
-            prompt = _prompt(workload, states, cause.event, line)  # type: ignore[arg-type]
+            prompt = _prompt(workload, states, cause.event, line)
             usage = await ask(
                 agent, slot, prompt, _call(OUTPUTS[KINDS.index(subtask.kind)], answer)
             )
             decision = recorder.decide(
                 agent=AGENT, cause=cause, actions=(), usage=usage, rationale=f"{subtask.kind} done"
             )
-            states[task.domain].apply(cause.seq, cause.event, decision)  # type: ignore[arg-type]
-            cause = recorder.append(_own_result(task, index, answer))[0]
+            states[task.domain].apply(cause.seq, cause.event, decision)
+            cause = recorder.inbound(_own_result(task, index, answer))
         await _reply(workload, states, recorder, agent, slot, task, cause)
     return journal
 
@@ -97,7 +97,7 @@ async def _reply(
     agent: Agent[None, Any],
     slot: Slot,
     task: Task,
-    cause: Stored,
+    cause: Stored[InboundEvent],
 ) -> None:
     actions = (
         ReplyAction(text=reply_text(task), priority=task.priority),
@@ -105,10 +105,10 @@ async def _reply(
     )
     answer = Decision(actions=actions).model_dump(mode="json")
     line = "All steps are done: decide what to tell the principal and what to remember."
-    prompt = _prompt(workload, states, cause.event, line)  # type: ignore[arg-type]
+    prompt = _prompt(workload, states, cause.event, line)
     usage = await ask(agent, slot, prompt, _call(Decision, answer))
     decision = recorder.decide(agent=AGENT, cause=cause, actions=actions, usage=usage)
-    states[task.domain].apply(cause.seq, cause.event, decision)  # type: ignore[arg-type]
+    states[task.domain].apply(cause.seq, cause.event, decision)
 
 
 def _inbound(task: Task) -> InboundEvent:

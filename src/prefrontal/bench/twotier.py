@@ -80,7 +80,7 @@ def twotier_config(workload: Workload, *, capable: str = CAPABLE, cheap: str = C
                 "kind": "tool",
                 "function": function,
                 "description": DESCRIPTIONS[kind],
-            }  # type: ignore[index]
+            }
         domains[theme.name] = {
             "charter": theme.charter,
             "never": [theme.never],

@@ -167,10 +167,10 @@ STATE_STYLE = {"pending": "bold yellow", "answered": "green", "fired": "dim", "c
 
 def event_style(stored: Stored) -> str:
     event = stored.event
-    if event.kind == "report" and event.status != "ok":  # type: ignore[union-attr]
+    if event.kind == "report" and event.status != "ok":
         return "bold red"
     if event.kind == "inbox":
-        return PRIORITY_STYLE.get(event.priority, "") or STYLE["inbox"]  # type: ignore[union-attr]
+        return PRIORITY_STYLE.get(event.priority, "") or STYLE["inbox"]
     return STYLE.get(event.kind, "")
 
 
@@ -188,7 +188,7 @@ class Transcript:
         event = stored.event
         if event.kind == "started" and not self.verbose:
             return
-        if event.kind == "decision" and not event.trips and not self.verbose:  # type: ignore[union-attr]
+        if event.kind == "decision" and not event.trips and not self.verbose:
             return
         self.count += 1
         moment: datetime = self.clock.now() if self.clock else event.at
@@ -197,5 +197,5 @@ class Transcript:
             (one_line(event), event_style(stored)),
         )
         if event.kind == "decision":
-            for trip in event.trips:  # type: ignore[union-attr]
+            for trip in event.trips:
                 say(("           guard ", "red"), (f"{trip.guard}: ", "red"), trip.detail)

@@ -91,46 +91,46 @@ def build_app(client: Client, token: str, *, stream_poll_s: float = 0.2) -> Fast
     api = APIRouter(dependencies=[Depends(authorized)])
 
     @app.exception_handler(AuthError)
-    async def _unauthorized(_: Request, error: AuthError) -> JSONResponse:  # pyright: ignore[reportUnusedFunction]
+    async def _unauthorized(_: Request, error: AuthError) -> JSONResponse:
         return _error(401, error, "Unauthorized")
 
     @app.exception_handler(PrefrontalError)
-    async def _prefrontal(_: Request, error: PrefrontalError) -> JSONResponse:  # pyright: ignore[reportUnusedFunction]
+    async def _prefrontal(_: Request, error: PrefrontalError) -> JSONResponse:
         return _error(400 if isinstance(error, UsageError) else 503, error)
 
     @api.post("/api/ask", response_model=SubmittedOut)
-    async def ask(body: AskBody) -> SubmittedOut:  # pyright: ignore[reportUnusedFunction]
+    async def ask(body: AskBody) -> SubmittedOut:
         """Journal a request; its replies arrive in the inbox and on the event stream."""
         return SubmittedOut.of(await client.ask(body.text, domain=body.domain, wait=False))
 
     @api.get("/api/inbox", response_model=list[Item])
-    async def inbox(digest: bool = False) -> list[Item]:  # pyright: ignore[reportUnusedFunction]
+    async def inbox(digest: bool = False) -> list[Item]:
         """Every inbox item (``digest=true``: only the digest), oldest first."""
         entries = client.inbox()
         return [Item.entry(e) for e in entries if not digest or e.item.delivery == "digest"]
 
     @api.post("/api/inbox/{item_id}/approve", response_model=AnsweredOut)
-    async def approve(item_id: str, body: NoteBody) -> AnsweredOut:  # pyright: ignore[reportUnusedFunction]
+    async def approve(item_id: str, body: NoteBody) -> AnsweredOut:
         return AnsweredOut.of(await client.approve(item_id, note=body.note))
 
     @api.post("/api/inbox/{item_id}/deny", response_model=AnsweredOut)
-    async def deny(item_id: str, body: NoteBody) -> AnsweredOut:  # pyright: ignore[reportUnusedFunction]
+    async def deny(item_id: str, body: NoteBody) -> AnsweredOut:
         return AnsweredOut.of(await client.deny(item_id, note=body.note))
 
     @api.post("/api/inbox/{item_id}/route", response_model=AnsweredOut)
-    async def route(item_id: str, body: RouteBody) -> AnsweredOut:  # pyright: ignore[reportUnusedFunction]
+    async def route(item_id: str, body: RouteBody) -> AnsweredOut:
         return AnsweredOut.of(await client.route(item_id, body.domain))
 
     @api.get("/api/timers", response_model=list[TimerOut])
-    async def timers() -> list[TimerOut]:  # pyright: ignore[reportUnusedFunction]
+    async def timers() -> list[TimerOut]:
         return [TimerOut.of(t) for t in client.timers()]
 
     @api.post("/api/timers/{timer_id}/cancel", response_model=TimerOut)
-    async def cancel(timer_id: str) -> TimerOut:  # pyright: ignore[reportUnusedFunction]
+    async def cancel(timer_id: str) -> TimerOut:
         return TimerOut.of(await client.cancel_timer(timer_id))
 
     @api.get("/api/domains", response_model=list[DomainOut])
-    async def domains() -> list[DomainOut]:  # pyright: ignore[reportUnusedFunction]
+    async def domains() -> list[DomainOut]:
         return [
             DomainOut(
                 domain=name,
@@ -142,17 +142,17 @@ def build_app(client: Client, token: str, *, stream_poll_s: float = 0.2) -> Fast
         ]
 
     @api.get("/api/domains/{domain}/memory", response_model=MemoryOut)
-    async def memory(domain: str) -> MemoryOut:  # pyright: ignore[reportUnusedFunction]
+    async def memory(domain: str) -> MemoryOut:
         return MemoryOut.of(client.memory(domain))
 
     @api.get("/api/costs", response_model=CostsOut)
-    async def costs() -> CostsOut:  # pyright: ignore[reportUnusedFunction]
+    async def costs() -> CostsOut:
         ledger = client.costs()
         by = {axis: [CostOut.of(k, t) for k, t in ledger.by(axis).items()] for axis in _AXES}
         return CostsOut(total=CostOut.of("total", ledger.total), by=by)
 
     @api.get("/api/journal", response_model=JournalPageOut)
-    async def journal(  # pyright: ignore[reportUnusedFunction]
+    async def journal(
         after: Annotated[int, Query(ge=0)] = 0,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
         kind: Annotated[list[str] | None, Query()] = None,
@@ -167,7 +167,7 @@ def build_app(client: Client, token: str, *, stream_poll_s: float = 0.2) -> Fast
         )
 
     @api.get("/api/events", response_class=StreamingResponse)
-    async def events(request: Request, after: int | None = None) -> StreamingResponse:  # pyright: ignore[reportUnusedFunction]
+    async def events(request: Request, after: int | None = None) -> StreamingResponse:
         """Server-sent events: every journaled event after ``after`` (or Last-Event-ID)."""
         start = after
         if start is None:
@@ -180,13 +180,13 @@ def build_app(client: Client, token: str, *, stream_poll_s: float = 0.2) -> Fast
         )
 
     @api.get("/openapi.json", include_in_schema=False)
-    async def schema() -> JSONResponse:  # pyright: ignore[reportUnusedFunction]
+    async def schema() -> JSONResponse:
         return JSONResponse(app.openapi())
 
     app.include_router(api)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    async def home(  # pyright: ignore[reportUnusedFunction]
+    async def home(
         request: Request, token_given: Annotated[str | None, Query(alias="token")] = None
     ) -> Response:
         if token_given is not None and same_token(token_given, token):
@@ -197,11 +197,11 @@ def build_app(client: Client, token: str, *, stream_poll_s: float = 0.2) -> Fast
         return HTMLResponse(page.render(client), headers=page.HEADERS)
 
     @api.get("/fragment/{section}", response_class=HTMLResponse, include_in_schema=False)
-    async def fragment(section: str) -> HTMLResponse:  # pyright: ignore[reportUnusedFunction]
+    async def fragment(section: str) -> HTMLResponse:
         return HTMLResponse(page.section(client, section), headers=page.HEADERS)
 
     @app.get("/static/{name}", include_in_schema=False)
-    async def static(name: str) -> Response:  # pyright: ignore[reportUnusedFunction]
+    async def static(name: str) -> Response:
         if name not in ("app.js", "app.css"):
             return Response(status_code=404)
         body = (resources.files("prefrontal.http") / "static" / name).read_text("utf-8")

@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Generic, Protocol
 
+from typing_extensions import TypeVar
+
+from prefrontal.errors import RecordError
 from prefrontal.seam.events import (
     ApprovalEvent,
     AttentionEvent,
@@ -15,6 +18,7 @@ from prefrontal.seam.events import (
     DecisionEvent,
     Event,
     HandOffEvent,
+    InboundEvent,
     InboxItem,
     Report,
     RequestEvent,
@@ -22,16 +26,50 @@ from prefrontal.seam.events import (
     TimerCancelled,
     TimerEvent,
     TimerSet,
+    is_inbound,
 )
 from prefrontal.seam.percept import Percept
 
+E = TypeVar("E", bound=Event, default=Event, covariant=True)
+K = TypeVar("K", bound=Event)
+
 
 @dataclass(frozen=True, slots=True)
-class Stored:
-    """An event as the journal holds it: its sequence number and the record."""
+class Stored(Generic[E]):
+    """An event as the journal holds it: its sequence number and the record.
+
+    ``Stored`` alone holds any event; ``Stored[Report]`` one known to be a report (see
+    ``of`` and ``inbound``), so readers narrow once instead of casting at every use.
+    """
 
     seq: int
-    event: Event
+    event: E
+
+    def of(self, kind: type[K]) -> Stored[K]:
+        """This stored event as a ``kind``; ``RecordError`` when it is another kind."""
+        if not isinstance(self.event, kind):
+            raise RecordError(
+                f"journal row #{self.seq} is a {self.event.kind!r} event where a "
+                f"{kind.__name__} was expected; run 'prefrontal replay' to check the journal."
+            )
+        return Stored(self.seq, self.event)
+
+    def inbound(self) -> Stored[InboundEvent]:
+        """This stored event as one an orchestrator decides on; ``RecordError`` otherwise."""
+        if not is_inbound(self.event):
+            raise RecordError(
+                f"journal row #{self.seq} is a {self.event.kind!r} event where an inbound "
+                "event (routed, report, percept, timer, handoff, approval) was expected."
+            )
+        return Stored(self.seq, self.event)
+
+
+def causes_of(
+    journal: Journal, decisions: Sequence[Stored[DecisionEvent]]
+) -> dict[int, InboundEvent]:
+    """The inbound event each of ``decisions`` decided on, by its seq."""
+    found = journal.at(d.event.cause_seq for d in decisions)
+    return {seq: Stored(seq, event).inbound().event for seq, event in found.items()}
 
 
 class Journal(Protocol):

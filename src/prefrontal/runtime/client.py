@@ -35,8 +35,9 @@ from prefrontal.seam.events import (
     INBOUND_KINDS,
     DecisionEvent,
     Event,
-    InboundEvent,
+    RequestEvent,
     TimerCancelled,
+    TimerEvent,
     TimerSet,
 )
 
@@ -150,7 +151,7 @@ class Client:
         """Journal a request; with ``wait``, return once everything it caused is processed."""
         if self.system is not None:
             stored = await self.system.submit(text, domain=domain)
-            request_id = stored.event.request_id  # type: ignore[union-attr]
+            request_id = stored.of(RequestEvent).event.request_id
             if wait:
                 await self.system.run_until_idle()
             return Submitted(request_id, queued=False, answers=self.answers(request_id))
@@ -258,7 +259,8 @@ class Client:
         ended: dict[str, str] = {}
         for stored in self.journal.read(kinds=["timer", "timer_cancelled"]):
             event = stored.event
-            ended[event.timer_id] = "fired" if event.kind == "timer" else "cancelled"  # type: ignore[union-attr]
+            if isinstance(event, TimerEvent | TimerCancelled):
+                ended[event.timer_id] = "fired" if event.kind == "timer" else "cancelled"
         return [
             Timer(e.timer_id, e.domain, e.name, e.due_at, ended.get(e.timer_id, "pending"))
             for e in (s.event for s in self.journal.read(kinds=["timer_set"]))
@@ -278,12 +280,12 @@ class Client:
             recent_limit=spec.recent_events,
             memory_limit=spec.memory_notes,
         )
-        causes = {s.seq: s.event for s in self.journal.read(kinds=INBOUND_KINDS, domain=domain)}
+        causes = {
+            s.seq: s.inbound().event for s in self.journal.read(kinds=INBOUND_KINDS, domain=domain)
+        }
         for stored in self.journal.read(kinds=["decision"], domain=domain):
-            decision = stored.event
-            assert isinstance(decision, DecisionEvent)
-            cause: InboundEvent = causes[decision.cause_seq]  # type: ignore[assignment]
-            state.apply(decision.cause_seq, cause, decision)
+            decision = stored.of(DecisionEvent).event
+            state.apply(decision.cause_seq, causes[decision.cause_seq], decision)
         return Memory(
             domain,
             tuple(state.memory),

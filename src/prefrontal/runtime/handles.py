@@ -70,12 +70,9 @@ class HandleResolver:
                 lambda m: _text(self.value(m[1], domain=domain, thread_id=thread_id)), value
             )
         if isinstance(value, dict):
-            return {
-                k: self.expand(v, domain=domain, thread_id=thread_id)
-                for k, v in value.items()  # type: ignore[union-attr]
-            }
+            return {k: self.expand(v, domain=domain, thread_id=thread_id) for k, v in value.items()}
         if isinstance(value, list | tuple):
-            return [self.expand(v, domain=domain, thread_id=thread_id) for v in value]  # type: ignore[union-attr]
+            return [self.expand(v, domain=domain, thread_id=thread_id) for v in value]
         return value
 
     def show(self, text: str, *, domain: str | None, thread_id: str) -> str:

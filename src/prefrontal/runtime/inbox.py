@@ -43,7 +43,7 @@ class Inbox:
     def load(self, journal: Journal, *, after: int = 0) -> None:
         """Count the interruptions made after ``after``, so a restart keeps the day's budget."""
         for stored in journal.read(after=after, kinds=["inbox"]):
-            self.note(stored.event)  # type: ignore[arg-type]
+            self.note(stored.of(InboxItem).event)
 
     def dump(self) -> dict[str, Any]:
         """The interruption counts, for a snapshot."""

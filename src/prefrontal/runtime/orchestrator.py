@@ -110,14 +110,14 @@ class Orchestrator:
                 n: w.tainted_inputs for n, w in config.workers.items() if w.consequential
             },
         )
-        self.mailbox: deque[Stored] = deque()
+        self.mailbox: deque[Stored[InboundEvent]] = deque()
         self._wake = anyio.Event()
 
     # -- deciding (pure apart from the policy) ---------------------------------------------
 
-    async def decide(self, stored: Stored) -> DecisionEvent:
+    async def decide(self, stored: Stored[InboundEvent]) -> DecisionEvent:
         # The policy, the context and the guards see the sealed event: handles, no taint.
-        event = seal(stored.event, stored.seq)  # type: ignore[arg-type]
+        event = seal(stored.event, stored.seq)
         waiting = self._still_out(event)
         if waiting:
             return DecisionEvent(
@@ -306,11 +306,15 @@ class Orchestrator:
     # -- the serial loop -------------------------------------------------------------------
 
     def deliver(self, stored: Stored) -> None:
-        self.mailbox.append(stored)
+        self.mailbox.append(stored.inbound())
         self._wake.set()
 
     async def process(
-        self, stored: Stored, writer: Writer, inbox: Inbox, done: Callable[[], None] | None = None
+        self,
+        stored: Stored[InboundEvent],
+        writer: Writer,
+        inbox: Inbox,
+        done: Callable[[], None] | None = None,
     ) -> DecisionEvent:
         """Decide one event, queue the decision and its records, then fold the state.
 
@@ -318,7 +322,7 @@ class Orchestrator:
         durable: nothing it issued is dispatched, and ``done`` is not called, until the
         writer committed it. Group commit then carries several decisions at once.
         """
-        event: InboundEvent = stored.event  # type: ignore[assignment]
+        event = stored.event
         decision = await self.decide(stored)
 
         def committed(written: list[Stored | None]) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 
 from prefrontal.clock import SystemClock
 from prefrontal.config import Config, tiers_in_use
-from prefrontal.journal.base import Journal, Stored
+from prefrontal.journal.base import Journal, Stored, causes_of
 from prefrontal.runtime.assembly import build_policy, build_workers
 from prefrontal.runtime.orchestrator import Orchestrator
 from prefrontal.runtime.snapshot import Snapshot, domain_states, fingerprint, load_snapshot
@@ -91,11 +91,13 @@ async def replay(config: Config, journal: Journal, *, from_snapshot: bool = Fals
             for s in stored_snapshots
             if s.domains.get(name, {}).get("fingerprint") == mark
         ]
-        decisions = journal.read(after=summary.from_seq, kinds=["decision"], domain=name)
-        causes = journal.at(d.event.cause_seq for d in decisions)  # type: ignore[union-attr]
+        decisions = [
+            s.of(DecisionEvent)
+            for s in journal.read(after=summary.from_seq, kinds=["decision"], domain=name)
+        ]
+        causes = causes_of(journal, decisions)
         for stored in decisions:
             recorded = stored.event
-            assert isinstance(recorded, DecisionEvent)
             while checks and checks[0][0] < stored.seq:
                 report.snapshots_checked += 1
                 _check_snapshot(report, name, checks.pop(0), orchestrator.state.dump())
@@ -118,7 +120,7 @@ async def replay(config: Config, journal: Journal, *, from_snapshot: bool = Fals
                             actions_line(again.actions),
                         )
                     )
-            orchestrator.state.apply(recorded.cause_seq, cause, recorded)  # type: ignore[arg-type]
+            orchestrator.state.apply(recorded.cause_seq, cause, recorded)
         for check in checks:
             report.snapshots_checked += 1
             _check_snapshot(report, name, check, orchestrator.state.dump())

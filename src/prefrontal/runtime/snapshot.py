@@ -21,12 +21,12 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 from prefrontal.clock import Clock
 from prefrontal.config import Config
 from prefrontal.errors import JournalError
-from prefrontal.journal.base import Journal, Stored
+from prefrontal.journal.base import Journal, Stored, causes_of
 from prefrontal.runtime.inbox import Inbox
 from prefrontal.runtime.state import DomainState
 from prefrontal.runtime.summary import Summary
@@ -150,11 +150,14 @@ def domain_states(snapshot: Snapshot | None, config: Config) -> Mapping[str, dic
 
 def fold_tail(journal: Journal, state: DomainState, *, after: int, upto: int) -> None:
     """Fold into ``state`` its domain's decisions after ``after``, up to ``upto``."""
-    decisions = journal.read(after=after, kinds=["decision"], domain=state.domain, upto=upto)
-    causes = journal.at(cast(DecisionEvent, s.event).cause_seq for s in decisions)
+    decisions = [
+        s.of(DecisionEvent)
+        for s in journal.read(after=after, kinds=["decision"], domain=state.domain, upto=upto)
+    ]
+    causes = causes_of(journal, decisions)
     for stored in decisions:
-        decision = cast(DecisionEvent, stored.event)
-        state.apply(decision.cause_seq, causes[decision.cause_seq], decision)  # type: ignore[arg-type]
+        decision = stored.event
+        state.apply(decision.cause_seq, causes[decision.cause_seq], decision)
 
 
 class Snapshots:

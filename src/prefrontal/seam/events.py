@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from typing_extensions import TypeIs
 
 from prefrontal.seam.actions import Action, CommissionAction, Priority
 from prefrontal.seam.bounds import Bounds, check_payload, check_text
@@ -313,3 +314,10 @@ Event = Annotated[
 INBOUND_KINDS: frozenset[str] = frozenset(
     {"routed", "report", "percept", "timer", "handoff", "approval"}
 )
+
+
+def is_inbound(event: object) -> TypeIs[InboundEvent]:
+    """Whether ``event`` is one an orchestrator decides on (its kind is in ``INBOUND_KINDS``)."""
+    return isinstance(
+        event, RoutedEvent | Report | Percept | TimerEvent | HandOffEvent | ApprovalEvent
+    )

@@ -49,15 +49,9 @@ def _replace(value: Any, path: str, tainted: frozenset[str], seq: int, origin: s
     if path in tainted:
         return make_handle(f"#{seq}.{path}", value, origin)
     if isinstance(value, dict):
-        return {
-            k: _replace(v, f"{path}.{k}", tainted, seq, origin)
-            for k, v in value.items()  # type: ignore[union-attr]
-        }
+        return {k: _replace(v, f"{path}.{k}", tainted, seq, origin) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [
-            _replace(v, f"{path}.{i}", tainted, seq, origin)
-            for i, v in enumerate(value)  # type: ignore[arg-type]
-        ]
+        return [_replace(v, f"{path}.{i}", tainted, seq, origin) for i, v in enumerate(value)]
     return value
 
 

@@ -104,10 +104,10 @@ def _tokens(value: Any, path: str) -> Iterator[tuple[str, str]]:
         for match in TOKEN.finditer(str(value)):
             yield path, match.group(0)
     elif isinstance(value, dict):
-        for key, item in value.items():  # type: ignore[union-attr]
+        for key, item in value.items():
             yield from _tokens(item, _join(path, str(key)))
     elif isinstance(value, list | tuple):
-        for index, item in enumerate(value):  # type: ignore[arg-type]
+        for index, item in enumerate(value):
             yield from _tokens(item, _join(path, str(index)))
 
 
@@ -125,16 +125,16 @@ def vocabulary(schema: dict[str, Any]) -> frozenset[str]:
     while stack:
         node = stack.pop()
         if isinstance(node, dict):
-            for key, item in node.items():  # type: ignore[union-attr]
+            for key, item in node.items():
                 if key == "enum" and isinstance(item, list):
-                    found.update(v for v in item if isinstance(v, str))  # type: ignore[misc]
+                    found.update(v for v in item if isinstance(v, str))
                 elif key == "const" and isinstance(item, str):
                     found.add(item)
                 elif key == "properties" and isinstance(item, dict):
-                    found.update(str(k) for k in item)  # type: ignore[union-attr]
+                    found.update(str(k) for k in item)
                 stack.append(item)
         elif isinstance(node, list):
-            stack.extend(node)  # type: ignore[arg-type]
+            stack.extend(node)
     return frozenset(found)
 
 
@@ -159,18 +159,18 @@ def tainted_paths(
     if isinstance(value, str):
         return [] if value in vocab or _DATE.fullmatch(value) else [path]
     if isinstance(value, dict):
-        keys = [str(k) for k in value]  # type: ignore[union-attr]
+        keys = [str(k) for k in value]
         if not all(_KEY.fullmatch(k) and (keys_closed or k in vocab) for k in keys):
             return [path]
         return [
             p
-            for key, item in value.items()  # type: ignore[union-attr]
+            for key, item in value.items()
             for p in tainted_paths(item, closed, _join(path, key), keys_closed=keys_closed)
         ]
     if isinstance(value, list | tuple):
         return [
             p
-            for index, item in enumerate(value)  # type: ignore[arg-type]
+            for index, item in enumerate(value)
             for p in tainted_paths(item, closed, _join(path, str(index)), keys_closed=keys_closed)
         ]
     return [path]

@@ -227,10 +227,10 @@ class CodeWorker:
 def outline(value: Any, depth: int = 0) -> Any:
     """What the model may know of the data: its shape, not its contents."""
     if isinstance(value, dict) and depth < 3:
-        items = list(value.items())[:40]  # type: ignore[union-attr]
+        items = list(value.items())[:40]
         return {str(k): outline(v, depth + 1) for k, v in items}
     if isinstance(value, list):
-        items: list[Any] = value  # type: ignore[assignment]
+        items: list[Any] = value
         if items and all(isinstance(v, int | float) for v in items):
             return f"list of {len(items)} numbers"
         first = outline(items[0], depth + 1) if items else None
@@ -238,7 +238,7 @@ def outline(value: Any, depth: int = 0) -> Any:
     if isinstance(value, str) and len(value) > 80:
         return f"text of {len(value)} characters"
     if isinstance(value, dict):
-        return f"object with {len(value)} keys"  # type: ignore[arg-type]
+        return f"object with {len(value)} keys"
     return value
 
 
