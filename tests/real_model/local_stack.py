@@ -53,6 +53,11 @@ def find_stack() -> Stack | str:
     return Stack(python=python, gguf=found[0])
 
 
+def threads() -> str:
+    """llama.cpp's threads: one by default (two spin-wait on each other on a shared machine)."""
+    return os.environ.get("PREFRONTAL_LOCAL_MODEL_THREADS", "1")
+
+
 def die_with_parent() -> None:
     """In the server's process: be killed when the test process dies, even by SIGKILL."""
     ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
@@ -71,7 +76,7 @@ def llama_server(stack: Stack, *, ready_s: float = 120.0) -> Generator[str]:
     command = [
         str(stack.python), "-m", "llama_cpp.server", "--model", str(stack.gguf),
         "--model_alias", ALIAS, "--host", "127.0.0.1", "--port", str(port),
-        "--n_ctx", "4096", "--n_threads", "2",
+        "--n_ctx", "4096", "--n_threads", threads(),
     ]  # fmt: skip
     log = open(cache_dir() / "server.log", "wb")  # noqa: SIM115
     process = subprocess.Popen(

@@ -7,7 +7,8 @@ is seen, metered and journaled. ``structured`` says how output is forced:
 - ``tool``: the output is a tool call; on an endpoint the tool is *named* in ``tool_choice``
   (llama.cpp's server constrains output only for a named tool, not for ``"required"``);
 - ``json_schema``: ``response_format`` with the JSON schema (Ollama, vLLM, OpenAI);
-- ``json_object``: ``response_format`` ``json_object``, the schema given in the prompt;
+- ``json_object``: ``response_format`` ``json_object``, the schema given in the prompt (and,
+  for llama.cpp's servers, inside the response format too, which they turn into a grammar);
 - ``prompted``: the schema in the prompt only; the answer is validated like the others.
 """
 
@@ -43,6 +44,7 @@ class CallSettings:
     timeout_s: float = 60.0
     url: str | None = None
     named_tool: bool = False
+    schema_in_format: bool = False
     usd_per_million_tokens: Decimal | None = None
 
     def price(self, tokens: int) -> Decimal | None:
