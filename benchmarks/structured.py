@@ -73,7 +73,7 @@ async def _tries(
     model: Model, output: type[Any], prompt: str, instructions: str, tries: int, max_tokens: int
 ) -> dict[str, Any]:
     caller = ModelCaller(model, tier="local", output_type=output, output_retries=0)
-    valid = 0
+    valid = acting = 0  # acting: a valid Decision with at least one action ({} is valid too)
     seconds: list[float] = []
     tokens: list[int] = []
     failures: dict[str, int] = {}
@@ -85,12 +85,14 @@ async def _tries(
         tokens.append(sum(u.tokens for u in outcome.usage))
         if isinstance(outcome, ModelRun):
             valid += 1
+            acting += isinstance(outcome.output, Decision) and bool(outcome.output.actions)
         else:
             failures[outcome.kind] = failures.get(outcome.kind, 0) + 1
             if len(examples) < 3:
                 examples.append({"message": outcome.message, "evidence": outcome.evidence})
     return {
         "valid": valid,
+        "acting": acting,
         "tries": tries,
         "median_s": statistics.median(seconds),
         "max_s": max(seconds),
@@ -126,8 +128,9 @@ async def measure(
 def _print_mode(mode: str, row: dict[str, Any]) -> None:
     for output in ("worker", "decision"):
         f = row[output]
+        acting = f" ({f['acting']} with actions)" if output == "decision" else ""
         print(
-            f"{mode:12} {output:8} valid {f['valid']:2}/{f['tries']}  "
+            f"{mode:12} {output:8} valid {f['valid']:2}/{f['tries']}{acting}  "
             f"median {f['median_s']:5.1f} s  max {f['max_s']:5.1f} s (limit {f['limit_s']:g} s, "
             f"{'all within' if f['within_limit'] else 'OVER'})  "
             f"{f['tokens_per_call']:6.0f} tokens/call  failures {f['failures']}",

@@ -36,6 +36,7 @@ from prefrontal.models.check import check_tier
 from prefrontal.models.pricing import UnpricedTierWarning, unpriced_tiers, unpriced_warnings
 from prefrontal.models.run import ModelCaller, ModelFailure, ModelRun
 from prefrontal.seam import Report
+from prefrontal.seam.actions import Decision
 from prefrontal.seam.usage import Usage
 from prefrontal.testing import MemoryJournal, ScriptedModel
 from support.model_server import (
@@ -302,6 +303,29 @@ async def test_json_object_mode_gives_llama_cpp_the_schema_in_the_response_forma
     if constrained:
         assert form["schema"] == TypeAdapter(Answer).json_schema()
     assert '\\"verdict\\"' in json.dumps(sent["messages"])  # and it stays in the prompt
+
+
+@pytest.mark.anyio
+@pytest.mark.usefixtures("local_requests")
+@pytest.mark.parametrize("mode", ["tool", "json_object"])
+async def test_the_schema_a_server_constrains_to_requires_each_actions_kind(mode: str) -> None:
+    # pydantic leaves a tag with a default out of "required"; a grammar made from that schema
+    # let a small model write {"text": ...} without "kind", which a Decision then refused.
+    wait = {"actions": [{"kind": "wait"}]}
+    with scripted_server(lambda body: like_llama_cpp(body, wait)) as server:
+        model = _endpoint(server.base_url, server="llama.cpp", structured=mode)
+        outcome = await ModelCaller(model, tier="local", output_type=Decision).run("go")
+
+    assert isinstance(outcome, ModelRun)
+    [sent] = server.requests
+    if mode == "tool":
+        schema = sent["tools"][0]["function"]["parameters"]
+    else:
+        schema = sent["response_format"]["schema"]
+    actions = {name: d for name, d in schema["$defs"].items() if name.endswith("Action")}
+    assert len(actions) == 8
+    assert all(d["required"][0] == "kind" for d in actions.values())
+    assert schema["$defs"]["ReplyAction"]["required"] == ["kind", "text"]
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from prefrontal.config import KnownServer, StructuredMode
 
@@ -52,6 +52,29 @@ class CallSettings:
         if self.usd_per_million_tokens is None:
             return None
         return self.usd_per_million_tokens * tokens / 1_000_000
+
+
+def require_tags(schema: Any) -> Any:
+    """``schema`` with every constant property (a union's tag, e.g. an action's ``kind``) required.
+
+    pydantic leaves a tag with a default out of ``required``, yet a discriminated union needs
+    it to validate. A server that turns the schema into a grammar would let the model leave
+    it out, and the answer would then fail validation for want of a fixed string.
+    """
+    if isinstance(schema, list):
+        return [require_tags(item) for item in cast(list[Any], schema)]
+    if not isinstance(schema, dict):
+        return schema
+    node = {key: require_tags(value) for key, value in cast(dict[str, Any], schema).items()}
+    properties = node.get("properties")
+    if isinstance(properties, dict):
+        fields = cast(dict[str, Any], properties)
+        tags = [name for name, spec in fields.items() if isinstance(spec, dict) and "const" in spec]
+        required: list[str] = list(node.get("required", []))
+        missing = [tag for tag in tags if tag not in required]
+        if missing:
+            node["required"] = [*missing, *required]
+    return node
 
 
 def settings_of(model: Model) -> CallSettings:

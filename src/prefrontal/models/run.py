@@ -41,7 +41,7 @@ from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart, ToolCall
 from pydantic_ai.models import Model
 from pydantic_ai.settings import ModelSettings
 
-from prefrontal.models.calling import OUTPUT_TOOL, CallSettings, settings_of
+from prefrontal.models.calling import OUTPUT_TOOL, CallSettings, require_tags, settings_of
 from prefrontal.models.usage import usage_of
 from prefrontal.seam.usage import Usage
 
@@ -113,7 +113,7 @@ class ModelCaller(Generic[T]):
         self._format: dict[str, Any] | None = None
         constrained = self.calling.schema_in_format and self.calling.structured == "json_object"
         if constrained and output_type is not str:
-            schema = TypeAdapter(output_type).json_schema()
+            schema = require_tags(TypeAdapter(output_type).json_schema())
             self._format = {"type": "json_object", "schema": schema}
 
     @property
