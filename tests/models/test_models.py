@@ -435,6 +435,28 @@ async def test_malformed_output_is_retried_then_its_text_is_evidence_not_message
 
 @pytest.mark.anyio
 @pytest.mark.usefixtures("local_requests")
+async def test_an_output_retry_after_a_malformed_tool_call_reaches_a_llama_cpp_server() -> None:
+    answers = iter([{"verdict": "maybe", "count": 3}, GOOD])  # malformed, then right
+
+    def llama_cpp(body: dict[str, Any]) -> Step:
+        return like_llama_cpp(body, next(answers))
+
+    with scripted_server(llama_cpp) as server:
+        caller = _caller(server.base_url, server="llama.cpp", retries=1)
+        outcome = await caller.run("go")
+
+    # The retry carries the malformed tool call back with "" as content: llama.cpp's
+    # server refuses a null content with HTTP 500, which failed every output retry.
+    assert isinstance(outcome, ModelRun), outcome
+    assert outcome.output == Answer(verdict="yes", count=3)
+    assert len(server.requests) == 2
+    [answered] = [m for m in server.requests[1]["messages"] if m["role"] == "assistant"]
+    assert answered["content"] == ""
+    assert answered["tool_calls"][0]["function"]["name"] == "final_result"
+
+
+@pytest.mark.anyio
+@pytest.mark.usefixtures("local_requests")
 async def test_a_call_cancelled_by_its_caller_still_meters_its_attempt() -> None:
     metered: list[Usage] = []
     with scripted_server([Hang()]) as server:

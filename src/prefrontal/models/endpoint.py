@@ -6,6 +6,8 @@ from dataclasses import replace
 
 import httpx2
 from openai import AsyncOpenAI, DefaultAsyncHttpxClient
+from openai.types.chat import ChatCompletionMessageParam
+from pydantic_ai.messages import ModelResponse
 from pydantic_ai.models import ModelRequestParameters
 from pydantic_ai.models.openai import OpenAIChatModel
 from pydantic_ai.profiles.openai import OpenAIModelProfile
@@ -40,6 +42,17 @@ class EndpointModel(OpenAIChatModel):
         )
         super().__init__(model_name, provider=OpenAIProvider(openai_client=client), profile=profile)
         self.calling = calling
+
+    def _map_model_response(self, message: ModelResponse) -> ChatCompletionMessageParam | None:
+        """An answer that was only a tool call goes back with ``""`` as content, not null.
+
+        llama.cpp's Python server refuses a null content (HTTP 500), which made every output
+        retry after a malformed tool call fail; the hosted API accepts either.
+        """
+        mapped = super()._map_model_response(message)
+        if mapped is not None and mapped["role"] == "assistant" and mapped.get("content") is None:
+            mapped["content"] = ""
+        return mapped
 
     def customize_request_parameters(
         self, model_request_parameters: ModelRequestParameters
