@@ -34,12 +34,13 @@ class Stack:
 
 
 def find_stack() -> Stack | str:
-    """The built stack, or why it is absent (the reason a test skips with)."""
-    if os.environ.get("PREFRONTAL_REAL_MODEL") != "1":
-        return (
-            "real-model tests run with PREFRONTAL_REAL_MODEL=1 (./check then uses the stack "
-            "scripts/local-model.sh built; a 135M model on 2 cores takes up to a minute a call)"
-        )
+    """The built stack, or why it is absent (the reason a test skips with).
+
+    Present, it is used: ``./check`` runs these tests wherever ``scripts/local-model.sh
+    build`` has been run (CI does not build it). ``PREFRONTAL_REAL_MODEL=0`` skips them.
+    """
+    if os.environ.get("PREFRONTAL_REAL_MODEL") == "0":
+        return "PREFRONTAL_REAL_MODEL=0 turns the real-model tests off"
     cache = cache_dir()
     python = cache / "venv" / "bin" / "python"
     if not (cache / "venv" / ".prefrontal-built").exists() or not python.exists():

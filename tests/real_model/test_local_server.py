@@ -2,8 +2,10 @@
 
 A 135M model decides badly; these tests assert plumbing, not judgement: outputs parsed into
 their types, usage recorded per attempt and shown unpriced, every call ended within its
-limit, and each failure typed, naming the tier, model and URL. They skip, saying why, when
-``scripts/local-model.sh build`` has not been run.
+limit, and each failure typed, naming the tier, model and URL. They run wherever
+``scripts/local-model.sh build`` has been run, and skip, saying why, where it has not (CI)
+or with ``PREFRONTAL_REAL_MODEL=0``. The two that need no model (a server that never
+answers, one that is down) always run.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ kind = "llm"
 tier = "local"
 instructions = "Tag the principal's note: its topic, and whether it is urgent."
 output = "real_mod:Tag"
-max_tokens = 64
+max_tokens = {worker_tokens}
 timeout_s = 300
 retries = 1
 
@@ -79,7 +81,9 @@ WriteConfig = Callable[..., Config]
 
 def _config(write_config: WriteConfig, url: str, **tier: object) -> Config:
     # Generous limits: six developers share two cores, and a 1,600-token prompt is slow.
-    values: dict[str, object] = {"timeout_s": 300, "max_tokens": 256, "extra": "", **tier}
+    values: dict[str, object] = {
+        "timeout_s": 300, "max_tokens": 256, "worker_tokens": 64, "extra": "", **tier
+    }  # fmt: skip
     return write_config(CONFIG.format(url=url, **values), real_mod=MODULE)
 
 
@@ -172,19 +176,23 @@ async def test_an_llm_policy_decides_a_few_requests_within_its_limit(
 async def test_output_cut_off_by_max_tokens_is_retried_then_escalated(
     write_config: WriteConfig, local_url: str
 ) -> None:
-    # Four tokens cannot hold a Decision: whatever the model says, it is cut off.
-    config = _config(write_config, local_url, max_tokens=4, extra='structured = "prompted"')
-    journal, _ = await _ask(config, "@boss hello")
+    # Four tokens cannot hold a Tag ('{ "topic":' is four): whatever the model says, it is
+    # cut off. The worker's output retry gets the same limit; then the report fails, and the
+    # rule policy escalates.
+    config = _config(write_config, local_url, worker_tokens=4)
+    journal, _ = await _ask(config, "@home the tomato plants need water today")
 
-    [decision] = _decisions(journal, "boss")
-    assert [t.guard for t in decision.trips] == ["policy error"]
-    assert all(u.requests == 1 and u.output_tokens <= 4 for u in decision.usage)
-    assert len([u for u in decision.usage if u.tokens]) >= 2  # the answer and its retry
-    [item] = _inbox(journal)
-    assert f"tier 'local' (model 'smollm2' at {local_url})" in item.text
-    assert "stayed invalid after 1 retries" in item.text
-    assert "structured output mode 'prompted'" in item.text
-    assert item.evidence[0].startswith("the model's last output (untrusted): ")
+    [report] = [s.event for s in journal.read(kinds=["report"]) if isinstance(s.event, Report)]
+    assert report.status == "failed"
+    assert report.error is not None
+    assert report.error.message.startswith(
+        f"worker 'tag': tier 'local' (model 'smollm2' at {local_url})"
+    )
+    assert "stayed invalid after 1 retries" in report.error.message
+    assert all(u.requests == 1 and u.output_tokens <= 4 for u in report.usage)
+    assert len([u for u in report.usage if u.tokens]) >= 2  # the answer and its retry
+    assert report.evidence[0].startswith("the model's last output (untrusted): ")
+    assert [i.text for i in _inbox(journal)] == ["tagging failed"]
 
 
 async def test_a_server_answering_500_is_retried_then_escalated(
