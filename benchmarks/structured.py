@@ -73,10 +73,11 @@ async def _tries(
     model: Model, output: type[Any], prompt: str, instructions: str, tries: int, max_tokens: int
 ) -> dict[str, Any]:
     caller = ModelCaller(model, tier="local", output_type=output, output_retries=0)
-    valid = 0
+    valid = acting = 0  # acting: a valid Decision with at least one action ({} is valid too)
     seconds: list[float] = []
     tokens: list[int] = []
     failures: dict[str, int] = {}
+    examples: list[dict[str, Any]] = []  # the first few failures, to see why (untrusted text)
     for _ in range(tries):
         begun = time.perf_counter()
         outcome = await caller.run(prompt, instructions=instructions, max_tokens=max_tokens)
@@ -84,10 +85,14 @@ async def _tries(
         tokens.append(sum(u.tokens for u in outcome.usage))
         if isinstance(outcome, ModelRun):
             valid += 1
+            acting += isinstance(outcome.output, Decision) and bool(outcome.output.actions)
         else:
             failures[outcome.kind] = failures.get(outcome.kind, 0) + 1
+            if len(examples) < 3:
+                examples.append({"message": outcome.message, "evidence": outcome.evidence})
     return {
         "valid": valid,
+        "acting": acting,
         "tries": tries,
         "median_s": statistics.median(seconds),
         "max_s": max(seconds),
@@ -95,14 +100,20 @@ async def _tries(
         "within_limit": all(s <= caller.limit_s for s in seconds),
         "tokens_per_call": statistics.mean(tokens),
         "failures": failures,
+        "examples": examples,
     }
 
 
 async def measure(
-    url: str, server: KnownServer, tries: int, timeout_s: float, max_tokens: int
+    url: str,
+    server: KnownServer,
+    tries: int,
+    timeout_s: float,
+    max_tokens: int,
+    modes: tuple[StructuredMode, ...] = MODES,
 ) -> dict[str, Any]:
     figures: dict[str, Any] = {}
-    for mode in MODES:
+    for mode in modes:
         model = _model(url, server, mode, timeout_s)
         figures[mode] = {
             "worker": await _tries(model, Tag, TAG_PROMPT, TAG_INSTRUCTIONS, tries, max_tokens),
@@ -117,8 +128,9 @@ async def measure(
 def _print_mode(mode: str, row: dict[str, Any]) -> None:
     for output in ("worker", "decision"):
         f = row[output]
+        acting = f" ({f['acting']} with actions)" if output == "decision" else ""
         print(
-            f"{mode:12} {output:8} valid {f['valid']:2}/{f['tries']}  "
+            f"{mode:12} {output:8} valid {f['valid']:2}/{f['tries']}{acting}  "
             f"median {f['median_s']:5.1f} s  max {f['max_s']:5.1f} s (limit {f['limit_s']:g} s, "
             f"{'all within' if f['within_limit'] else 'OVER'})  "
             f"{f['tokens_per_call']:6.0f} tokens/call  failures {f['failures']}",
@@ -131,7 +143,7 @@ def _ratios(figures: dict[str, Any], baseline: str) -> None:
     for output in ("worker", "decision"):
         base = figures[baseline][output]["valid"]
         cells = []
-        for mode in MODES:
+        for mode in figures:
             valid = figures[mode][output]["valid"]
             cells.append(f"{mode} {valid / base:.2f}x" if base else f"{mode} {valid} vs 0")
         print(f"  {output:8} " + "  ".join(cells))
@@ -164,8 +176,14 @@ def serving() -> Generator[str]:
                 time.sleep(0.5)
         yield url
     finally:
+        # A server still generating for a request the benchmark gave up on may not stop
+        # gracefully in time: then it is killed (by its process id, as it was started).
         process.terminate()
-        process.wait(timeout=15)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def main() -> None:
@@ -176,21 +194,24 @@ def main() -> None:
     parser.add_argument("--tries", type=int, default=20)
     parser.add_argument("--timeout-s", type=float, default=120.0)
     parser.add_argument("--max-tokens", type=int, default=200)
+    parser.add_argument("--mode", action="append", choices=MODES, help="only these modes")
     parser.add_argument("--json", type=Path, help="write the figures here")
     args = parser.parse_args()
     if not args.url and not args.serve:
         parser.error("give --url of a running server, or --serve")
     server: KnownServer = args.server
+    modes: tuple[StructuredMode, ...] = tuple(args.mode or MODES)
 
     def run(url: str) -> dict[str, Any]:
-        return anyio.run(measure, url, server, args.tries, args.timeout_s, args.max_tokens)
+        return anyio.run(measure, url, server, args.tries, args.timeout_s, args.max_tokens, modes)
 
     if args.url:
         figures = run(args.url)
     else:
         with serving() as url:
             figures = run(url)
-    _ratios(figures, SERVER_DEFAULTS[server])
+    baseline = SERVER_DEFAULTS[server]
+    _ratios(figures, baseline if baseline in figures else next(iter(figures)))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
 

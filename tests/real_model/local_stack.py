@@ -34,12 +34,13 @@ class Stack:
 
 
 def find_stack() -> Stack | str:
-    """The built stack, or why it is absent (the reason a test skips with)."""
-    if os.environ.get("PREFRONTAL_REAL_MODEL") != "1":
-        return (
-            "real-model tests run with PREFRONTAL_REAL_MODEL=1 (./check then uses the stack "
-            "scripts/local-model.sh built; a 135M model on 2 cores takes up to a minute a call)"
-        )
+    """The built stack, or why it is absent (the reason a test skips with).
+
+    Present, it is used: ``./check`` runs these tests wherever ``scripts/local-model.sh
+    build`` has been run (CI does not build it). ``PREFRONTAL_REAL_MODEL=0`` skips them.
+    """
+    if os.environ.get("PREFRONTAL_REAL_MODEL") == "0":
+        return "PREFRONTAL_REAL_MODEL=0 turns the real-model tests off"
     cache = cache_dir()
     python = cache / "venv" / "bin" / "python"
     if not (cache / "venv" / ".prefrontal-built").exists() or not python.exists():
@@ -51,6 +52,11 @@ def find_stack() -> Stack | str:
     if not found:
         return f"no GGUF in {cache / 'gguf'}; run scripts/local-model.sh build"
     return Stack(python=python, gguf=found[0])
+
+
+def threads() -> str:
+    """llama.cpp's threads: one by default (two spin-wait on each other on a shared machine)."""
+    return os.environ.get("PREFRONTAL_LOCAL_MODEL_THREADS", "1")
 
 
 def die_with_parent() -> None:
@@ -71,7 +77,7 @@ def llama_server(stack: Stack, *, ready_s: float = 120.0) -> Generator[str]:
     command = [
         str(stack.python), "-m", "llama_cpp.server", "--model", str(stack.gguf),
         "--model_alias", ALIAS, "--host", "127.0.0.1", "--port", str(port),
-        "--n_ctx", "4096", "--n_threads", "2",
+        "--n_ctx", "4096", "--n_threads", threads(),
     ]  # fmt: skip
     log = open(cache_dir() / "server.log", "wb")  # noqa: SIM115
     process = subprocess.Popen(

@@ -2,8 +2,10 @@
 
 A 135M model decides badly; these tests assert plumbing, not judgement: outputs parsed into
 their types, usage recorded per attempt and shown unpriced, every call ended within its
-limit, and each failure typed, naming the tier, model and URL. They skip, saying why, when
-``scripts/local-model.sh build`` has not been run.
+limit, and each failure typed, naming the tier, model and URL. They run wherever
+``scripts/local-model.sh build`` has been run, and skip, saying why, where it has not (CI)
+or with ``PREFRONTAL_REAL_MODEL=0``. The two that need no model (a server that never
+answers, one that is down) always run.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ kind = "llm"
 tier = "local"
 instructions = "Tag the principal's note: its topic, and whether it is urgent."
 output = "real_mod:Tag"
-max_tokens = 64
+max_tokens = {worker_tokens}
 timeout_s = 300
 retries = 1
 
@@ -79,7 +81,9 @@ WriteConfig = Callable[..., Config]
 
 def _config(write_config: WriteConfig, url: str, **tier: object) -> Config:
     # Generous limits: six developers share two cores, and a 1,600-token prompt is slow.
-    values: dict[str, object] = {"timeout_s": 300, "max_tokens": 256, "extra": "", **tier}
+    values: dict[str, object] = {
+        "timeout_s": 300, "max_tokens": 256, "worker_tokens": 64, "extra": "", **tier
+    }  # fmt: skip
     return write_config(CONFIG.format(url=url, **values), real_mod=MODULE)
 
 
@@ -117,25 +121,37 @@ async def test_a_rule_policy_commissions_an_llm_worker_whose_output_is_parsed(
     write_config: WriteConfig, local_url: str
 ) -> None:
     config = _config(write_config, local_url)
-    journal, _ = await _ask(config, "@home the tomato plants need water today")
+    notes = ["the tomato plants need water today", "buy flour for the bread", "pay the rent"]
+    journal, _ = await _ask(config, *(f"@home {note}" for note in notes))
 
-    [report] = [s.event for s in journal.read(kinds=["report"]) if isinstance(s.event, Report)]
-    assert report.status == "ok", report.error
-    assert report.output is not None
-    assert report.output["topic"] in ("garden", "kitchen", "money")
-    assert isinstance(report.output["urgent"], bool)
-    assert report.usage
-    assert all(u.requests == 1 for u in report.usage)  # one record per attempt
-    assert all(u.model == "smollm2" and u.cost_usd is None for u in report.usage)
-    assert all(u.input_tokens > 0 for u in report.usage)
-    assert _inbox(journal)[-1].text.startswith("tagged: ")
-    assert "unpriced" in _status(config)
+    reports = [s.event for s in journal.read(kinds=["report"]) if isinstance(s.event, Report)]
+    assert len(reports) == 3
+    for report in reports:
+        # Parsed into a Tag, or a typed failure naming where: never an untyped output.
+        if report.status == "ok":
+            assert report.output is not None
+            assert report.output["topic"] in ("garden", "kitchen", "money")
+            assert isinstance(report.output["urgent"], bool)
+        else:
+            assert report.error is not None
+            assert f"tier 'local' (model 'smollm2' at {local_url})" in report.error.message
+        assert report.usage
+        assert all(u.requests == 1 for u in report.usage)  # one record per attempt
+        assert all(u.model == "smollm2" and u.cost_usd is None for u in report.usage)
+        assert all(u.output_tokens <= 64 for u in report.usage)  # the worker's max_tokens
+    # The named tool constrains the output to the schema: at least one parses.
+    assert any(r.status == "ok" for r in reports), [r.error for r in reports]
+    assert any(i.text.startswith("tagged: ") for i in _inbox(journal))
+    status = _status(config)
+    assert "unpriced" in status
+    assert "$0.0000" not in status
 
 
 async def test_an_llm_policy_decides_a_few_requests_within_its_limit(
     write_config: WriteConfig, local_url: str
 ) -> None:
-    config = _config(write_config, local_url, max_tokens=200)
+    config = _config(write_config, local_url, max_tokens=200, timeout_s=60)
+    limit = config.domains["boss"].decision_timeout_s
     texts = ["@boss hello", "@boss what day is it?", "@boss say thanks"]
     journal, took = await _ask(config, *texts)
 
@@ -144,12 +160,14 @@ async def test_an_llm_policy_decides_a_few_requests_within_its_limit(
     parsed = [d for d in decisions if not d.trips]
     assert parsed, [t.detail for d in decisions for t in d.trips]  # >= 1 valid Decision
     for decision in decisions:
+        # The policy's call ends before the decision's time limit, as a typed failure with
+        # its usage, so the orchestrator never has to stop it with its usage unknown.
+        assert "decision timeout" not in [t.guard for t in decision.trips]
         assert decision.usage, "every decision records its model calls"
         assert all(u.cost_usd is None and u.tier == "local" for u in decision.usage)
         # max_tokens was sent: no response is longer than it.
         assert all(u.output_tokens <= 200 for u in decision.usage)
-    # Three decisions, each at most (1 + 1 output retry) x (1 + 2 provider retries) requests.
-    assert took < 3 * 6 * 300
+    assert took < 3 * limit + 30
     status = _status(config)
     assert "unpriced" in status
     assert "$0.0000" not in status  # neither domain's unpriced spend shows as free
@@ -158,22 +176,23 @@ async def test_an_llm_policy_decides_a_few_requests_within_its_limit(
 async def test_output_cut_off_by_max_tokens_is_retried_then_escalated(
     write_config: WriteConfig, local_url: str
 ) -> None:
-    config = _config(write_config, local_url, max_tokens=4, extra='structured = "prompted"')
-    journal, _ = await _ask(config, "@boss hello")
+    # Four tokens cannot hold a Tag ('{ "topic":' is four): whatever the model says, it is
+    # cut off. The worker's output retry gets the same limit; then the report fails, and the
+    # rule policy escalates.
+    config = _config(write_config, local_url, worker_tokens=4)
+    journal, _ = await _ask(config, "@home the tomato plants need water today")
 
-    [decision] = _decisions(journal, "boss")
-    assert [t.guard for t in decision.trips] == ["policy error"]
-    # The last attempt: the answer and one retry, both recorded. An earlier attempt that
-    # timed out under load is recorded too, as a request with no tokens.
-    answered = [u for u in decision.usage if u.tokens]
-    assert len(answered) % 2 == 0
-    assert answered
-    assert all((u.requests, u.tokens) == (1, 0) for u in decision.usage if not u.tokens)
-    assert all(u.output_tokens <= 4 for u in decision.usage)
-    [item] = _inbox(journal)
-    assert f"tier 'local' (model 'smollm2' at {local_url})" in item.text
-    assert "stayed invalid after 1 retries" in item.text
-    assert item.evidence[0].startswith("the model's last output (untrusted): ")
+    [report] = [s.event for s in journal.read(kinds=["report"]) if isinstance(s.event, Report)]
+    assert report.status == "failed"
+    assert report.error is not None
+    assert report.error.message.startswith(
+        f"worker 'tag': tier 'local' (model 'smollm2' at {local_url})"
+    )
+    assert "stayed invalid after 1 retries" in report.error.message
+    assert all(u.requests == 1 and u.output_tokens <= 4 for u in report.usage)
+    assert len([u for u in report.usage if u.tokens]) >= 2  # the answer and its retry
+    assert report.evidence[0].startswith("the model's last output (untrusted): ")
+    assert [i.text for i in _inbox(journal)] == ["tagging failed"]
 
 
 async def test_a_server_answering_500_is_retried_then_escalated(
@@ -222,8 +241,18 @@ async def test_a_server_that_is_down_is_named_by_its_url(write_config: WriteConf
 
 
 def test_models_check_finds_the_named_tool_mode(write_config: WriteConfig, local_url: str) -> None:
-    config = _config(write_config, local_url, max_tokens=128)
+    config = _config(write_config, local_url, max_tokens=128, timeout_s=120)
+    begun = time.perf_counter()
     result = CliRunner().invoke(app, ["models", "check", "local", "-c", config.source, "-m",
                                       "tool", "-m", "json_schema"])  # fmt: skip
-    assert result.exit_code == 0, result.output
-    assert 'Works: tool. Set structured = "tool" in [models.local].' in result.output
+    took = time.perf_counter() - begun
+
+    assert took < 2 * 120 + 5  # one call per mode, each within timeout_s
+    output = " ".join(result.output.split())
+    assert "answered HTTP 500" in output  # llama.cpp's server refuses json_schema
+    # The named tool constrains the probe to its schema; a 135M model may still pick a
+    # number out of range, which the table then shows as a failure.
+    if result.exit_code == 0:
+        assert 'Works: tool. Set structured = "tool" in [models.local].' in result.output
+    else:
+        assert "No mode gave valid output" in result.output

@@ -160,6 +160,10 @@ def closed_port() -> int:
 
 def like_llama_cpp(body: dict[str, Any], answer: dict[str, Any]) -> Step:
     """llama.cpp's server as measured: only a named tool choice or JSON-object mode hold."""
+    messages: list[dict[str, Any]] = body.get("messages", [])
+    if any("content" in m and m["content"] is None for m in messages):
+        # llama-cpp-python's request model wants a string: it answers 500, not 400.
+        return Status(500, '{"error": {"message": "messages: Input should be a valid string"}}')
     choice = body.get("tool_choice")
     form = (body.get("response_format") or {}).get("type")
     if isinstance(choice, dict):

@@ -7,7 +7,8 @@ is seen, metered and journaled. ``structured`` says how output is forced:
 - ``tool``: the output is a tool call; on an endpoint the tool is *named* in ``tool_choice``
   (llama.cpp's server constrains output only for a named tool, not for ``"required"``);
 - ``json_schema``: ``response_format`` with the JSON schema (Ollama, vLLM, OpenAI);
-- ``json_object``: ``response_format`` ``json_object``, the schema given in the prompt;
+- ``json_object``: ``response_format`` ``json_object``, the schema given in the prompt (and,
+  for llama.cpp's servers, inside the response format too, which they turn into a grammar);
 - ``prompted``: the schema in the prompt only; the answer is validated like the others.
 """
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from prefrontal.config import KnownServer, StructuredMode
 
@@ -43,6 +44,7 @@ class CallSettings:
     timeout_s: float = 60.0
     url: str | None = None
     named_tool: bool = False
+    schema_in_format: bool = False
     usd_per_million_tokens: Decimal | None = None
 
     def price(self, tokens: int) -> Decimal | None:
@@ -50,6 +52,29 @@ class CallSettings:
         if self.usd_per_million_tokens is None:
             return None
         return self.usd_per_million_tokens * tokens / 1_000_000
+
+
+def require_tags(schema: Any) -> Any:
+    """``schema`` with every constant property (a union's tag, e.g. an action's ``kind``) required.
+
+    pydantic leaves a tag with a default out of ``required``, yet a discriminated union needs
+    it to validate. A server that turns the schema into a grammar would let the model leave
+    it out, and the answer would then fail validation for want of a fixed string.
+    """
+    if isinstance(schema, list):
+        return [require_tags(item) for item in cast(list[Any], schema)]
+    if not isinstance(schema, dict):
+        return schema
+    node = {key: require_tags(value) for key, value in cast(dict[str, Any], schema).items()}
+    properties = node.get("properties")
+    if isinstance(properties, dict):
+        fields = cast(dict[str, Any], properties)
+        tags = [name for name, spec in fields.items() if isinstance(spec, dict) and "const" in spec]
+        required: list[str] = list(node.get("required", []))
+        missing = [tag for tag in tags if tag not in required]
+        if missing:
+            node["required"] = [*missing, *required]
+    return node
 
 
 def settings_of(model: Model) -> CallSettings:

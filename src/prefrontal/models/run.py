@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
 import anyio
+from pydantic import TypeAdapter
 from pydantic_ai import (
     Agent,
     NativeOutput,
@@ -40,7 +41,7 @@ from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart, ToolCall
 from pydantic_ai.models import Model
 from pydantic_ai.settings import ModelSettings
 
-from prefrontal.models.calling import OUTPUT_TOOL, CallSettings, settings_of
+from prefrontal.models.calling import OUTPUT_TOOL, CallSettings, require_tags, settings_of
 from prefrontal.models.usage import usage_of
 from prefrontal.seam.usage import Usage
 
@@ -109,6 +110,11 @@ class ModelCaller(Generic[T]):
             instructions=instructions or None,
             retries={"output": output_retries},
         )
+        self._format: dict[str, Any] | None = None
+        constrained = self.calling.schema_in_format and self.calling.structured == "json_object"
+        if constrained and output_type is not str:
+            schema = require_tags(TypeAdapter(output_type).json_schema())
+            self._format = {"type": "json_object", "schema": schema}
 
     @property
     def where(self) -> str:
@@ -131,10 +137,15 @@ class ModelCaller(Generic[T]):
             timeout=self.calling.timeout_s,
             max_retries=0,
         )
+        extra: dict[str, Any] = {}
         if self.calling.named_tool and self.calling.structured == "tool":
             # pydantic-ai sends "required" for a lone output tool; name it instead.
-            named = {"type": "function", "function": {"name": OUTPUT_TOOL}}
-            settings["extra_body"] = {"tool_choice": named}
+            extra["tool_choice"] = {"type": "function", "function": {"name": OUTPUT_TOOL}}
+        if self._format is not None:
+            # pydantic-ai sends a bare json_object; the server constrains output to a schema.
+            extra["response_format"] = self._format
+        if extra:
+            settings["extra_body"] = extra
         return settings
 
     async def run(
@@ -144,12 +155,16 @@ class ModelCaller(Generic[T]):
         instructions: str | None = None,
         max_tokens: int | None = None,
         meter: Meter | None = None,
+        within_s: float | None = None,
     ) -> ModelRun[T] | ModelFailure:
         """Call the model until a valid output, a terminal failure or the retries run out.
 
+        The whole call ends within ``limit_s``, or ``within_s`` when that is shorter (a
+        caller's own deadline): it then fails as a time-out with every attempt's usage.
         ``meter`` is told of every attempt's usage as soon as it is known, also when the
         caller's own deadline cancels the call midway.
         """
+        limit_s = self.limit_s if within_s is None else min(self.limit_s, within_s)
         usage: list[Usage] = []
 
         def metered(found: Sequence[Usage]) -> None:
@@ -161,14 +176,14 @@ class ModelCaller(Generic[T]):
         outcome: ModelRun[T] | ModelFailure | None = None
         attempt = 0
         try:
-            with anyio.fail_after(self.limit_s):
+            with anyio.fail_after(limit_s):
                 while outcome is None or _again(outcome, attempt, self.provider_retries):
                     if attempt:
                         await anyio.sleep(self.backoff_s * 2 ** (attempt - 1))
                     attempt += 1
                     outcome = await self._attempt(prompt, instructions, max_tokens, metered)
         except TimeoutError:
-            limit = f"{self.limit_s:g}"
+            limit = f"{limit_s:g}"
             outcome = _failure("timeout", f"{self.where} did not answer within {limit} s", True, ())
         return _with(outcome, tuple(usage), attempt, tell=self.provider_retries > 0)
 

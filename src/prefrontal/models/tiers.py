@@ -106,6 +106,9 @@ def calling_of(tier: EndpointTier) -> CallSettings:
         timeout_s=tier.timeout_s,
         url=tier.base_url,
         named_tool=True,
+        # llama.cpp's servers read a schema inside a json_object format (Ollama and vLLM
+        # do not document it): the output is then constrained to the schema, not just JSON.
+        schema_in_format=tier.server == "llama.cpp",
         usd_per_million_tokens=None if price is None else Decimal(str(price)),
     )
 

@@ -31,7 +31,9 @@ class LlmPolicy:
     the model's last output as untrusted evidence. Retryable provider errors (429, 5xx,
     time-outs, refused connections) are retried with backoff ``provider_retries`` times. Each
     model request sends ``max_tokens`` (the tier's unless given) and ends within the tier's
-    ``timeout_s``.
+    ``timeout_s``. Given the domain's ``decision_timeout_s``, the whole call ends a little
+    before it, as a typed time-out with the usage of every attempt, instead of being stopped
+    by the orchestrator with its usage unknown.
     """
 
     deterministic = False
@@ -46,6 +48,7 @@ class LlmPolicy:
         provider_retries: int = 2,
         backoff_s: float = 0.05,
         max_tokens: int | None = None,
+        decision_timeout_s: float | None = None,
     ) -> None:
         self.model = model
         self.tier = tier
@@ -54,6 +57,9 @@ class LlmPolicy:
         self.retries = retries
         self.provider_retries = provider_retries
         self.max_tokens = max_tokens
+        self.within_s: float | None = None
+        if decision_timeout_s is not None:
+            self.within_s = decision_timeout_s - min(1.0, decision_timeout_s / 10)
         self._caller = ModelCaller(
             model,
             tier=tier,
@@ -70,7 +76,9 @@ class LlmPolicy:
         return self._caller.limit_s
 
     async def decide(self, state: DomainView, event: InboundEvent) -> PolicyResult:
-        outcome = await self._caller.run(state.context, max_tokens=self.max_tokens)
+        outcome = await self._caller.run(
+            state.context, max_tokens=self.max_tokens, within_s=self.within_s
+        )
         if isinstance(outcome, ModelFailure):
             return _failed(f"policy {self.name!r}: {outcome.message}", outcome)
         return PolicyResult(decision=outcome.output, usage=outcome.usage)

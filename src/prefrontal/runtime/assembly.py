@@ -187,7 +187,11 @@ def build_policy(config: Config, name: str, models: Mapping[str, Model]) -> Poli
         from prefrontal.policies.llm import LlmPolicy  # pydantic-ai loads only when used
 
         return LlmPolicy(
-            models[spec.tier], tier=spec.tier, instructions=spec.instructions, retries=spec.retries
+            models[spec.tier],
+            tier=spec.tier,
+            instructions=spec.instructions,
+            retries=spec.retries,
+            decision_timeout_s=config.domains[name].decision_timeout_s,
         )
     rule = load_object(spec, where=f"[domains.{name}] policy", config=config)
     if not callable(rule):
