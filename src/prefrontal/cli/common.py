@@ -26,6 +26,7 @@ from prefrontal.errors import PrefrontalError
 from prefrontal.journal.base import Stored
 from prefrontal.journal.sql import SqlJournal, open_journal
 from prefrontal.runtime.client import Client, open_client, open_reader
+from prefrontal.runtime.failures import collapse
 from prefrontal.seam.printable import printable
 from prefrontal.seam.render import one_line
 
@@ -82,11 +83,19 @@ def cell(value: object, style: str = "") -> Text:
 
 @contextmanager
 def friendly_errors() -> Generator[None, None, None]:
-    """Print a Prefrontal error's message (it names the value and the fix) and exit 2."""
+    """Print a Prefrontal error's message (it names the value and the fix) and exit 2.
+
+    A group of them (from a task group) prints as the one that stands for all: one line.
+    """
     try:
         yield
     except PrefrontalError as error:
         fail(str(error))
+    except BaseExceptionGroup as group:
+        typed = collapse(group)
+        if typed is None:
+            raise
+        fail(str(typed))
 
 
 def load(path: Path) -> Config:

@@ -21,6 +21,7 @@ from prefrontal.cli.common import (
     say,
 )
 from prefrontal.runtime.client import Submitted
+from prefrontal.runtime.failures import unless_disk_stays_full
 from prefrontal.runtime.inbox import pending_entries
 from prefrontal.runtime.system import open_system
 
@@ -77,8 +78,11 @@ def run(
             if follow:
                 say(f"Driving {cfg.journal_url()}; Ctrl-C stops.")
                 await system.serve(poll_s=poll)
-            else:
-                await system.run_until_idle()
+            else:  # a person waits on it: a full disk is one line, not a pause
+                system.writer.patient = False
+                await unless_disk_stays_full(
+                    system.writer, cfg.journal_url(), system.run_until_idle
+                )
 
     try:
         run_async(main)

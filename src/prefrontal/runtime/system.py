@@ -21,7 +21,7 @@ from anyio.abc import TaskGroup
 
 from prefrontal.clock import Clock, SystemClock
 from prefrontal.config import Config
-from prefrontal.errors import JournalBusyError, PrefrontalError, RecordError
+from prefrontal.errors import JournalBusyError, RecordError
 from prefrontal.journal.base import Journal, Stored
 from prefrontal.journal.lock import driver_lock
 from prefrontal.journal.sql import open_journal
@@ -33,6 +33,7 @@ from prefrontal.runtime.assembly import (
     build_workers,
 )
 from prefrontal.runtime.executor import Executor
+from prefrontal.runtime.failures import collapse
 from prefrontal.runtime.handles import HandleResolver
 from prefrontal.runtime.inbox import Inbox
 from prefrontal.runtime.observers import Feeds, Observer
@@ -505,11 +506,12 @@ async def open_system(
                 finally:
                     tg.cancel_scope.cancel()
         except BaseExceptionGroup as group:
-            # A task group wraps what it propagates; a caller's or the runtime's single
-            # Prefrontal error is raised as itself so it can be caught by its type.
-            if len(group.exceptions) == 1 and isinstance(group.exceptions[0], PrefrontalError):
-                raise group.exceptions[0] from None
-            raise
+            # A task group wraps what it propagates: what stands for it (a full disk first,
+            # naming the journal) is raised as one typed error, to be caught by its type.
+            typed = collapse(group, journal_url=config.journal_url())
+            if typed is None:
+                raise
+            raise typed from (None if typed in group.exceptions else group)
     finally:
         lock.release()
         if own_journal:
