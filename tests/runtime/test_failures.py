@@ -26,7 +26,7 @@ from prefrontal import (
     open_system,
 )
 from prefrontal.cli.common import friendly_errors
-from prefrontal.runtime.failures import collapse, leaves, unless_disk_stays_full
+from prefrontal.runtime.failures import collapse, leaves, sole, unless_disk_stays_full
 from prefrontal.runtime.writer import Writer
 from prefrontal.testing import MemoryJournal
 
@@ -171,3 +171,18 @@ async def test_what_the_command_raises_comes_out_as_itself_and_its_result_as_is(
         return 42
 
     assert await unless_disk_stays_full(writer, URL, answer) == 42
+
+
+@pytest.mark.anyio
+async def test_a_lone_exception_of_another_kind_leaves_open_system_as_itself(
+    write_config: Callable[..., Config],
+) -> None:
+    config = write_config(
+        '[domains.home]\ncharter = "the house"\npolicy = "failures_rule2:rule"\n',
+        failures_rule2=MODULE,
+    )
+    with pytest.raises(SystemExit) as caught:
+        async with open_system(config, stop_on_signals=False):
+            raise SystemExit(3)
+    assert caught.value.code == 3
+    assert sole(ExceptionGroup("g", [KeyError("a"), KeyError("b")])) is None

@@ -29,7 +29,7 @@ from prefrontal.errors import (
 from prefrontal.journal.space import is_disk_full, journal_folder
 from prefrontal.runtime.writer import Writer
 
-__all__ = ["FULL_GRACE_S", "collapse", "leaves", "unless_disk_stays_full"]
+__all__ = ["FULL_GRACE_S", "collapse", "leaves", "sole", "unless_disk_stays_full"]
 
 T = TypeVar("T")
 _WATCH_S = 0.05
@@ -49,6 +49,12 @@ def leaves(error: BaseException) -> list[BaseException]:
     if isinstance(error, BaseExceptionGroup):
         return [leaf for inner in error.exceptions for leaf in leaves(inner)]
     return [error]
+
+
+def sole(error: BaseException) -> BaseException | None:
+    """The one exception in ``error`` besides cancellations (a bug, ``SystemExit``...)."""
+    found = [leaf for leaf in leaves(error) if not _cancelled(leaf)]
+    return found[0] if len(found) == 1 else None
 
 
 def _cancelled(error: BaseException) -> bool:

@@ -33,7 +33,7 @@ from prefrontal.runtime.assembly import (
     build_workers,
 )
 from prefrontal.runtime.executor import Executor
-from prefrontal.runtime.failures import collapse
+from prefrontal.runtime.failures import collapse, leaves, sole
 from prefrontal.runtime.handles import HandleResolver
 from prefrontal.runtime.inbox import Inbox
 from prefrontal.runtime.observers import Feeds, Observer
@@ -507,11 +507,12 @@ async def open_system(
                     tg.cancel_scope.cancel()
         except BaseExceptionGroup as group:
             # A task group wraps what it propagates: what stands for it (a full disk first,
-            # naming the journal) is raised as one typed error, to be caught by its type.
-            typed = collapse(group, journal_url=config.journal_url())
-            if typed is None:
+            # naming the journal) is raised as one typed error, to be caught by its type; a
+            # lone exception of another kind (a caller's SystemExit, a bug) as itself.
+            found = collapse(group, journal_url=config.journal_url()) or sole(group)
+            if found is None:
                 raise
-            raise typed from (None if typed in group.exceptions else group)
+            raise found from (None if found in leaves(group) else group)
     finally:
         lock.release()
         if own_journal:
