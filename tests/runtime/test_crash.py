@@ -6,10 +6,15 @@ Afterwards every acknowledged request's effect (written by a tool worker under i
 commission's idempotency key) must exist exactly once, nothing acknowledged may be lost,
 and the journal must be sound. The same run with an unkeyed worker must show duplicates:
 that proves the test can fail.
+
+The PostgreSQL twin runs the keyed scenario on a server the test starts on 127.0.0.1,
+``PG_KILLS`` times (50 in CI; the full run, ``PREFRONTAL_PG_CRASH_KILLS=100 pytest -k
+postgresql tests/runtime/test_crash.py -s``, prints its figures in the ``[keyed]`` line).
 """
 
 from __future__ import annotations
 
+import os
 import random
 import select
 import signal
@@ -33,6 +38,10 @@ from support import crash_scenario
 SCENARIO = Path(__file__).parents[1] / "support" / "crash_scenario.py"
 REQUESTS = 300  # a backlog that outlasts the kills (about half is left after 50)
 MIN_KILLS = 50
+PG_KILLS_ENV = "PREFRONTAL_PG_CRASH_KILLS"
+PG_KILLS = int(os.environ.get(PG_KILLS_ENV, "50"))
+"""Kills of the PostgreSQL twin: 50 in CI; ``PREFRONTAL_PG_CRASH_KILLS=100`` for the full run."""
+REQUESTS_PER_KILL = 6
 MIN_KILLS_IN_SNAPSHOT = 3
 MAX_KILLS_UNKEYED = 150
 MAX_DELAY_S = 0.25
@@ -47,15 +56,25 @@ class Files:
     effects: Path
     acks: Path
     log: Path
+    journal: str
+    """The scenario's journal: the SQLite file ``db``, or a database URL."""
+    requests: int = REQUESTS
 
     @classmethod
-    def under(cls, folder: Path) -> Files:
+    def under(cls, folder: Path, *, url: str | None = None, requests: int = REQUESTS) -> Files:
+        db = folder / "journal.db"
         return cls(
-            db=folder / "journal.db",
+            db=db,
             effects=folder / "effects.txt",
             acks=folder / "acks.txt",
             log=folder / "stderr.log",
+            journal=url or str(db),
+            requests=requests,
         )
+
+    @property
+    def url(self) -> str:
+        return crash_scenario.journal_url(self.journal)
 
     def log_tail(self, lines: int = 40) -> str:
         if not self.log.exists():
@@ -82,10 +101,10 @@ def start(files: Files, mode: str) -> subprocess.Popen[str]:
     command = [
         sys.executable,
         str(SCENARIO),
-        str(files.db),
+        files.journal,
         str(files.effects),
         str(files.acks),
-        str(REQUESTS),
+        str(files.requests),
         mode,
     ]
     with files.log.open("a", encoding="utf-8") as log:
@@ -148,7 +167,7 @@ def crash_loop(files: Files, mode: str, enough: Callable[[Tally], bool]) -> Tall
             "kills did; raise REQUESTS"
         )
     recorded = {e.n for e in read_effects(files)} if files.effects.exists() else set()
-    tally.left = REQUESTS - len(recorded)
+    tally.left = files.requests - len(recorded)
     assert not run_once(files, mode, delay_s=None)
     return tally
 
@@ -171,13 +190,13 @@ def duplicated(effects: list[Effect]) -> dict[int, int]:
     return {n: count for n, count in sorted(counts.items()) if count > 1}
 
 
-def report(mode: str, tally: Tally, effects: list[Effect], elapsed_s: float) -> None:
+def report(files: Files, mode: str, tally: Tally, effects: list[Effect], elapsed_s: float) -> None:
     doubled = duplicated(effects)
     extra = sum(count - 1 for count in doubled.values())
     print(
         f"\n[{mode}] kills={tally.kills} in_snapshot_write={tally.in_snapshot} runs={tally.runs} "
         f"finished_before_kill={tally.finished} left_for_last_run={tally.left} "
-        f"requests={REQUESTS} effects={len(effects)} duplicated_requests={len(doubled)} "
+        f"requests={files.requests} effects={len(effects)} duplicated_requests={len(doubled)} "
         f"extra_effects={extra} elapsed={elapsed_s:.1f}s"
     )
 
@@ -188,24 +207,23 @@ def sqlite_integrity(db: Path) -> str:
     return str(status)
 
 
-@pytest.mark.slow
-def test_kills_lose_nothing_acknowledged_and_keyed_effects_happen_once(tmp_path: Path) -> None:
-    files = Files.under(tmp_path)
+def kill_keyed_and_check(files: Files, kills: int) -> Tally:
+    """Kill the keyed scenario ``kills`` times; check nothing acknowledged was lost or doubled."""
     begun = time.perf_counter()
-    tally = crash_loop(files, "keyed", lambda t: t.kills >= MIN_KILLS)
+    tally = crash_loop(files, "keyed", lambda t: t.kills >= kills)
     effects = read_effects(files)
-    report("keyed", tally, effects, time.perf_counter() - begun)
+    report(files, "keyed", tally, effects, time.perf_counter() - begun)
 
-    assert tally.kills >= MIN_KILLS
+    assert tally.kills >= kills
     assert tally.in_snapshot >= MIN_KILLS_IN_SNAPSHOT, "too few kills landed in a snapshot write"
     acks = read_acks(files)
-    assert sorted(acks) == sorted(f"req-{n}" for n in range(REQUESTS)), "an ack is missing"
+    every = list(range(files.requests))
+    assert sorted(acks) == sorted(f"req-{n}" for n in every), "an ack is missing"
     assert len(acks) == len(set(acks))
     assert duplicated(effects) == {}, "a keyed effect happened twice"
-    assert sorted(e.n for e in effects) == list(range(REQUESTS)), "an acknowledged effect is lost"
-    assert sqlite_integrity(files.db) == "ok"
+    assert sorted(e.n for e in effects) == every, "an acknowledged effect is lost"
 
-    journal = prefrontal.open_journal(f"sqlite:///{files.db}")
+    journal = prefrontal.open_journal(files.url)
     try:
         assert journal.open_commissions() == [], "a commission has no report"
         assert journal.pending("work") == [], "an inbound event has no decision"
@@ -217,16 +235,33 @@ def test_kills_lose_nothing_acknowledged_and_keyed_effects_happen_once(tmp_path:
         issued = {c.commission_id: c.inputs["n"] for c in commissions if isinstance(c, Commission)}
         assert {e.key: e.n for e in effects} == issued
         reports = [s.event for s in journal.read(kinds=["report"])]
-        assert [r.status for r in reports if isinstance(r, Report)] == ["ok"] * REQUESTS
+        assert [r.status for r in reports if isinstance(r, Report)] == ["ok"] * files.requests
         assert journal.verify() == []
         assert journal.snapshot_seqs(), "the driver never stored a snapshot"
     finally:
         journal.close()
-    config = crash_scenario.build_config(files.db)
+    config = crash_scenario.build_config(files.journal)
     with closing(prefrontal.open_journal(config.journal_url())) as again:
         replayed = anyio.run(prefrontal.replay, config, again)
     assert replayed.ok, replayed
     assert replayed.snapshots_checked >= 1
+    return tally
+
+
+@pytest.mark.slow
+def test_kills_lose_nothing_acknowledged_and_keyed_effects_happen_once(tmp_path: Path) -> None:
+    files = Files.under(tmp_path)
+    kill_keyed_and_check(files, MIN_KILLS)
+    assert sqlite_integrity(files.db) == "ok"
+
+
+@pytest.mark.slow
+def test_kills_on_postgresql_lose_nothing_acknowledged_nor_double_a_keyed_effect(
+    tmp_path: Path, pg_url: str
+) -> None:
+    """The twin on PostgreSQL: a killed driver's transaction rolls back, its lock is freed."""
+    files = Files.under(tmp_path, url=pg_url, requests=PG_KILLS * REQUESTS_PER_KILL)
+    kill_keyed_and_check(files, PG_KILLS)
 
 
 @pytest.mark.slow
@@ -241,8 +276,8 @@ def test_kills_double_unkeyed_effects_so_the_check_can_fail(tmp_path: Path) -> N
 
     tally = crash_loop(files, "unkeyed", enough)
     effects = read_effects(files)
-    report("unkeyed", tally, effects, time.perf_counter() - begun)
+    report(files, "unkeyed", tally, effects, time.perf_counter() - begun)
 
     assert duplicated(effects), f"no duplicate effect after {tally.kills} kills"
-    assert {e.n for e in effects} == set(range(REQUESTS))
+    assert {e.n for e in effects} == set(range(files.requests))
     assert sqlite_integrity(files.db) == "ok"

@@ -3,7 +3,9 @@
 As a module it is what the scenario's config imports (``crash_scenario:policy`` and
 ``crash_scenario:record``). As a script it drives one system on a journal::
 
-    python tests/support/crash_scenario.py DB EFFECTS ACKS N MODE
+    python tests/support/crash_scenario.py JOURNAL EFFECTS ACKS N MODE
+
+JOURNAL is a SQLite file's path, or a database URL (``postgresql+psycopg://...``).
 
 It submits requests ``req-0`` .. ``req-{N-1}`` (skipping those already in ACKS), appends
 each id to ACKS once ``submit`` returned (the acknowledgement), runs until idle, and prints
@@ -93,9 +95,14 @@ def read_acks(acks: Path) -> set[str]:
     return {line for line in acks.read_text(encoding="utf-8").splitlines() if line}
 
 
-def build_config(db: Path) -> prefrontal.Config:
+def journal_url(db: Path | str) -> str:
+    """A URL as it is; a path as the URL of a SQLite file there."""
+    return db if isinstance(db, str) and "://" in db else f"sqlite:///{db}"
+
+
+def build_config(db: Path | str) -> prefrontal.Config:
     data = {
-        "journal": {"url": f"sqlite:///{db}", "snapshot_every": SNAPSHOT_EVERY},
+        "journal": {"url": journal_url(db), "snapshot_every": SNAPSHOT_EVERY},
         "workers": {
             "record": {
                 "kind": "tool",
@@ -141,7 +148,7 @@ def _slow_snapshots(journal: prefrontal.SqlJournal) -> None:
     sa_event.listen(connection, "commit", committed)
 
 
-async def drive(db: Path, acks: Path, count: int) -> None:
+async def drive(db: Path | str, acks: Path, count: int) -> None:
     config = build_config(db)
     journal = prefrontal.open_journal(config.journal_url())
     _slow_snapshots(journal)
@@ -165,7 +172,8 @@ async def drive(db: Path, acks: Path, count: int) -> None:
 def main(argv: list[str]) -> None:
     if len(argv) != 5 or argv[4] not in MODES:
         sys.exit(f"usage: crash_scenario.py DB EFFECTS ACKS N {{{'|'.join(MODES)}}}")
-    db, effects, acks = (Path(arg).resolve() for arg in argv[:3])
+    db = argv[0] if "://" in argv[0] else Path(argv[0]).resolve()
+    effects, acks = (Path(arg).resolve() for arg in argv[1:3])
     os.environ[MODE_ENV] = argv[4]
     os.environ[EFFECTS_ENV] = str(effects)
     anyio.run(drive, db, acks, int(argv[3]))

@@ -49,7 +49,11 @@ def check_argv(argv: list[str]) -> str | None:
         try:
             arg.encode("utf-8")
         except UnicodeEncodeError:
-            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            # Bytes from the OS come back as they were; other lone surrogates show escaped.
+            try:
+                shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            except UnicodeEncodeError:
+                shown = arg.encode("utf-8", "backslashreplace").decode("utf-8")
             return (
                 f"argument '{shown}' is not valid UTF-8; pass text in UTF-8 (check the "
                 "terminal's or the calling program's encoding)"

@@ -85,11 +85,21 @@ def cell(value: object, style: str = "") -> Text:
 
 @contextmanager
 def friendly_errors() -> Generator[None, None, None]:
-    """Print a Prefrontal error's message (it names the value and the fix) and exit 2."""
+    """Print a Prefrontal error's message (it names the value and the fix) and exit 2.
+
+    A group of them (from a task group) prints as the one that stands for all: one line.
+    """
     try:
         yield
     except PrefrontalError as error:
         fail(str(error))
+    except BaseExceptionGroup as group:
+        from prefrontal.runtime.failures import collapse
+
+        typed = collapse(group)
+        if typed is None:
+            raise
+        fail(str(typed))
 
 
 def load(path: Path) -> Config:

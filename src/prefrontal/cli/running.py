@@ -69,6 +69,7 @@ def run(
     """Bring the system up: recover, process what is due, stop (or keep on with --follow)."""
     if not math.isfinite(poll) or not 0.01 <= poll <= 3600:
         fail(f"--poll {poll}: give the seconds between polls, from 0.01 to 3600 (e.g. 0.5)")
+    from prefrontal.runtime.failures import unless_disk_stays_full
     from prefrontal.runtime.inbox import pending_entries
     from prefrontal.runtime.system import open_system
 
@@ -80,8 +81,11 @@ def run(
             if follow:
                 say(f"Driving {cfg.journal_url()}; Ctrl-C stops.")
                 await system.serve(poll_s=poll)
-            else:
-                await system.run_until_idle()
+            else:  # a person waits on it: a full disk is one line, not a pause
+                system.writer.patient = False
+                await unless_disk_stays_full(
+                    system.writer, cfg.journal_url(), system.run_until_idle
+                )
 
     try:
         run_async(main)

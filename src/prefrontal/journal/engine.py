@@ -12,10 +12,27 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import StaticPool
 
 from prefrontal.errors import ConfigError
+from prefrontal.journal.space import free_bytes, journal_folder
 
 Synchronous = Literal["OFF", "NORMAL", "FULL"]
 WAL_AUTOCHECKPOINT_PAGES = 1000
-"""SQLite folds the WAL back into the database every this many pages (about 4 MB)."""
+"""SQLite folds the WAL back into the database every this many pages (about 4 MB)..."""
+WAL_MIN_PAGES = 16
+WAL_SHARE_OF_FREE = 8
+"""...or sooner on a disk with little room: the WAL may take an eighth of what is free.
+
+On a full disk a checkpoint cannot help (the database must grow to take the WAL's pages),
+so it has to come before: a 2 MiB disk was once filled by the WAL of a 4 KiB database."""
+_PAGE_BYTES = 4096
+
+
+def wal_pages(folder: Path) -> int:
+    """WAL pages between checkpoints for a journal in ``folder``, from its free space."""
+    free = free_bytes(folder)
+    if free is None:
+        return WAL_AUTOCHECKPOINT_PAGES
+    fits = free // (WAL_SHARE_OF_FREE * _PAGE_BYTES)
+    return max(WAL_MIN_PAGES, min(WAL_AUTOCHECKPOINT_PAGES, fits))
 
 
 def make_engine(url: str, synchronous: Synchronous) -> Engine:
@@ -45,6 +62,7 @@ def make_engine(url: str, synchronous: Synchronous) -> Engine:
     engine = sa.create_engine(
         url, poolclass=StaticPool if memory else None, connect_args={"check_same_thread": False}
     )
+    folder = None if memory else journal_folder(url)
 
     @sa_event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -54,10 +72,11 @@ def make_engine(url: str, synchronous: Synchronous) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA busy_timeout=10000")
-        # A checkpoint every ~4 MB of WAL, and the WAL file cut back to that size after it:
-        # on a small disk the WAL must not keep the space of its largest burst.
-        cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
-        cursor.execute(f"PRAGMA journal_size_limit={WAL_AUTOCHECKPOINT_PAGES * 4096}")
+        # A checkpoint every ~4 MB of WAL (less on a small disk), and the WAL file cut back
+        # to that size after it: the WAL must not keep the space of its largest burst.
+        pages = wal_pages(folder) if folder is not None else WAL_AUTOCHECKPOINT_PAGES
+        cursor.execute(f"PRAGMA wal_autocheckpoint={pages}")
+        cursor.execute(f"PRAGMA journal_size_limit={pages * _PAGE_BYTES}")
         cursor.close()
 
     @sa_event.listens_for(engine, "begin")

@@ -18,6 +18,7 @@ from prefrontal.errors import JournalError, JournalFullError, RecordError
 from prefrontal.journal.base import Stored, event_key, event_ref
 from prefrontal.journal.engine import Synchronous, make_engine
 from prefrontal.journal.schema import FORMAT, Version, events, prepare, snapshots, version_of
+from prefrontal.journal.space import is_disk_full, journal_folder
 from prefrontal.journal.upcast import upcast
 from prefrontal.seam.codec import encode_event
 from prefrontal.seam.events import INBOUND_KINDS, Event, TimerSet
@@ -46,11 +47,6 @@ def _row(event: Event) -> tuple[Any, ...]:
     )
 
 
-def _disk_full(error: BaseException) -> bool:
-    text = str(error).lower()
-    return "disk is full" in text or "no space left" in text or "disk full" in text
-
-
 def _why(error: ValidationError | ValueError) -> str:
     if not isinstance(error, ValidationError):
         return repr(str(error)[:200])
@@ -71,10 +67,21 @@ class SqlJournal:
 
     def __init__(self, url: str, *, synchronous: Synchronous = "NORMAL") -> None:
         self.url = url
+        self._folder = journal_folder(url)
         self.engine = make_engine(url, synchronous)
         self._sqlite = self.engine.dialect.name == "sqlite"
         self._file = self._sqlite and not isinstance(self.engine.pool, StaticPool)
-        self._conn = self.engine.connect()
+        try:
+            self._conn = self.engine.connect()
+        except SQLAlchemyError as error:
+            self.engine.dispose()
+            if is_disk_full(error, self._folder):
+                raise JournalFullError(
+                    f"the disk of the journal at {url!r} is full: it cannot even be opened "
+                    "(SQLite needs room beside it for its -wal and -shm files). Free some "
+                    "space there and run the command again; nothing stored was lost."
+                ) from error
+            raise JournalError(f"cannot open the journal at {url!r}: {error}") from error
         self._conn.info["immediate"] = True
         try:
             with self._conn.begin():
@@ -84,6 +91,11 @@ class SqlJournal:
         except SQLAlchemyError as error:
             self._conn.close()
             self.engine.dispose()
+            if is_disk_full(error, self._folder):
+                raise JournalFullError(
+                    f"the disk of the journal at {url!r} is full: it cannot be opened. Free "
+                    "some space there and run the command again; nothing stored was lost."
+                ) from error
             raise JournalError(f"cannot open the journal at {url!r}: {error}") from error
         except BaseException:
             self._conn.close()
@@ -107,7 +119,7 @@ class SqlJournal:
         try:
             seqs = self._append_sqlite(rows) if self._sqlite else self._append_generic(rows)
         except (SQLAlchemyError, sqlite3.Error) as error:
-            if _disk_full(error):
+            if is_disk_full(error, self._folder):
                 raise JournalFullError(
                     f"the disk of the journal at {self.url!r} is full; nothing of this write "
                     "was stored. Free some space: the driver retries and goes on."
@@ -196,7 +208,7 @@ class SqlJournal:
                 )
                 self._conn.execute(snapshots.delete().where(snapshots.c.seq.not_in(kept)))
         except SQLAlchemyError as error:
-            if _disk_full(error):
+            if is_disk_full(error, self._folder):
                 raise JournalFullError(
                     f"the disk of the journal at {self.url!r} is full; the snapshot at "
                     f"#{seq} was not stored (start-up folds from an older one)."

@@ -16,7 +16,7 @@ from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import anyio
 
@@ -26,6 +26,7 @@ from prefrontal.errors import JournalBusyError, UsageError
 from prefrontal.journal.base import Journal, Stored
 from prefrontal.journal.sql import open_journal
 from prefrontal.runtime.costs import CostLedger, cost_ledger
+from prefrontal.runtime.failures import unless_disk_stays_full
 from prefrontal.runtime.inbox import InboxEntry, inbox_entries, pending_entries, recent_entries
 from prefrontal.runtime.principal import answer_escalation, answer_route, new_request
 from prefrontal.runtime.router import Router
@@ -46,6 +47,8 @@ if TYPE_CHECKING:
 
     from prefrontal.runtime.observers import Observer
     from prefrontal.runtime.system import System
+
+T = TypeVar("T")
 
 EVENT_KINDS: tuple[str, ...] = (
     "request",
@@ -150,10 +153,15 @@ class Client:
     async def ask(self, text: str, *, domain: str | None = None, wait: bool = True) -> Submitted:
         """Journal a request; with ``wait``, return once everything it caused is processed."""
         if self.system is not None:
-            stored = await self.system.submit(text, domain=domain)
-            request_id = stored.of(RequestEvent).event.request_id
-            if wait:
-                await self.system.run_until_idle()
+            system = self.system
+
+            async def submit() -> str:
+                stored = await system.submit(text, domain=domain)
+                if wait:
+                    await system.run_until_idle()
+                return stored.of(RequestEvent).event.request_id
+
+            request_id = await self._unless_disk_stays_full(submit)
             return Submitted(request_id, queued=False, answers=self.answers(request_id))
         request = new_request(self.router, text, at=self.clock.now(), domain=domain)
         self.journal.append([request])
@@ -169,7 +177,10 @@ class Client:
     async def decide(self, item_id: str, *, approved: bool, note: str = "") -> Answered:
         """Approve or deny an escalation that waits for the principal."""
         if self.system is not None:
-            await self.system.answer(item_id, approved=approved, note=note)
+            system = self.system
+            await self._unless_disk_stays_full(
+                lambda: system.answer(item_id, approved=approved, note=note)
+            )
             return Answered(item_id, queued=False)
         event = answer_escalation(
             self.journal, item_id, approved=approved, note=note, at=self.clock.now()
@@ -179,7 +190,8 @@ class Client:
     async def route(self, item_id: str, domain: str) -> Answered:
         """Answer the router's question: send the request to ``domain``."""
         if self.system is not None:
-            await self.system.route(item_id, domain)
+            system = self.system
+            await self._unless_disk_stays_full(lambda: system.route(item_id, domain))
             return Answered(item_id, queued=False)
         event = answer_route(self.journal, self.router, item_id, domain, at=self.clock.now())
         return await self._queue_answer(item_id, event)
@@ -200,6 +212,11 @@ class Client:
         else:
             self.journal.append([event])
         return Timer(timer.timer_id, timer.domain, timer.name, timer.due_at, "cancelled")
+
+    async def _unless_disk_stays_full(self, act: Callable[[], Awaitable[T]]) -> T:
+        """A person waits on this write: on a full disk, say so rather than wait for space."""
+        assert self.system is not None
+        return await unless_disk_stays_full(self.system.writer, self.config.journal_url(), act)
 
     async def _queue_answer(self, item_id: str, event: Event) -> Answered:
         stored = self.journal.append([event])[0]
@@ -347,17 +364,19 @@ async def open_client(
         except JournalBusyError:
             system = None
         if system is not None:
+            system.writer.patient = False  # a person waits on this session: see failures.py
             if observe is not None:
                 system.observe(observe)
             yield Client(config, system.journal, system, wait_poll_s=wait_poll_s)
-            await system.run_until_idle()
+            await unless_disk_stays_full(system.writer, config.journal_url(), system.run_until_idle)
             return
 
     async def drive() -> None:
         async with open_system(config, models=models, clock=clock) as system:
+            system.writer.patient = False
             if observe is not None:
                 system.observe(observe)
-            await system.run_until_idle()
+            await unless_disk_stays_full(system.writer, config.journal_url(), system.run_until_idle)
 
     journal = open_journal(config.journal_url(), synchronous=config.journal.synchronous)
     try:

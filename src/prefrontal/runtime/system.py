@@ -22,12 +22,13 @@ from anyio.abc import TaskGroup
 
 from prefrontal.clock import Clock, SystemClock
 from prefrontal.config import Config
-from prefrontal.errors import JournalBusyError, PrefrontalError
+from prefrontal.errors import JournalBusyError
 from prefrontal.journal.base import Journal, Stored
 from prefrontal.journal.lock import driver_lock
 from prefrontal.journal.sql import open_journal
 from prefrontal.models.tiers import resolve_tiers
 from prefrontal.runtime.assembly import Parts, build_parts
+from prefrontal.runtime.failures import collapse, leaves, sole
 from prefrontal.runtime.observers import Feeds, Observer
 from prefrontal.runtime.principal import (
     answer_escalation,
@@ -395,11 +396,13 @@ async def open_system(
                 finally:
                     tg.cancel_scope.cancel()
         except BaseExceptionGroup as group:
-            # A task group wraps what it propagates; a caller's or the runtime's single
-            # Prefrontal error is raised as itself so it can be caught by its type.
-            if len(group.exceptions) == 1 and isinstance(group.exceptions[0], PrefrontalError):
-                raise group.exceptions[0] from None
-            raise
+            # A task group wraps what it propagates: what stands for it (a full disk first,
+            # naming the journal) is raised as one typed error, to be caught by its type; a
+            # lone exception of another kind (a caller's SystemExit, a bug) as itself.
+            found = collapse(group, journal_url=config.journal_url()) or sole(group)
+            if found is None:
+                raise
+            raise found from (None if found in leaves(group) else group)
     finally:
         lock.release()
         if own_journal:

@@ -59,6 +59,9 @@ class Writer:
         self.transactions = 0
         self.paused = False
         """True while the disk is full and the writer waits to retry."""
+        self.patient = True
+        """Say once that it paused, and wait for space (a driver). A command a person waits
+        on clears it: it gives up instead and says so itself (``runtime.failures``)."""
 
     @property
     def backlog(self) -> int:
@@ -94,7 +97,8 @@ class Writer:
             except JournalFullError as error:
                 if not self.paused:
                     self.paused = True
-                    log.warning("%s Paused; retrying every %g s at most.", error, longest)
+                    if self.patient:
+                        log.warning("%s Paused; retrying every %g s at most.", error, longest)
                 self.journal.checkpoint()
                 await anyio.sleep(pause)
                 pause = min(pause * 2, longest)
