@@ -97,3 +97,17 @@ def test_injection_benchmark_runs_tiny(tmp_path: Path) -> None:
     assert sum(o["canary_bytes"] for o in figures["prefrontal"]) == 0
     assert sum(o["canary_bytes"] for o in figures["prefrontal, sealing off"]) > 0
     assert all(o["unplanned"] == 1 for o in figures["single-context baseline"])
+
+
+def test_peers_benchmark_runs_tiny(tmp_path: Path) -> None:
+    only = "prefrontal,sqlite-request,sqlite-row"
+    printed, figures = run_benchmark("peers", tmp_path, "--tiny", "--only", only)
+    assert "ratios are to Prefrontal" in printed
+    assert set(figures["peers"]) == set(only.split(","))
+    assert figures["peers"]["prefrontal"]["one_ratio"] == 1.0
+    for peer in figures["peers"].values():
+        assert peer["one"] > 0
+        assert peer["many"] > 0
+        assert len(peer["rounds"]) == 1
+    # The floors insert exactly the rows one Prefrontal request journals.
+    assert figures["peers"]["sqlite-request"]["rounds"][0]["rows"] == 8
