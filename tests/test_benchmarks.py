@@ -111,3 +111,23 @@ def test_peers_benchmark_runs_tiny(tmp_path: Path) -> None:
         assert len(peer["rounds"]) == 1
     # The floors insert exactly the rows one Prefrontal request journals.
     assert figures["peers"]["sqlite-request"]["rounds"][0]["rows"] == 8
+
+
+def test_memory_benchmark_runs_tiny(tmp_path: Path) -> None:
+    printed, figures = run_benchmark("memory", tmp_path, "--tiny")
+    assert "RSS last / first round" in printed
+    rounds = figures["rounds"]
+    assert [r["round"] for r in rounds] == [1, 2, 3]
+    assert [r["events"] for r in rounds] == [240, 480, 720]  # 8 rows per request
+    assert all(r["rss_mib"] > 0 for r in rounds)
+    assert figures["last_over_first"] > 0
+
+
+def test_ask_benchmark_runs_tiny(tmp_path: Path) -> None:
+    printed, figures = run_benchmark("ask", tmp_path, "--tiny")
+    assert "ask answered by a running driver" in printed
+    assert figures["asks"] == 2
+    assert figures["queued_answered"] == 2  # every queued ask came back with its reply
+    assert figures["queued_cli_answered"] == 2
+    assert 0 < figures["queued_client_s"] <= figures["queued_client_max_s"]
+    assert figures["driving_client_s"] > 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -17,11 +18,15 @@ from prefrontal.config import (
     Config,
     LlmPolicyConfig,
     LlmWorkerConfig,
+    ModelWorkerConfig,
+    ToolWorkerConfig,
     load_object,
 )
 from prefrontal.errors import ConfigError, RecordError
 from prefrontal.policies.base import Policy
 from prefrontal.policies.rule import RuleFunction, RulePolicy
+from prefrontal.seam.events import WorkerLimits
+from prefrontal.seam.roster import WorkerSpec
 from prefrontal.seam.work import Worker
 from prefrontal.workers.tool import ToolWorker
 
@@ -59,6 +64,33 @@ def build_workers(config: Config, models: Mapping[str, Model]) -> dict[str, Work
         else:
             workers[name] = _tool_worker(config, name, spec.function, spec.description, spec)
     return workers
+
+
+def worker_limits(config: Config, name: str) -> WorkerLimits:
+    """The default limits of ``[workers.NAME]`` (the defaults of any limit it leaves unset)."""
+    worker = config.workers.get(name)
+    if isinstance(worker, ModelWorkerConfig):
+        return WorkerLimits(
+            timeout_s=worker.timeout_s,
+            max_tokens=worker.max_tokens,
+            max_cost_usd=worker.max_cost_usd,
+            retries=worker.retries,
+        )
+    if isinstance(worker, ToolWorkerConfig):
+        return WorkerLimits(
+            timeout_s=worker.timeout_s, max_cost_usd=worker.cost_usd, retries=worker.retries
+        )
+    return WorkerLimits()
+
+
+def build_roster(
+    config: Config, workers: Mapping[str, Worker], domain: str
+) -> tuple[WorkerSpec, ...]:
+    """What ``domain``'s orchestrator is told of its workers, each with its default limits."""
+    return tuple(
+        replace(workers[name].spec, limits=worker_limits(config, name))
+        for name in config.domains[domain].workers
+    )
 
 
 def _tool_worker(config: Config, name: str, path: str, description: str, spec: Any) -> Worker:

@@ -15,6 +15,7 @@ from prefrontal.seam.actions import (
     Decision,
     EscalateAction,
     HandOffAction,
+    LimitOverrides,
     RememberAction,
     ReplyAction,
     ScheduleAction,
@@ -33,7 +34,6 @@ from prefrontal.seam.events import (
     HandOffEvent,
     InboundEvent,
     InboxItem,
-    Limits,
     Report,
     ReportError,
     RequestEvent,
@@ -42,6 +42,7 @@ from prefrontal.seam.events import (
     TimerCancelled,
     TimerEvent,
     TimerSet,
+    WorkerLimits,
 )
 from prefrontal.seam.percept import Percept
 from prefrontal.seam.roster import DomainView, WorkerSpec
@@ -66,7 +67,7 @@ __all__ = [
     "HandOffEvent",
     "InboundEvent",
     "InboxItem",
-    "Limits",
+    "LimitOverrides",
     "Percept",
     "RememberAction",
     "ReplyAction",
@@ -81,6 +82,7 @@ __all__ = [
     "TimerSet",
     "Usage",
     "WaitAction",
+    "WorkerLimits",
     "WorkerSpec",
     "decode_event",
     "encode_event",
