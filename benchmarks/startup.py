@@ -53,8 +53,8 @@ from prefrontal.seam import (
     CommissionStarted,
     DecisionEvent,
     InboxItem,
-    Limits,
     RequestEvent,
+    WorkerLimits,
 )
 from prefrontal.seam.codec import encode_event
 
@@ -116,7 +116,7 @@ def _templates() -> list[tuple[str, str | None, str]]:
             domain="home",
             worker="echo",
             inputs={"text": "warm the study"},
-            limits=Limits(),
+            limits=WorkerLimits(),
             cause_seq=_C1,
             **common,
         ),

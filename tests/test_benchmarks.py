@@ -97,3 +97,39 @@ def test_injection_benchmark_runs_tiny(tmp_path: Path) -> None:
     assert sum(o["canary_bytes"] for o in figures["prefrontal"]) == 0
     assert sum(o["canary_bytes"] for o in figures["prefrontal, sealing off"]) > 0
     assert all(o["unplanned"] == 1 for o in figures["single-context baseline"])
+
+
+def test_peers_benchmark_runs_tiny(tmp_path: Path) -> None:
+    only = "prefrontal,sqlite-request,sqlite-row"
+    printed, figures = run_benchmark("peers", tmp_path, "--tiny", "--only", only)
+    assert "ratios are to Prefrontal" in printed
+    assert set(figures["peers"]) == set(only.split(","))
+    assert figures["peers"]["prefrontal"]["one_ratio"] == 1.0
+    for peer in figures["peers"].values():
+        assert peer["one"] > 0
+        assert peer["many"] > 0
+        assert len(peer["rounds"]) == 1
+    # The floors insert exactly the rows one Prefrontal request journals.
+    assert figures["peers"]["sqlite-request"]["rounds"][0]["rows"] == 8
+
+
+def test_memory_benchmark_runs_tiny(tmp_path: Path) -> None:
+    printed, figures = run_benchmark("memory", tmp_path, "--tiny")
+    assert "RSS last / first round" in printed
+    rounds = figures["rounds"]
+    assert [r["round"] for r in rounds] == [1, 2, 3]
+    assert [r["events"] for r in rounds] == [240, 480, 720]  # 8 rows per request
+    assert all(r["rss_mib"] > 0 for r in rounds)
+    assert figures["last_over_first"] > 0
+
+
+def test_ask_benchmark_runs_tiny(tmp_path: Path) -> None:
+    printed, figures = run_benchmark("ask", tmp_path, "--tiny")
+    assert "ask answered by a running driver" in printed
+    assert figures["asks"] == 2
+    # Asks that came back with their reply (an intermittent early return, 1-2 in 8-20 asks
+    # under heavy load, is not yet explained; see README "Benchmarks").
+    assert 1 <= figures["queued_answered"] <= 2
+    assert 1 <= figures["queued_cli_answered"] <= 2
+    assert 0 < figures["queued_client_s"] <= figures["queued_client_max_s"]
+    assert figures["driving_client_s"] > 0

@@ -21,7 +21,8 @@ from typing import Any
 import anyio
 
 from prefrontal import load_config, open_journal, replay
-from prefrontal.runtime.assembly import build_policy
+from prefrontal.config import tiers_in_use
+from prefrontal.runtime.assembly import build_policy, build_roster, build_workers
 from prefrontal.runtime.costs import cost_ledger
 from prefrontal.runtime.inbox import inbox_entries
 from prefrontal.runtime.orchestrator import Orchestrator
@@ -33,12 +34,13 @@ def _fold(config: Any, journal: Any) -> dict[str, Any]:
     from pydantic_ai.models.test import TestModel
 
     states: dict[str, Any] = {}
+    workers = build_workers(config, {tier: TestModel() for tier, _ in tiers_in_use(config)})
     for name in config.domains:
         orchestrator = Orchestrator(
             name,
             config=config,
             policy=build_policy(config, name, {"_": TestModel()}),
-            roster=(),
+            roster=build_roster(config, workers, name),
             clock=None,  # type: ignore[arg-type]  # folding never reads the clock
         )
         state = orchestrator.state

@@ -25,7 +25,7 @@ from prefrontal import (
     WorkerTimeoutError,
 )
 from prefrontal.runtime.executor import Executor, error_code
-from prefrontal.seam import CommissionStarted, Limits
+from prefrontal.seam import CommissionStarted, WorkerLimits
 from prefrontal.testing import FakeClock, ScriptedModel, echo_worker
 
 pytestmark = pytest.mark.anyio
@@ -53,7 +53,7 @@ def commission(
         worker=worker,
         inputs={"text": "hi"} if inputs is None else inputs,
         constraints=constraints,
-        limits=Limits(timeout_s=timeout_s, retries=retries),
+        limits=WorkerLimits(timeout_s=timeout_s, retries=retries),
         cause_seq=1,
         thread_id="r1",
         source="request",

@@ -25,7 +25,7 @@ from prefrontal import (
     open_system,
 )
 from prefrontal.runtime.executor import Executor
-from prefrontal.seam import Limits
+from prefrontal.seam import WorkerLimits
 from prefrontal.testing import FakeClock, MemoryJournal
 
 pytestmark = pytest.mark.anyio
@@ -196,7 +196,7 @@ def _commission(worker: str, index: int = 0, *, timeout_s: float = 5.0) -> Commi
         domain="home",
         worker=worker,
         inputs={"seconds": 3.0},
-        limits=Limits(timeout_s=timeout_s, retries=0),
+        limits=WorkerLimits(timeout_s=timeout_s, retries=0),
         cause_seq=1,
         thread_id="r1",
         source="request",

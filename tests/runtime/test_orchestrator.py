@@ -170,3 +170,52 @@ async def test_replies_reach_the_inbox(config: Config) -> None:
     assert isinstance(items[0], InboxItem)
     assert items[0].text == "echo: ping"
     assert items[0].at == clock.now()
+
+
+async def test_a_commission_carries_its_worker_s_limits_from_the_roster(
+    write_config: Callable[..., Config],
+) -> None:
+    config = write_config(
+        """
+        [workers.echo]
+        kind = "tool"
+        function = "limits_mod:echo"
+        timeout_s = 7.5
+        retries = 4
+        cost_usd = 0.25
+
+        [domains.home]
+        charter = "the house"
+        policy = "limits_mod:home"
+        workers = ["echo"]
+        """,
+        limits_mod="""
+from prefrontal import *
+
+async def echo(text: str) -> str:
+    return text
+
+def home(state, event):
+    if isinstance(event, RoutedEvent):
+        return Decision.of(
+            CommissionAction(worker="echo", inputs={"text": "a"}),
+            CommissionAction(worker="echo", inputs={"text": "b"}, limits=LimitOverrides(retries=1)),
+        )
+    return Decision.of()
+""",
+    )
+    journal = MemoryJournal()
+    async with open_system(config, journal=journal) as system:
+        [spec] = system.orchestrators["home"].roster
+        assert (spec.limits.timeout_s, spec.limits.retries, spec.limits.max_cost_usd) == (
+            7.5,
+            4,
+            0.25,
+        )
+        await system.submit("@home go")
+        await system.run_until_idle()
+    limits = [s.event.limits for s in journal.read(kinds=["commission"])]  # type: ignore[union-attr]
+    assert [(lim.timeout_s, lim.retries, lim.max_cost_usd) for lim in limits] == [
+        (7.5, 4, 0.25),
+        (7.5, 1, 0.25),  # the policy's override applies on top of the worker's defaults
+    ]

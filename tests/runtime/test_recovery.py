@@ -92,8 +92,9 @@ async def test_an_undecided_event_is_decided_after_a_restart(
     clock = FakeClock()
     async with open_system(config, journal=journal, clock=clock) as system:
         request = (await system.submit("@home wake up")).event
-    # stopped before anything else ran: only the acknowledged request is journaled
-    assert journal.last_seq() == 1
+    # stopped before anything else ran: only the acknowledged request is journaled, with
+    # its routing (by address: in the request's own transaction), not yet decided
+    assert [s.event.kind for s in journal.read()] == ["request", "routed"]
     journal.close()
     journal = _journal(tmp_path)
     async with open_system(config, journal=journal, clock=clock) as system:

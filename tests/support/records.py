@@ -12,7 +12,7 @@ from prefrontal import (
     RoutedEvent,
     Stored,
 )
-from prefrontal.seam import Commission, Limits, TimerSet
+from prefrontal.seam import Commission, TimerSet, WorkerLimits
 
 AT = datetime(2026, 1, 5, 7, 0, tzinfo=UTC)
 
@@ -46,7 +46,7 @@ def commission(commission_id: str, cause_seq: int) -> Commission:
         domain="home",
         worker="echo",
         inputs={"text": "x"},
-        limits=Limits(),
+        limits=WorkerLimits(),
         cause_seq=cause_seq,
         thread_id="r1",
         source="request",

@@ -63,7 +63,7 @@ def run(
         bool,
         typer.Option("--follow", "-f", help="Keep running: poll for requests, fire timers."),
     ] = False,
-    poll: Annotated[float, typer.Option(help="Seconds between polls with --follow.")] = 0.5,
+    poll: Annotated[float, typer.Option(help="Seconds between polls with --follow.")] = 0.1,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Bring the system up: recover, process what is due, stop (or keep on with --follow)."""

@@ -40,7 +40,7 @@ def show(
         return
     cfg = load(config)
     with reader_of(cfg) as client:
-        timers = client.timers()
+        timers = client.timers(ended=all_timers)
     shown = [t for t in timers if all_timers or t.state == "pending"]
     shown.sort(key=lambda t: t.due_at)
     title = "Timers" if all_timers else f"Pending timers ({len(shown)})"

@@ -123,7 +123,7 @@ def build_app(client: Client, token: str, *, stream_poll_s: float = 0.2) -> Fast
 
     @api.get("/api/timers", response_model=list[TimerOut])
     async def timers() -> list[TimerOut]:
-        return [TimerOut.of(t) for t in client.timers()]
+        return [TimerOut.of(t) for t in client.timers(ended=True)]
 
     @api.post("/api/timers/{timer_id}/cancel", response_model=TimerOut)
     async def cancel(timer_id: str) -> TimerOut:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -18,6 +18,8 @@ from prefrontal.config import (
     Config,
     LlmPolicyConfig,
     LlmWorkerConfig,
+    ModelWorkerConfig,
+    ToolWorkerConfig,
     load_object,
 )
 from prefrontal.errors import ConfigError, RecordError
@@ -28,6 +30,8 @@ from prefrontal.runtime.handles import HandleResolver
 from prefrontal.runtime.inbox import Inbox
 from prefrontal.runtime.orchestrator import Orchestrator
 from prefrontal.runtime.router import Router
+from prefrontal.seam.events import WorkerLimits
+from prefrontal.seam.roster import WorkerSpec
 from prefrontal.seam.work import Worker
 from prefrontal.workers.tool import ToolWorker
 
@@ -88,10 +92,10 @@ def build_parts(
             name,
             config=config,
             policy=build_policy(config, name, models),
-            roster=tuple(built[w].spec for w in domain.workers),
+            roster=build_roster(config, built, name),
             clock=clock,
         )
-        for name, domain in config.domains.items()
+        for name in config.domains
     }
     classifier = config.router.classifier
     return Parts(
@@ -133,6 +137,33 @@ def build_workers(config: Config, models: Mapping[str, Model]) -> dict[str, Work
         else:
             workers[name] = _tool_worker(config, name, spec.function, spec.description, spec)
     return workers
+
+
+def worker_limits(config: Config, name: str) -> WorkerLimits:
+    """The default limits of ``[workers.NAME]`` (the defaults of any limit it leaves unset)."""
+    worker = config.workers.get(name)
+    if isinstance(worker, ModelWorkerConfig):
+        return WorkerLimits(
+            timeout_s=worker.timeout_s,
+            max_tokens=worker.max_tokens,
+            max_cost_usd=worker.max_cost_usd,
+            retries=worker.retries,
+        )
+    if isinstance(worker, ToolWorkerConfig):
+        return WorkerLimits(
+            timeout_s=worker.timeout_s, max_cost_usd=worker.cost_usd, retries=worker.retries
+        )
+    return WorkerLimits()
+
+
+def build_roster(
+    config: Config, workers: Mapping[str, Worker], domain: str
+) -> tuple[WorkerSpec, ...]:
+    """What ``domain``'s orchestrator is told of its workers, each with its default limits."""
+    return tuple(
+        replace(workers[name].spec, limits=worker_limits(config, name))
+        for name in config.domains[domain].workers
+    )
 
 
 def _tool_worker(config: Config, name: str, path: str, description: str, spec: Any) -> Worker:

@@ -11,6 +11,7 @@ that finished), takes the lock and drives it itself.
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
@@ -24,10 +25,17 @@ from prefrontal.clock import Clock, SystemClock
 from prefrontal.config import Config
 from prefrontal.errors import JournalBusyError, UsageError
 from prefrontal.journal.base import Journal, Stored
+from prefrontal.journal.lock import driver_lock
 from prefrontal.journal.sql import open_journal
 from prefrontal.runtime.costs import CostLedger, cost_ledger
 from prefrontal.runtime.failures import unless_disk_stays_full
-from prefrontal.runtime.inbox import InboxEntry, inbox_entries, pending_entries, recent_entries
+from prefrontal.runtime.inbox import (
+    InboxEntry,
+    inbox_entries,
+    pending_entries,
+    recent_entries,
+    thread_entries,
+)
 from prefrontal.runtime.principal import answer_escalation, answer_route, new_request
 from prefrontal.runtime.router import Router
 from prefrontal.runtime.state import DomainState
@@ -37,6 +45,7 @@ from prefrontal.seam.events import (
     DecisionEvent,
     Event,
     RequestEvent,
+    RoutedEvent,
     TimerCancelled,
     TimerEvent,
     TimerSet,
@@ -67,6 +76,10 @@ EVENT_KINDS: tuple[str, ...] = (
     "inbox",
 )
 """Every kind of journal event, in the order a request's life meets them."""
+
+
+CHECK_S = 0.02
+"""Seconds between checks whether the driver handled a queued write (a few index reads)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +155,7 @@ class Client:
         self.clock = clock or (system.clock if system is not None else SystemClock())
         self.router = system.router if system is not None else Router(config)
         self.wait_poll_s = wait_poll_s
+        self.check_s = min(wait_poll_s, CHECK_S)
         self._drive = drive
 
     @property
@@ -151,22 +165,35 @@ class Client:
     # -- writes ----------------------------------------------------------------------------
 
     async def ask(self, text: str, *, domain: str | None = None, wait: bool = True) -> Submitted:
-        """Journal a request; with ``wait``, return once everything it caused is processed."""
+        """Journal a request; with ``wait``, return once everything it caused is processed.
+
+        Queued for another process, it returns once the driver has handled the request's
+        thread as far as it can go: routed, every event of the thread decided and no
+        commission of it still running (a reply, an escalation, or nothing more to do).
+        """
         if self.system is not None:
             system = self.system
 
-            async def submit() -> str:
-                stored = await system.submit(text, domain=domain)
+            async def submit() -> Stored[RequestEvent]:
+                stored = (await system.submit(text, domain=domain)).of(RequestEvent)
                 if wait:
                     await system.run_until_idle()
-                return stored.of(RequestEvent).event.request_id
+                return stored
 
-            request_id = await self._unless_disk_stays_full(submit)
-            return Submitted(request_id, queued=False, answers=self.answers(request_id))
+            stored = await self._unless_disk_stays_full(submit)
+            request_id = stored.event.request_id
+            answers = self.answers(request_id, after=stored.seq)
+            return Submitted(request_id, queued=False, answers=answers)
         request = new_request(self.router, text, at=self.clock.now(), domain=domain)
-        self.journal.append([request])
-        await self._hand_over(lambda: self._routed(request.request_id))
-        return Submitted(request.request_id, queued=True, answers=self.answers(request.request_id))
+        records: list[Event] = [request]
+        routed = self.router.route_now(request, at=self.clock.now())
+        if isinstance(routed, RoutedEvent):
+            records.append(routed)  # routed by address or rule: in the request's transaction
+        stored = self.journal.append(records)[0]
+        seq = stored.seq if stored is not None else 0
+        await self._hand_over(lambda: self._quiet(request.request_id, after=seq))
+        answers = self.answers(request.request_id, after=seq)
+        return Submitted(request.request_id, queued=True, answers=answers)
 
     async def approve(self, item_id: str, *, note: str = "") -> Answered:
         return await self.decide(item_id, approved=True, note=note)
@@ -198,9 +225,9 @@ class Client:
 
     async def cancel_timer(self, timer_id: str) -> Timer:
         """Cancel a pending timer; it never fires. Cancelling twice names its state."""
-        timer = {t.timer_id: t for t in self.timers()}.get(timer_id)
+        timer = self.timer(timer_id)
         if timer is None or timer.state != "pending":
-            pending = sorted(t.timer_id for t in self.timers() if t.state == "pending")
+            pending = sorted(t.timer_id for t in self.timers())
             state = f"is {timer.state}" if timer is not None else "does not exist"
             raise UsageError(
                 f"timer {timer_id!r} {state}; pending timers: {pending}. "
@@ -225,19 +252,38 @@ class Client:
         return Answered(item_id, queued=True)
 
     async def _hand_over(self, handled: Callable[[], bool]) -> None:
-        """Wait until the driver handled a queued write, or drive it here once it is gone."""
+        """Wait until the driver handled a queued write, or drive it here once it is gone.
+
+        ``handled`` is a few indexed reads, checked every ``check_s``; whether the driver is
+        still there (its lock) only every ``wait_poll_s``.
+        """
+        probed = -math.inf
         while not handled():
-            if self._drive is not None and await self._try_drive():
-                return
-            await anyio.sleep(self.wait_poll_s)
+            now = anyio.current_time()
+            if self._drive is not None and now - probed >= self.wait_poll_s:
+                probed = now
+                if await self._try_drive():
+                    return
+            await anyio.sleep(self.check_s)
 
     async def _try_drive(self) -> bool:
         assert self._drive is not None
+        if not _lock_free(self.journal):  # the driver is still there: keep waiting for it
+            return False
         try:
             await self._drive()
         except JournalBusyError:
             return False
         return True
+
+    def _quiet(self, request_id: str, *, after: int) -> bool:
+        """The request's thread is routed, all its events decided, none of its work running."""
+        if not self._routed(request_id):
+            return False
+        for domain in self.config.domains:
+            if any(_thread(s) == request_id for s in self.journal.pending(domain, after=after)):
+                return False
+        return not any(_thread(s) == request_id for s in self.journal.open_commissions(after=after))
 
     def _routed(self, request_id: str) -> bool:
         return any(self.journal.find(request_id, kind) is not None for kind in ("routed", "inbox"))
@@ -251,10 +297,18 @@ class Client:
 
     # -- reads -----------------------------------------------------------------------------
 
-    def answers(self, request_id: str) -> tuple[InboxEntry, ...]:
-        """The request's inbox entries among the latest 200, handles resolved for the principal."""
-        recent = recent_entries(self.journal, 200)
-        return tuple(e for e in recent if e.item.thread_id == request_id)
+    def answers(self, request_id: str, *, after: int | None = None) -> tuple[InboxEntry, ...]:
+        """The request's inbox entries, handles resolved for the principal.
+
+        They are read from the journal's tail after the request (``after``: its seq, found
+        by index when not given), so none is missed however many items came since.
+        """
+        if after is None:
+            found = self.journal.find(request_id, "request")
+            if found is None:
+                return ()
+            after = found.seq
+        return tuple(thread_entries(self.journal, request_id, after=after))
 
     def inbox(self) -> list[InboxEntry]:
         """Every inbox item with its answer (reads them all: for --all and --digest)."""
@@ -272,7 +326,23 @@ class Client:
         """How many items went to the digest (from the newest snapshot and the tail)."""
         return read_summary(self.journal).deliveries.get("digest", 0)
 
-    def timers(self) -> list[Timer]:
+    def timers(self, *, ended: bool = False) -> list[Timer]:
+        """The pending timers (set, neither fired nor cancelled), read by index; with
+        ``ended``, every timer ever set with its state (reads all timer rows)."""
+        from prefrontal.runtime.snapshot import load_snapshot
+
+        if ended:
+            return self._all_timers()
+        snapshot = load_snapshot(self.journal)
+        after = snapshot.seq if snapshot is not None else 0
+        carried = snapshot.open.timers if snapshot is not None else []
+        return [
+            Timer(e.timer_id, e.domain, e.name, e.due_at, "pending")
+            for e in (s.event for s in self.journal.open_timers(after=after, carried=carried))
+            if isinstance(e, TimerSet)
+        ]
+
+    def _all_timers(self) -> list[Timer]:
         ended: dict[str, str] = {}
         for stored in self.journal.read(kinds=["timer", "timer_cancelled"]):
             event = stored.event
@@ -283,6 +353,19 @@ class Client:
             for e in (s.event for s in self.journal.read(kinds=["timer_set"]))
             if isinstance(e, TimerSet)
         ]
+
+    def timer(self, timer_id: str) -> Timer | None:
+        """One timer by id, in whatever state it is: three index look-ups."""
+        found = self.journal.find(timer_id, "timer_set")
+        if found is None or not isinstance(found.event, TimerSet):
+            return None
+        event = found.event
+        state = "pending"
+        if self.journal.find(timer_id, "timer") is not None:
+            state = "fired"
+        elif self.journal.find(timer_id, "timer_cancelled") is not None:
+            state = "cancelled"
+        return Timer(event.timer_id, event.domain, event.name, event.due_at, state)
 
     def memory(self, domain: str) -> Memory:
         """Fold ``domain``'s decisions as its orchestrator does, and show what it remembers."""
@@ -332,6 +415,10 @@ class Client:
         return JournalPage(tuple(events), events[-1].seq if events else after, last)
 
 
+def _thread(stored: Stored) -> str | None:
+    return getattr(stored.event, "thread_id", None)
+
+
 def check_kinds(kinds: list[str] | None) -> None:
     """Unknown event kinds are a usage error naming every kind (never a silent empty list)."""
     unknown = sorted(set(kinds or ()) - set(EVENT_KINDS))
@@ -352,37 +439,53 @@ async def open_client(
 ) -> AsyncGenerator[Client, None]:
     """A client that drives the journal if no other process does, else queues for it.
 
-    ``observe`` sees every event this process journals or, while it only queues, nothing.
+    It opens the journal once and looks at the driver lock first, so a client that queues
+    builds nothing of the system. ``observe`` sees every event this process journals or,
+    while it only queues, nothing.
     """
     from prefrontal.runtime.system import open_system  # readers never load the whole loop
 
-    async with AsyncExitStack() as stack:
-        try:
-            system = await stack.enter_async_context(
-                open_system(config, models=models, clock=clock)
-            )
-        except JournalBusyError:
-            system = None
-        if system is not None:
-            system.writer.patient = False  # a person waits on this session: see failures.py
-            if observe is not None:
-                system.observe(observe)
-            yield Client(config, system.journal, system, wait_poll_s=wait_poll_s)
-            await unless_disk_stays_full(system.writer, config.journal_url(), system.run_until_idle)
-            return
-
-    async def drive() -> None:
-        async with open_system(config, models=models, clock=clock) as system:
-            system.writer.patient = False
-            if observe is not None:
-                system.observe(observe)
-            await unless_disk_stays_full(system.writer, config.journal_url(), system.run_until_idle)
-
     journal = open_journal(config.journal_url(), synchronous=config.journal.synchronous)
     try:
+        async with AsyncExitStack() as stack:
+            system: System | None = None
+            if _lock_free(journal):
+                try:
+                    system = await stack.enter_async_context(
+                        open_system(config, journal=journal, models=models, clock=clock)
+                    )
+                except JournalBusyError:  # another process took it meanwhile
+                    system = None
+            if system is not None:
+                system.writer.patient = False  # a person waits on this session: see failures.py
+                if observe is not None:
+                    system.observe(observe)
+                yield Client(config, journal, system, wait_poll_s=wait_poll_s)
+                await unless_disk_stays_full(
+                    system.writer, config.journal_url(), system.run_until_idle
+                )
+                return
+
+        async def drive() -> None:
+            async with open_system(config, journal=journal, models=models, clock=clock) as system:
+                system.writer.patient = False
+                if observe is not None:
+                    system.observe(observe)
+                await unless_disk_stays_full(
+                    system.writer, config.journal_url(), system.run_until_idle
+                )
+
         yield Client(config, journal, None, clock=clock, wait_poll_s=wait_poll_s, drive=drive)
     finally:
         journal.close()
+
+
+def _lock_free(journal: Journal) -> bool:
+    lock = driver_lock(journal)
+    if not lock.acquire():
+        return False
+    lock.release()
+    return True
 
 
 @contextmanager

@@ -19,7 +19,7 @@ from prefrontal.config import DomainConfig
 from prefrontal.runtime.state import DomainState
 from prefrontal.seam.events import InboundEvent, Report
 from prefrontal.seam.render import one_line
-from prefrontal.seam.roster import DomainView, WorkerSpec
+from prefrontal.seam.roster import DomainView, Rendered, WorkerSpec
 from prefrontal.seam.taint import TOKEN
 
 _EVENT_BYTES = 4_000
@@ -69,12 +69,15 @@ def build_view(
     roster: tuple[WorkerSpec, ...],
     event: InboundEvent,
 ) -> DomainView:
-    """Render the domain's context for ``event`` within ``config.budget.context_tokens``."""
+    """The domain's view for ``event``; its context renders, within
+    ``config.budget.context_tokens``, when first read."""
     day = event.at.date().isoformat()
     spent = state.spent_on(day)
     budget = Decimal(str(config.budget.usd_per_day))
     recent = [line for _, line in state.recent]
     compacted = list(state.compacted)
+    memory = tuple(state.memory)
+    open_commissions = tuple(state.open)
     schemas = True
 
     def render() -> str:
@@ -86,10 +89,10 @@ def build_view(
             parts.append("Never: " + "; ".join(config.never))
         parts.append(
             f"Budget today: ${spent:.4f} spent of ${budget:.2f}; "
-            f"{len(state.open)} commissions open."
+            f"{len(open_commissions)} commissions open."
         )
-        if state.memory:
-            parts.append("Remembered:\n" + "\n".join(f"- {m}" for m in state.memory))
+        if memory:
+            parts.append("Remembered:\n" + "\n".join(f"- {m}" for m in memory))
         if compacted:
             parts.append("Earlier (compacted):\n" + "\n".join(f"- {c}" for c in compacted))
         if recent:
@@ -102,27 +105,29 @@ def build_view(
         parts.append(_event_block(event))
         return "\n\n".join(parts)
 
-    text = render()
-    limit = config.budget.context_tokens
-    while estimate_tokens(text) > limit and (recent or compacted or schemas):
-        if recent:
-            del recent[: max(1, len(recent) // 4)]
-        elif compacted:
-            del compacted[: max(1, len(compacted) // 4)]
-        else:
-            schemas = False
+    def fitted() -> Rendered:
+        nonlocal schemas
         text = render()
+        limit = config.budget.context_tokens
+        while estimate_tokens(text) > limit and (recent or compacted or schemas):
+            if recent:
+                del recent[: max(1, len(recent) // 4)]
+            elif compacted:
+                del compacted[: max(1, len(compacted) // 4)]
+            else:
+                schemas = False
+            text = render()
+        return Rendered(recent=tuple(recent), context=text, context_tokens=estimate_tokens(text))
+
     return DomainView(
         domain=name,
         principal=principal,
         charter=config.charter,
         never=config.never,
-        memory=tuple(state.memory),
-        recent=tuple(recent),
+        memory=memory,
         roster=roster,
-        open_commissions=tuple(state.open),
+        open_commissions=open_commissions,
         spent_usd=spent,
         budget_usd=budget,
-        context=text,
-        context_tokens=estimate_tokens(text),
+        render=fitted,
     )

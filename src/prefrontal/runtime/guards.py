@@ -1,5 +1,9 @@
 """Guards in code, not in prompts: each trip turns into an escalation with its evidence.
 
+Every trip, and the escalation telling the principal, is built here (``trip``), also for the
+budget checked before a model policy is called (``budget_before_policy``) and the failures
+the orchestrator meets around the policy call.
+
 Applied to every decision before anything is journaled or dispatched: undeclared workers or
 domains, commissions per event, identical repeated commissions (ping-pong), hand-off depth,
 decisions per thread and decisions without progress (stall), the domain's budget (refused
@@ -25,6 +29,7 @@ from prefrontal.seam.actions import (
 )
 from prefrontal.seam.bounds import Bounds
 from prefrontal.seam.events import GuardTrip, InboundEvent, Report
+from prefrontal.seam.roster import DomainView
 from prefrontal.seam.taint import handle_refs
 
 
@@ -40,7 +45,7 @@ class GuardInput:
     """Consequential workers, each with the inputs that may take tainted values."""
 
 
-def _trip(
+def trip(
     trips: list[GuardTrip],
     guard: str,
     detail: str,
@@ -48,9 +53,28 @@ def _trip(
     evidence: tuple[str, ...] = (),
     proposed: tuple[CommissionAction, ...] = (),
 ) -> EscalateAction:
+    """Record a trip of ``guard`` and return the escalation that tells the principal.
+
+    The one place a trip and its escalation are built, for the guards below and for those
+    the orchestrator meets around the policy call (a time-out, a policy error).
+    """
     trips.append(GuardTrip(guard=guard, detail=detail))
     return EscalateAction(
-        text=f"[{guard}] {detail}", priority="normal", evidence=evidence, proposed=proposed
+        text=f"[{guard}] {detail}"[: Bounds.TEXT],
+        priority="normal",
+        evidence=evidence,
+        proposed=proposed,
+    )
+
+
+def budget_before_policy(domain: str, view: DomainView, *, deterministic: bool) -> str | None:
+    """Why a policy that may spend (a model) must not be called: its domain has spent its
+    budget for the day. ``None`` when it may be called (rule policies always may)."""
+    if deterministic or view.spent_usd < view.budget_usd:
+        return None
+    return (
+        f"domain {domain!r} has spent ${view.spent_usd:.4f} of its ${view.budget_usd:.2f} "
+        "budget today; the policy's model was not called"
     )
 
 
@@ -73,7 +97,7 @@ def apply_guards(
             f"thread {thread} reached {decisions} decisions today (limit "
             f"{limits.max_decisions_per_thread}); stopped to avoid a runaway loop"
         )
-        return (_trip(trips, "stall", detail, evidence=evidence),), tuple(trips)
+        return (trip(trips, "stall", detail, evidence=evidence),), tuple(trips)
     if state.idle_streak[thread] + 1 > limits.max_idle_decisions and not state.progresses(
         thread, actions
     ):
@@ -81,7 +105,7 @@ def apply_guards(
             f"thread {thread} made {state.idle_streak[thread] + 1} decisions in a row without "
             f"progress (limit {limits.max_idle_decisions})"
         )
-        return (_trip(trips, "stall", detail, evidence=evidence),), tuple(trips)
+        return (trip(trips, "stall", detail, evidence=evidence),), tuple(trips)
 
     day = event.at.date().isoformat()
     committed = state.spent_on(day) + state.reserved()
@@ -95,7 +119,7 @@ def apply_guards(
             flow = None if refusal or approved else _tainted_flow(action, guards)
             if flow is not None:
                 kept.append(
-                    _trip(trips, "tainted input", flow[0], evidence=flow[1], proposed=(action,))
+                    trip(trips, "tainted input", flow[0], evidence=flow[1], proposed=(action,))
                 )
                 continue
             ceiling = state.ceiling(action)
@@ -105,7 +129,7 @@ def apply_guards(
                     f"budget of domain {guards.domain!r}: ${committed:.4f} spent or reserved "
                     f"of ${guards.budget_usd:.2f} today. Approve to dispatch it anyway"
                 )
-                kept.append(_trip(trips, "budget", detail, evidence=evidence, proposed=(action,)))
+                kept.append(trip(trips, "budget", detail, evidence=evidence, proposed=(action,)))
                 continue
             if refusal is None:
                 committed += ceiling
@@ -120,7 +144,7 @@ def apply_guards(
                 ),
             )
         if refusal is not None:
-            kept.append(_trip(trips, *refusal, evidence=evidence))
+            kept.append(trip(trips, *refusal, evidence=evidence))
         else:
             kept.append(action)
 
@@ -131,7 +155,7 @@ def apply_guards(
     ):
         message = event.error.message if event.error else event.status
         kept.append(
-            _trip(
+            trip(
                 trips,
                 "unhandled failure",
                 (f"commission {event.commission_id} to {event.worker!r} {event.status}: {message}"),

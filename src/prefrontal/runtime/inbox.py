@@ -196,6 +196,16 @@ def recent_entries(journal: Journal, count: int) -> list[InboxEntry]:
     ]
 
 
+def thread_entries(journal: Journal, thread_id: str, *, after: int) -> list[InboxEntry]:
+    """The inbox items of ``thread_id`` journaled after seq ``after`` (a thread's items all
+    follow the event that began it), with their answers: reads the tail, never all items."""
+    return [
+        _entry(journal, s.seq, s.event)
+        for s in journal.read(after=after, kinds=["inbox"])
+        if isinstance(s.event, InboxItem) and s.event.thread_id == thread_id
+    ]
+
+
 def inbox_entry(journal: Journal, item_id: str) -> InboxEntry | None:
     """One item by id, with its answer: two index look-ups."""
     ref = item_id[2:] if item_id.startswith("q-") else item_id

@@ -10,19 +10,19 @@ action space. ``decide`` is pure apart from the policy call, so replay can re-ru
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from decimal import Decimal
 
 import anyio
 
 from prefrontal.clock import Clock
-from prefrontal.config import Config, DomainConfig, ModelWorkerConfig, ToolWorkerConfig
+from prefrontal.config import Config, DomainConfig
 from prefrontal.errors import JournalError, PolicyError
 from prefrontal.journal.base import Stored
 from prefrontal.policies.base import Policy, PolicyResult
 from prefrontal.runtime.context import build_view
-from prefrontal.runtime.guards import GuardInput, apply_guards
+from prefrontal.runtime.guards import GuardInput, apply_guards, budget_before_policy, trip
 from prefrontal.runtime.inbox import Inbox
 from prefrontal.runtime.state import DomainState, commission_id
 from prefrontal.runtime.writer import Writer
@@ -45,36 +45,30 @@ from prefrontal.seam.events import (
     GuardTrip,
     HandOffEvent,
     InboundEvent,
-    Limits,
     Report,
     TimerSet,
+    WorkerLimits,
 )
 from prefrontal.seam.roster import WorkerSpec
 from prefrontal.seam.sealing import seal
 from prefrontal.seam.taint import handle_refs
 
 
-def resolve_limits(config: Config, action: CommissionAction) -> Limits:
-    """A commission's limits: the worker's configured ones, overridden by the action's."""
-    worker = config.workers.get(action.worker)
-    if isinstance(worker, ModelWorkerConfig):
-        base = Limits(
-            timeout_s=worker.timeout_s,
-            max_tokens=worker.max_tokens,
-            max_cost_usd=worker.max_cost_usd,
-            retries=worker.retries,
-        )
-    elif isinstance(worker, ToolWorkerConfig):
-        base = Limits(
-            timeout_s=worker.timeout_s, max_cost_usd=worker.cost_usd, retries=worker.retries
-        )
-    else:
-        base = Limits()
+def resolve_limits(roster: Mapping[str, WorkerSpec], action: CommissionAction) -> WorkerLimits:
+    """A commission's limits: its worker's defaults (from the roster), overridden by the
+    action's; a worker not on the roster (a guard refuses it) gets the plain defaults."""
+    spec = roster.get(action.worker)
+    base = spec.limits if spec is not None else WorkerLimits()
     overrides = action.limits.model_dump(exclude_none=True)
     return base.model_copy(update=overrides) if overrides else base
 
 
 _MAX_BACKLOG = 64
+
+
+def _escalation(trips: list[GuardTrip], guard: str, detail: str) -> PolicyResult:
+    """The decision a tripped guard leaves: one escalation (built by the guards)."""
+    return PolicyResult(decision=Decision(actions=(trip(trips, guard, detail),)))
 
 
 class Orchestrator:
@@ -92,10 +86,11 @@ class Orchestrator:
         self.domain: DomainConfig = config.domains[name]
         self.policy = policy
         self.roster = roster
+        self._specs = {spec.name: spec for spec in roster}
         self.clock = clock
         self.state = DomainState(
             domain=name,
-            ceiling=lambda action: Decimal(str(resolve_limits(config, action).max_cost_usd)),
+            ceiling=lambda action: Decimal(str(resolve_limits(self._specs, action).max_cost_usd)),
             recent_limit=self.domain.recent_events,
             memory_limit=self.domain.memory_notes,
         )
@@ -142,19 +137,13 @@ class Orchestrator:
         approved = isinstance(event, ApprovalEvent) and event.approved and bool(event.proposed)
         trips: list[GuardTrip] = []
         policy_name = self.policy.name
+        det = self.policy.deterministic
         if approved:
             assert isinstance(event, ApprovalEvent)
             result = PolicyResult(decision=Decision(actions=event.proposed))
             policy_name = "principal"
-        elif not self.policy.deterministic and view.spent_usd >= view.budget_usd:
-            result = self._escalation(
-                trips,
-                "budget",
-                (
-                    f"domain {self.name!r} has spent ${view.spent_usd:.4f} of its "
-                    f"${view.budget_usd:.2f} budget today; the policy's model was not called"
-                ),
-            )
+        elif (spent := budget_before_policy(self.name, view, deterministic=det)) is not None:
+            result = _escalation(trips, "budget", spent)
         else:
             limit = self.domain.decision_timeout_s
             try:
@@ -163,7 +152,7 @@ class Orchestrator:
                 if result.failure is not None:
                     trips.append(GuardTrip(guard="policy error", detail=result.failure))
             except TimeoutError:
-                result = self._escalation(
+                result = _escalation(
                     trips,
                     "decision timeout",
                     (
@@ -174,9 +163,9 @@ class Orchestrator:
                     ),
                 )
             except PolicyError as error:
-                result = self._escalation(trips, "policy error", str(error))
+                result = _escalation(trips, "policy error", str(error))
             except Exception as error:
-                result = self._escalation(
+                result = _escalation(
                     trips,
                     "policy error",
                     (f"policy {self.policy.name!r} raised {type(error).__name__}: {error}"),
@@ -195,7 +184,7 @@ class Orchestrator:
             actions=actions,
             rationale=result.decision.rationale,
             trips=(*trips, *guard_trips),
-            context_tokens=view.context_tokens,
+            context_tokens=view.measured_tokens,
             usage=result.usage,
             thread_id=event.thread_id,
             source=event.source,
@@ -212,11 +201,6 @@ class Orchestrator:
             return 0
         others = self.state.open_in(event.thread_id)
         return others - 1 if event.commission_id in self.state.open else others
-
-    def _escalation(self, trips: list[GuardTrip], guard: str, detail: str) -> PolicyResult:
-        trips.append(GuardTrip(guard=guard, detail=detail))
-        action = EscalateAction(text=f"[{guard}] {detail}"[:8000], priority="normal")
-        return PolicyResult(decision=Decision(actions=(action,)))
 
     def issue(self, decision: DecisionEvent, event: InboundEvent, inbox: Inbox) -> list[Event]:
         """The records a decision issues, journaled in the same transaction as the decision."""
@@ -244,7 +228,7 @@ class Orchestrator:
                         worker=action.worker,
                         inputs=action.inputs,
                         constraints=action.constraints,
-                        limits=resolve_limits(self.config, action),
+                        limits=resolve_limits(self._specs, action),
                         cause_seq=decision.cause_seq,
                         thread_id=decision.thread_id,
                         source=decision.source,

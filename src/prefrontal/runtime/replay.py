@@ -21,7 +21,7 @@ from typing import Any
 from prefrontal.clock import SystemClock
 from prefrontal.config import Config, tiers_in_use
 from prefrontal.journal.base import Journal, Stored, causes_of
-from prefrontal.runtime.assembly import build_policy, build_workers
+from prefrontal.runtime.assembly import build_policy, build_roster, build_workers
 from prefrontal.runtime.orchestrator import Orchestrator
 from prefrontal.runtime.snapshot import Snapshot, domain_states, fingerprint, load_snapshot
 from prefrontal.seam.events import DecisionEvent, Report
@@ -73,12 +73,12 @@ async def replay(config: Config, journal: Journal, *, from_snapshot: bool = Fals
     base = load_snapshot(journal) if from_snapshot else None
     states = domain_states(base, config)
     stored_snapshots = [] if from_snapshot else _snapshots(journal)
-    for name, domain in config.domains.items():
+    for name in config.domains:
         orchestrator = Orchestrator(
             name,
             config=config,
             policy=build_policy(config, name, models),
-            roster=tuple(workers[w].spec for w in domain.workers),
+            roster=build_roster(config, workers, name),
             clock=SystemClock(),
         )
         summary = report.domains.setdefault(name, DomainReplay())

@@ -76,6 +76,26 @@ class Router:
             )
 
     async def route(self, request: RequestEvent, *, at: datetime) -> RoutedEvent | InboxItem:
+        routed = self.route_now(request, at=at)
+        if routed is not None:
+            return routed
+        candidates = self._leaders(request) or self.domains
+        assert self.classifier is not None
+        choice, usage = await self._classify(request, candidates)
+        confident = choice is not None and choice.confidence >= self.min_confidence
+        if choice is not None and confident and choice.domain in candidates:
+            reason = f"classifier chose it with confidence {choice.confidence:.2f}"
+            return self._routed(request, choice.domain, "classifier", reason, at, usage)
+        detail = (
+            "classifier unsure"
+            if choice is None
+            else (f"classifier said {choice.domain!r} at {choice.confidence:.2f}")
+        )
+        return self._ask(request, candidates, detail, at)
+
+    def route_now(self, request: RequestEvent, *, at: datetime) -> RoutedEvent | InboxItem | None:
+        """Route without the classifier: by address, by charter rules, or ask; ``None``
+        when only the classifier can tell (then ``route`` asks it)."""
         address = request.address
         if address is None:
             address, _ = split_address(request.text)
@@ -83,27 +103,26 @@ class Router:
             if address in self.domains:
                 return self._routed(request, address, "address", f"addressed @{address}", at)
             return self._ask(request, self.domains, f"@{address} is not a domain", at)
-        scores = {name: rules.score(request.text) for name, rules in self.rules.items()}
-        best = max((s for s, _ in scores.values()), default=0)
-        leaders = tuple(n for n, (s, _) in scores.items() if s == best and best > 0)
+        scores = self._scores(request)
+        leaders = self._leaders(request, scores)
         if len(leaders) == 1:
             name = leaders[0]
             return self._routed(request, name, "rules", f"matched {scores[name][1]}", at)
-        candidates = leaders or self.domains
         if self.classifier is not None:
-            choice, usage = await self._classify(request, candidates)
-            confident = choice is not None and choice.confidence >= self.min_confidence
-            if choice is not None and confident and choice.domain in candidates:
-                reason = f"classifier chose it with confidence {choice.confidence:.2f}"
-                return self._routed(request, choice.domain, "classifier", reason, at, usage)
-            detail = (
-                "classifier unsure"
-                if choice is None
-                else (f"classifier said {choice.domain!r} at {choice.confidence:.2f}")
-            )
-            return self._ask(request, candidates, detail, at)
+            return None
         reason = "several domains match equally" if leaders else "no charter rule matches"
-        return self._ask(request, candidates, reason, at)
+        return self._ask(request, leaders or self.domains, reason, at)
+
+    def _scores(self, request: RequestEvent) -> dict[str, tuple[int, list[str]]]:
+        return {name: rules.score(request.text) for name, rules in self.rules.items()}
+
+    def _leaders(
+        self, request: RequestEvent, scores: dict[str, tuple[int, list[str]]] | None = None
+    ) -> tuple[str, ...]:
+        """The domains whose charter rules match best (none when no rule matches)."""
+        scores = self._scores(request) if scores is None else scores
+        best = max((s for s, _ in scores.values()), default=0)
+        return tuple(n for n, (s, _) in scores.items() if s == best and best > 0)
 
     async def _classify(
         self, request: RequestEvent, candidates: tuple[str, ...]

@@ -89,6 +89,7 @@ class System:
         self._tg: TaskGroup | None = None
         self._polled = 0
         self._own: set[int] = set()
+        self._routed_with: set[str] = set()
         self.snapshots = Snapshots(journal, config, clock)
         self._committed_seq = 0
         self.timers = DueTimers(journal)
@@ -128,7 +129,9 @@ class System:
     def _act_on(self, stored: Stored) -> None:
         assert self._tg is not None
         event = stored.event
-        if event.kind == "request":
+        if isinstance(event, RequestEvent):
+            if event.request_id in self._routed_with:
+                return  # routed in its own transaction
             self.tracker.add()
             self._tg.start_soon(self._route, event)
         elif event.kind in INBOUND_KINDS:
@@ -282,12 +285,27 @@ class System:
         request = new_request(
             self.router, text, at=self.clock.now(), domain=domain, request_id=request_id
         )
-        stored = (await self.writer.commit([request]))[0]
+        records: list[RequestEvent | RoutedEvent | InboxItem] = [request]
+        routed = self._route_now(request)
+        if routed is not None:
+            # Routed without a model: in the request's own transaction, one commit fewer.
+            records.append(routed)
+            self._routed_with.add(request.request_id)
+        try:
+            stored = (await self.writer.commit(records))[0]
+        finally:
+            self._routed_with.discard(request.request_id)
         if stored is None:
             found = self.journal.find(request.request_id, "request")
             assert found is not None
             return found
         return stored
+
+    def _route_now(self, request: RequestEvent) -> RoutedEvent | InboxItem | None:
+        try:
+            return self.router.route_now(request, at=self.clock.now())
+        except Exception:  # a router bug: the routing task asks the principal instead
+            return None
 
     async def answer(self, item_id: str, *, approved: bool, note: str = "") -> Stored | None:
         """Approve or deny an escalation that waits for the principal."""
@@ -325,19 +343,25 @@ class System:
         the journal.
         """
         found = 0
-        for stored in self.journal.read(
-            after=self._polled, kinds=["request", "approval", "routed"]
-        ):
-            self._polled = max(self._polled, stored.seq)
-            if stored.seq in self._own:
-                continue
-            found += 1
-            self.feeds.publish(stored)
-            self._act_on(stored)
+        batch = self.journal.read(after=self._polled, kinds=["request", "approval", "routed"])
+        # A client that routed its request by address or rule journaled both together.
+        paired = {s.event.request.request_id for s in batch if isinstance(s.event, RoutedEvent)}
+        paired -= self._routed_with
+        self._routed_with |= paired
+        try:
+            for stored in batch:
+                self._polled = max(self._polled, stored.seq)
+                if stored.seq in self._own:
+                    continue
+                found += 1
+                self.feeds.publish(stored)
+                self._act_on(stored)
+        finally:
+            self._routed_with -= paired
         self._own = {s for s in self._own if s > self._polled}
         return found
 
-    async def serve(self, *, poll_s: float = 0.25, stop: anyio.Event | None = None) -> None:
+    async def serve(self, *, poll_s: float = 0.1, stop: anyio.Event | None = None) -> None:
         """Run until ``stop`` is set: process, poll the journal, fire timers as they fall due."""
         while stop is None or not stop.is_set():
             await self.run_until_idle()

@@ -19,8 +19,9 @@ class _Action(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class CommissionLimits(_Action):
-    """Overrides a policy may set on one commission; unset values come from the worker."""
+class LimitOverrides(_Action):
+    """Limits a policy overrides on one commission; unset values come from the worker's
+    ``WorkerLimits``."""
 
     timeout_s: float | None = Field(default=None, gt=0)
     max_tokens: int | None = Field(default=None, gt=0)
@@ -35,7 +36,7 @@ class CommissionAction(_Action):
     worker: str
     inputs: dict[str, Any] = Field(default_factory=dict)
     constraints: tuple[str, ...] = ()
-    limits: CommissionLimits = Field(default_factory=CommissionLimits)
+    limits: LimitOverrides = Field(default_factory=LimitOverrides)
 
     @model_validator(mode="after")
     def _bounded(self) -> CommissionAction:

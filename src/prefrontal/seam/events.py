@@ -69,8 +69,11 @@ class RoutedEvent(_Record):
         return self.request.text
 
 
-class Limits(_Record):
-    """A commission's resolved limits: time, tokens, money, and retries."""
+class WorkerLimits(_Record):
+    """The limits a worker runs a commission under: time, tokens, money, and retries.
+
+    A worker's defaults (from its config) travel in its ``WorkerSpec``; a commission carries
+    them with the policy's ``LimitOverrides`` applied."""
 
     timeout_s: float = 30.0
     max_tokens: int | None = None
@@ -91,7 +94,7 @@ class Commission(_Record):
     worker: str
     inputs: dict[str, Any]
     constraints: tuple[str, ...] = ()
-    limits: Limits
+    limits: WorkerLimits
     cause_seq: int
     thread_id: str
     source: Source
