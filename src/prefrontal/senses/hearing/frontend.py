@@ -1,0 +1,88 @@
+"""What the word spotter hears: the two microphones steered at the voice, the noise taken out.
+
+``steer`` is delay-and-sum: the second channel moved by the voice's measured time
+difference of arrival and averaged with the first, so the voice adds in phase and the
+microphones' own noise does not (3 dB for two), and a voice off to the side does not lose
+the band that a plain average of the two channels cancels (a comb notch at ``1 / 2τ``,
+near 1 kHz at the side of a 0.18 m pair). ``NoiseFloor`` follows the noise's spectrum
+while nobody speaks; ``denoise`` is a Wiener filter against it with decision-directed
+a-priori SNR (Ephraim and Malah), which keeps the musical noise down. Pure numpy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+Array = npt.NDArray[np.float64]
+FRAME = 512  # 32 ms at 16 kHz
+HOP = FRAME // 2
+_WINDOW = np.sqrt(np.hanning(FRAME + 1)[:FRAME])  # periodic: sqrt-Hann pairs sum to one
+SMOOTHING = 0.98  # decision-directed weight of the last frame's estimate
+GAIN_FLOOR = 0.1  # never take a bin down by more than 20 dB: the recogniser needs texture
+NOISE_MEMORY = 0.9  # per block, how much of the old noise spectrum the floor keeps
+
+
+def steer(left: npt.ArrayLike, right: npt.ArrayLike, tau_s: float, rate: float) -> Array:
+    """Delay-and-sum of a pair toward a source whose sound reaches ``right`` ``tau_s``
+    seconds after ``left`` (fractional delays by a phase turn in the frequency domain)."""
+    x = np.asarray(left, dtype=np.float64)
+    y = np.asarray(right, dtype=np.float64)
+    n = len(x)
+    size = int(2 ** np.ceil(np.log2(max(n, 2) + 64)))
+    freqs = np.fft.rfftfreq(size, 1.0 / rate)
+    advanced = np.fft.irfft(np.fft.rfft(y, size) * np.exp(2j * np.pi * freqs * tau_s), size)
+    return (x + advanced[:n]) / 2
+
+
+def spectra(audio: npt.ArrayLike) -> npt.NDArray[np.complex128]:
+    """Short-time spectra (frames × bins) of ``audio`` with the module's window and hop."""
+    x = np.asarray(audio, dtype=np.float64)
+    if len(x) < FRAME:
+        x = np.pad(x, (0, FRAME - len(x)))
+    count = 1 + (len(x) - FRAME) // HOP
+    frames = np.lib.stride_tricks.sliding_window_view(x, FRAME)[::HOP][:count]
+    return np.fft.rfft(frames * _WINDOW, axis=1)
+
+
+class NoiseFloor:
+    """The noise's power per frequency bin, learnt from audio where nobody speaks."""
+
+    def __init__(self) -> None:
+        self.power: Array | None = None
+
+    def learn(self, audio: npt.ArrayLike) -> None:
+        power = np.abs(spectra(audio)) ** 2
+        if not len(power):
+            return
+        # The median of the frames leaves a passing click out of the floor.
+        fresh = np.median(power, axis=0)
+        self.power = fresh if self.power is None else (
+            NOISE_MEMORY * self.power + (1 - NOISE_MEMORY) * fresh
+        )  # fmt: skip
+
+
+def denoise(audio: npt.ArrayLike, noise: Array | None) -> Array:
+    """``audio`` through a Wiener filter against the ``noise`` spectrum (``NoiseFloor``);
+    unchanged without one. Same length as ``audio``."""
+    x = np.asarray(audio, dtype=np.float64)
+    if noise is None or len(x) < FRAME:
+        return x
+    spec = spectra(x)
+    floor = np.maximum(noise, 1e-12)
+    gains = np.empty(spec.shape)
+    last: Array | None = None
+    for i, frame in enumerate(spec):
+        posterior = np.abs(frame) ** 2 / floor
+        fresh = np.maximum(posterior - 1, 0)
+        prior = fresh if last is None else SMOOTHING * last + (1 - SMOOTHING) * fresh
+        gain = np.maximum(prior / (1 + prior), GAIN_FLOOR)
+        gains[i] = gain
+        last = gain**2 * posterior
+    frames = np.fft.irfft(spec * gains, FRAME, axis=1) * _WINDOW
+    out = np.zeros(HOP * (len(frames) - 1) + FRAME)
+    for i, frame in enumerate(frames):
+        out[i * HOP : i * HOP + FRAME] += frame
+    result = np.zeros(len(x))
+    result[: min(len(x), len(out))] = out[: len(x)]
+    return result
