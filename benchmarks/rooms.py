@@ -47,7 +47,7 @@ from rich.table import Table
 from prefrontal.senses.base import Observation
 from prefrontal.senses.hearing.direction import side
 from prefrontal.senses.hearing.frontend import NoiseFloor, denoise
-from prefrontal.senses.hearing.keywords import KeywordSpotter
+from prefrontal.senses.hearing.keywords import THRESHOLD, KeywordSpotter, Threshold
 from prefrontal.senses.hearing.sense import HearingSense
 from prefrontal.senses.sources import speech, wav
 from prefrontal.senses.sources.scene import beep, door, knock, write
@@ -567,6 +567,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--false-alarm-utterances", type=int, default=25,
                         help="utterances without the name, per name, for false alarms")  # fmt: skip
     parser.add_argument("--quick", action="store_true", help="one short scene, two utterances")
+    parser.add_argument("--name-threshold", type=float, default=THRESHOLD.base,
+                        help="the keyword search's threshold in nats (to tune it)")  # fmt: skip
     parser.add_argument("--cache", type=Path, help="folder for rendered scenes (kept)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--verbose", action="store_true", help="print every percept")
@@ -581,7 +583,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     names = NAMES[args.names]
     folder = args.cache or Path(tempfile.mkdtemp(prefix="rooms-"))
     folder.mkdir(parents=True, exist_ok=True)
-    spotter = KeywordSpotter()
+    spotter = KeywordSpotter(Threshold(args.name_threshold, THRESHOLD.per_phone))
     # Load the recogniser's models before the clock runs: a one-time cost, not a rate.
     spotter.spot(np.zeros(RATE, np.float32), RATE, [names[0].rstrip("*")])
     tally = Tally()

@@ -86,3 +86,12 @@ def denoise(audio: npt.ArrayLike, noise: Array | None) -> Array:
     result = np.zeros(len(x))
     result[: min(len(x), len(out))] = out[: len(x)]
     return result
+
+
+def snr_db(audio: npt.ArrayLike, noise: Array | None) -> float:
+    """The voice's level over the ``noise`` floor in dB (0 to 40); 40 without a floor."""
+    if noise is None:
+        return 40.0
+    power = float(np.mean(np.sum(np.abs(spectra(audio)) ** 2, axis=1)))
+    ratio = power / max(float(np.sum(noise)), 1e-12) - 1
+    return float(np.clip(10 * np.log10(max(ratio, 1e-4)), 0.0, 40.0))

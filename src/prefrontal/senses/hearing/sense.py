@@ -34,7 +34,7 @@ from prefrontal.senses.hearing.calibrate import (
     speech_features,
 )
 from prefrontal.senses.hearing.direction import Tdoa, accumulate_tdoa, azimuth_deg, side
-from prefrontal.senses.hearing.frontend import NoiseFloor, denoise, steer
+from prefrontal.senses.hearing.frontend import NoiseFloor, denoise, snr_db, steer
 from prefrontal.senses.hearing.keywords import KeywordSpotter
 from prefrontal.senses.hearing.onsets import OnsetDetector, SoundEvent
 from prefrontal.senses.hearing.vad import Segment, VoiceActivity
@@ -219,13 +219,14 @@ class HearingSense:
         elif words:
             saying = f", saying {', '.join(repr(w) for w in words)}"
         direction_confidence = tdoa.confidence if tdoa else 0.0
+        level = snr_db(_to_vad_rate(window.mean(axis=1), rate), self.noise.power)
         features = speech_features(
-            segment.probability, direction_confidence, where["azimuth_deg"], bool(saying)
+            segment.probability, direction_confidence, where["azimuth_deg"], bool(saying), level
         )
         confidence = chance(SPEECH_WEIGHTS, features)
         fields = {"words": words, **where, "probability": round(segment.probability, 3),
                   "direction_confidence": round(direction_confidence, 3),
-                  "unsure": confidence < UNSURE_BELOW}  # fmt: skip
+                  "snr_db": round(level, 1), "unsure": confidence < UNSURE_BELOW}  # fmt: skip
         return Observation(
             name="speech",
             rendering=f"a voice{saying}, {_PLACE[where['side']]}{_unsure(confidence)}",
