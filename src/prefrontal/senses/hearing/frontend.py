@@ -11,6 +11,9 @@ a-priori SNR (Ephraim and Malah), which keeps the musical noise down. Pure numpy
 
 from __future__ import annotations
 
+import math
+from collections import deque
+
 import numpy as np
 import numpy.typing as npt
 
@@ -19,8 +22,9 @@ FRAME = 512  # 32 ms at 16 kHz
 HOP = FRAME // 2
 _WINDOW = np.sqrt(np.hanning(FRAME + 1)[:FRAME])  # periodic: sqrt-Hann pairs sum to one
 SMOOTHING = 0.98  # decision-directed weight of the last frame's estimate
-GAIN_FLOOR = 0.1  # never take a bin down by more than 20 dB: the recogniser needs texture
-NOISE_MEMORY = 0.9  # per block, how much of the old noise spectrum the floor keeps
+GAIN_FLOOR = 0.05  # never take a bin down by more than 26 dB: the recogniser needs texture
+OVER_SUBTRACT = 3.0  # noise taken as three times its learnt power (tuned: 1, 2, 3, 5)
+NOISE_FRAMES = 190  # about three seconds of 16 ms hops
 
 
 def steer(left: npt.ArrayLike, right: npt.ArrayLike, tau_s: float, rate: float) -> Array:
@@ -46,20 +50,23 @@ def spectra(audio: npt.ArrayLike) -> npt.NDArray[np.complex128]:
 
 
 class NoiseFloor:
-    """The noise's power per frequency bin, learnt from audio where nobody speaks."""
+    """The noise's power per frequency bin, learnt from audio where nobody speaks: the
+    median of each bin over the last few seconds of such frames (a beep or a knock in them
+    is too short to move it), scaled to the mean (``1 / ln 2`` for noise-like bins)."""
 
-    def __init__(self) -> None:
-        self.power: Array | None = None
+    def __init__(self, frames: int = NOISE_FRAMES) -> None:
+        self._frames: deque[Array] = deque(maxlen=frames)
+        self._power: Array | None = None
 
     def learn(self, audio: npt.ArrayLike) -> None:
-        power = np.abs(spectra(audio)) ** 2
-        if not len(power):
-            return
-        # The median of the frames leaves a passing click out of the floor.
-        fresh = np.median(power, axis=0)
-        self.power = fresh if self.power is None else (
-            NOISE_MEMORY * self.power + (1 - NOISE_MEMORY) * fresh
-        )  # fmt: skip
+        self._frames.extend(np.abs(spectra(audio)) ** 2)
+        self._power = None
+
+    @property
+    def power(self) -> Array | None:
+        if self._power is None and self._frames:
+            self._power = np.median(np.stack(self._frames), axis=0) / math.log(2)
+        return self._power
 
 
 def denoise(audio: npt.ArrayLike, noise: Array | None) -> Array:
@@ -73,7 +80,7 @@ def denoise(audio: npt.ArrayLike, noise: Array | None) -> Array:
     gains = np.empty(spec.shape)
     last: Array | None = None
     for i, frame in enumerate(spec):
-        posterior = np.abs(frame) ** 2 / floor
+        posterior = np.abs(frame) ** 2 / (OVER_SUBTRACT * floor)
         fresh = np.maximum(posterior - 1, 0)
         prior = fresh if last is None else SMOOTHING * last + (1 - SMOOTHING) * fresh
         gain = np.maximum(prior / (1 + prior), GAIN_FLOOR)
