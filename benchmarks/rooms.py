@@ -46,8 +46,9 @@ from rich.table import Table
 
 from prefrontal.senses.base import Observation
 from prefrontal.senses.hearing.direction import side
+from prefrontal.senses.hearing.frontend import NoiseFloor, denoise
+from prefrontal.senses.hearing.keywords import THRESHOLD, KeywordSpotter, Threshold
 from prefrontal.senses.hearing.sense import HearingSense
-from prefrontal.senses.hearing.words import PocketSphinxSpotter
 from prefrontal.senses.sources import speech, wav
 from prefrontal.senses.sources.scene import beep, door, knock, write
 
@@ -95,6 +96,7 @@ class Event:
     azimuth_deg: float
     text: str = ""
     has_name: bool = False
+    voice: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,20 +144,21 @@ class Tally:
 # -- scenes ----------------------------------------------------------------------------------
 
 
-def _clip(kind: str, rng: np.random.Generator, name: str) -> tuple[Array, str, bool]:
+def _clip(kind: str, rng: np.random.Generator, name: str) -> tuple[Array, str, bool, str]:
+    """The dry clip of one event, its text, whether it says the name, and its voice."""
     if kind == "speech":
         voice = speech.VOICES[int(rng.integers(len(speech.VOICES)))]
         with_name = bool(rng.random() < 0.5)
         texts = WITH_NAME if with_name else WITHOUT_NAME
         text = texts[int(rng.integers(len(texts)))].format(n=name.capitalize())
-        return speech.say(text, voice).astype(np.float64), text, with_name
+        return speech.say(text, voice).astype(np.float64), text, with_name, voice
     seed = int(rng.integers(1 << 30))
     if kind == "knock":
-        return knock(RATE, seed, raps=int(rng.integers(2, 5))), "", False
+        return knock(RATE, seed, raps=int(rng.integers(2, 5))), "", False, ""
     if kind == "beep":
         freq = float(rng.uniform(500, 2500))
-        return beep(RATE, freq, float(rng.uniform(0.15, 0.5))), "", False
-    return door(RATE, seed), "", False
+        return beep(RATE, freq, float(rng.uniform(0.15, 0.5))), "", False, ""
+    return door(RATE, seed), "", False, ""
 
 
 def _active(samples: Array) -> tuple[int, int]:
@@ -192,9 +195,16 @@ def _place(
 
 
 def make_scene(
-    seed: int, index: int, names: Sequence[str], folder: Path, seconds: float = SCENE_S
+    seed: int,
+    index: int,
+    names: Sequence[str],
+    folder: Path,
+    seconds: float = SCENE_S,
+    images: list[Array] | None = None,
 ) -> Scene:
-    """Scene ``index`` of ``seed``: drawn, simulated, written to ``folder`` (cached there)."""
+    """Scene ``index`` of ``seed``: drawn, simulated, written to ``folder`` (cached there).
+    Given ``images``, it is filled with each event's noiseless stereo image at the
+    microphones (whole scene length, at the written scale), for diagnosis."""
     import pyroomacoustics as pra
 
     rng = np.random.default_rng([seed, index])
@@ -209,18 +219,18 @@ def make_scene(
     t = float(rng.uniform(0.3, 1.0))
     while True:
         kind = "speech" if rng.random() < 0.6 else SOUNDS[int(rng.integers(len(SOUNDS)))]
-        samples, text, has_name = _clip(kind, rng, name)
+        samples, text, has_name, voice = _clip(kind, rng, name)
         if t + len(samples) / RATE > seconds - 1.5:
             break
         where, azimuth = _place(rng, dims, centre, heading, right)
         lo, hi = _active(samples)
-        event = Event(kind, t + lo / RATE, t + hi / RATE, azimuth, text, has_name)
+        event = Event(kind, t + lo / RATE, t + hi / RATE, azimuth, text, has_name, voice)
         placed.append((samples, where, event))
         t += len(samples) / RATE + float(rng.uniform(0.8, 2.0))
     path = folder / f"room-{seed}-{index}-{seconds:g}.wav"
     events = tuple(e for _, _, e in placed)
     scene = Scene(seed, index, name, rt60, snr_db, events, path, seconds)
-    if path.exists():
+    if path.exists() and images is None:
         return scene
     if rt60 == 0:
         room = pra.AnechoicRoom(fs=RATE)
@@ -249,9 +259,26 @@ def make_scene(
     power = float(np.mean(speech_power)) if speech_power else float(np.mean(stereo**2))
     noise = rng.normal(0.0, math.sqrt(power / 10 ** (snr_db / 10)), stereo.shape)
     stereo += noise
-    stereo *= 0.9 / float(np.max(np.abs(stereo)))
+    scale = 0.9 / float(np.max(np.abs(stereo)))
+    stereo *= scale
     write(path, stereo.astype(np.float32), RATE)
+    if images is not None:
+        images.extend(_images(placed, room.rir, length, scale))
     return scene
+
+
+def _images(
+    placed: Sequence[tuple[Array, Array, Event]], rir: Any, length: int, scale: float
+) -> Iterator[Array]:
+    from scipy.signal import fftconvolve
+
+    for k, (samples, _, event) in enumerate(placed):
+        at = round((event.start_s * RATE) - _active(samples)[0])
+        image = np.zeros((length, 2))
+        for m in range(2):
+            part = fftconvolve(samples, np.asarray(rir[m][k]))[: length - at]
+            image[at : at + len(part), m] = part * scale
+        yield image
 
 
 # -- hearing them ----------------------------------------------------------------------------
@@ -275,7 +302,7 @@ def _block_clock() -> Generator[dict[str, float]]:
         wav.WavSource.blocks = original  # type: ignore[method-assign]
 
 
-async def _hear(scene: Scene, spotter: PocketSphinxSpotter) -> Run:
+async def _hear(scene: Scene, spotter: KeywordSpotter) -> Run:
     try:
         spotter.check([scene.name])
         listen_for: tuple[str, ...] = (scene.name,)
@@ -316,10 +343,11 @@ def _heard(observation: Observation, position_s: float, compute_s: float) -> Hea
 
 
 def false_alarm_pass(
-    names: Sequence[str], seed: int, count: int, spotter: PocketSphinxSpotter
+    names: Sequence[str], seed: int, count: int, spotter: KeywordSpotter
 ) -> tuple[int, float]:
     """False alarms of the word spotter, over ``count`` reverberant noisy utterances without
-    the name per name; returns (false alarms, seconds of speech)."""
+    the name per name, each behind the sense's noise filter (its noise floor learnt from a
+    second of the same noise before the voice); returns (false alarms, seconds of speech)."""
     import pyroomacoustics as pra
     from scipy.signal import fftconvolve
 
@@ -342,7 +370,11 @@ def false_alarm_pass(
                 room.compute_rir()
                 clip = fftconvolve(clip, np.asarray(room.rir[0][0]))
             snr_db = float(rng.uniform(10.0, 30.0))
-            clip = speech.noisy(clip, snr_db, seed=int(rng.integers(1 << 30)))
+            lead = np.concatenate([np.zeros(RATE), clip])
+            heard = speech.noisy(lead, snr_db, seed=int(rng.integers(1 << 30)))
+            floor = NoiseFloor()
+            floor.learn(heard[:RATE])
+            clip = denoise(heard[RATE:], floor.power).astype(np.float32)
             seconds += len(clip) / RATE
             with contextlib.suppress(ValueError):  # a name it cannot listen for: no alarm
                 alarms += bool(spotter.spot(clip, RATE, [name]))
@@ -535,6 +567,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--false-alarm-utterances", type=int, default=25,
                         help="utterances without the name, per name, for false alarms")  # fmt: skip
     parser.add_argument("--quick", action="store_true", help="one short scene, two utterances")
+    parser.add_argument("--name-threshold", type=float, default=THRESHOLD.base,
+                        help="the keyword search's threshold in nats (to tune it)")  # fmt: skip
     parser.add_argument("--cache", type=Path, help="folder for rendered scenes (kept)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--verbose", action="store_true", help="print every percept")
@@ -549,7 +583,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     names = NAMES[args.names]
     folder = args.cache or Path(tempfile.mkdtemp(prefix="rooms-"))
     folder.mkdir(parents=True, exist_ok=True)
-    spotter = PocketSphinxSpotter()
+    spotter = KeywordSpotter(Threshold(args.name_threshold, THRESHOLD.per_phone))
     # Load the recogniser's models before the clock runs: a one-time cost, not a rate.
     spotter.spot(np.zeros(RATE, np.float32), RATE, [names[0].rstrip("*")])
     tally = Tally()

@@ -68,7 +68,9 @@ class Dictionary:
         if spelling in self.entries:
             return self.entries[spelling][:limit]
         found: list[Phones] = []
-        for phones in self._derived(spelling.replace("-", "").replace("'", "")):
+        letters = spelling.replace("-", "").replace("'", "")
+        for derived in self._derived(letters):
+            phones = _final_schwa(letters, derived)
             if phones not in found:
                 found.append(phones)
             if len(found) >= limit:
@@ -114,6 +116,14 @@ def _cuts(spelling: str, words: frozenset[str]) -> list[list[str]]:
             options += [(c + cost, [*p, piece]) for c, p in best[start]]
         best[end] = sorted(options, key=lambda o: o[0])[:2]
     return [pieces for _, pieces in best[n] if len(pieces) > 1]
+
+
+def _final_schwa(spelling: str, phones: Phones) -> Phones:
+    """A name's final unstressed ``a`` is a schwa (the dictionary's maria, sofia, freya all
+    end in AH); pieces and rules read it as the ``a`` of ``father``."""
+    if spelling.endswith("a") and phones and phones[-1] in ("AA", "AE"):
+        return (*phones[:-1], "AH")
+    return phones
 
 
 def _variants(spelling: str) -> Iterator[str]:

@@ -34,9 +34,11 @@ from prefrontal.senses.hearing.calibrate import (
     speech_features,
 )
 from prefrontal.senses.hearing.direction import Tdoa, accumulate_tdoa, azimuth_deg, side
+from prefrontal.senses.hearing.frontend import NoiseFloor, denoise, snr_db, steer
+from prefrontal.senses.hearing.keywords import KeywordSpotter
 from prefrontal.senses.hearing.onsets import OnsetDetector, SoundEvent
 from prefrontal.senses.hearing.vad import Segment, VoiceActivity
-from prefrontal.senses.hearing.words import PocketSphinxSpotter, StreamingSpotter, WordSpotter
+from prefrontal.senses.hearing.words import StreamingSpotter, WordSpotter
 from prefrontal.senses.sources.wav import WavSource
 
 VAD_RATE = 16_000
@@ -80,7 +82,8 @@ class HearingSense:
         self.principal = principal.lower()
         self.block_s = block_s
         self.evidence = evidence
-        self.spotter: WordSpotter = spotter or PocketSphinxSpotter()
+        self.spotter: WordSpotter = spotter or KeywordSpotter()
+        self.noise = NoiseFloor()
         self.report_sounds = True
         self.vad = VoiceActivity(VAD_RATE)
         self._source: WavSource | None = None
@@ -109,6 +112,8 @@ class HearingSense:
             mono = block.samples.mean(axis=1)
             mono16 = _to_vad_rate(mono, source.rate)
             closed = self.vad.push(mono16)
+            if self.vad.open_since is None and not closed:
+                self.noise.learn(mono16)  # nobody speaks: this is the room's noise
             heard = self._listen(block.t0, mono16, closed=bool(closed))
             for index, segment in enumerate(closed):
                 words = heard if index == len(closed) - 1 else None
@@ -202,7 +207,7 @@ class HearingSense:
         tdoa = self._direction(window, rate, _SPEECH_BAND)
         words: list[str] = heard or []
         if heard is None and self.listen_for and len(window):
-            mono16 = _to_vad_rate(window.mean(axis=1), rate)
+            mono16 = self._toward(window, rate, tdoa)
             hits = await anyio.to_thread.run_sync(
                 lambda: self.spotter.spot(mono16, VAD_RATE, self.listen_for)
             )
@@ -214,13 +219,14 @@ class HearingSense:
         elif words:
             saying = f", saying {', '.join(repr(w) for w in words)}"
         direction_confidence = tdoa.confidence if tdoa else 0.0
+        level = snr_db(_to_vad_rate(window.mean(axis=1), rate), self.noise.power)
         features = speech_features(
-            segment.probability, direction_confidence, where["azimuth_deg"], bool(saying)
+            segment.probability, direction_confidence, where["azimuth_deg"], bool(saying), level
         )
         confidence = chance(SPEECH_WEIGHTS, features)
         fields = {"words": words, **where, "probability": round(segment.probability, 3),
                   "direction_confidence": round(direction_confidence, 3),
-                  "unsure": confidence < UNSURE_BELOW}  # fmt: skip
+                  "snr_db": round(level, 1), "unsure": confidence < UNSURE_BELOW}  # fmt: skip
         return Observation(
             name="speech",
             rendering=f"a voice{saying}, {_PLACE[where['side']]}{_unsure(confidence)}",
@@ -231,6 +237,15 @@ class HearingSense:
             evidence=self._keep(window, rate, segment.start_s),
             tainted=(),  # words come from the closed listen_for list; the rest is numbers
         )
+
+    def _toward(self, window: Stereo, rate: int, tdoa: Tdoa | None) -> Mono16:
+        """What the word spotter hears: the pair steered at the voice (delay-and-sum on its
+        measured delay), at 16 kHz, through a Wiener filter against the room's noise."""
+        if tdoa is not None and window.shape[1] >= 2:
+            mono = steer(window[:, 0], window[:, 1], tdoa.tau_s, rate)
+        else:
+            mono = window.mean(axis=1)
+        return denoise(_to_vad_rate(mono, rate), self.noise.power).astype(np.float32)
 
     def _settled(self, now: float) -> list[SoundEvent]:
         """Sound events old enough that the voice detector has spoken about their time."""

@@ -5,7 +5,8 @@ language model and dictionary ship inside the ``pocketsphinx`` package) on one v
 and reports the listened-for words it recognised, with the decoder's posterior as
 confidence. Measured here on flite speech, full recognition beat keyword mode (38 of 40
 utterances against 80%, no false alarms); both fail in heavy noise, which is why the hearing
-sense only runs it on segments the VAD calls speech.
+sense only runs it on segments the VAD calls speech. In rooms it heard no name at all; the
+sense's default spotter is now ``keywords.KeywordSpotter``.
 """
 
 from __future__ import annotations

@@ -1,0 +1,71 @@
+"""Keyword search for the name and the front end that feeds it (steering, noise filter)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from prefrontal.senses.hearing.frontend import NoiseFloor, denoise, steer
+from prefrontal.senses.hearing.keywords import KeywordSpotter
+from prefrontal.senses.sources import speech
+
+RATE = 16_000
+needs_flite = pytest.mark.skipif(not speech.available(), reason=speech.MISSING)
+
+
+@needs_flite
+@pytest.mark.parametrize("name", ["alex", "zainab", "priya"])
+def test_the_name_is_found_and_other_speech_stays_silent(name: str) -> None:
+    spotter = KeywordSpotter()
+    said = [t.replace("Alex", name.capitalize()) for t in speech.WITH_NAME[:4]]
+    found = [spotter.spot(speech.say(t, v), RATE, [name]) for t in said for v in ("slt", "rms")]
+    assert sum(bool(f) for f in found) >= 5, found  # the rms voice is the hardest
+    assert all(h.word == name and 0.5 <= h.confidence <= 1 for f in found for h in f)
+    other = [spotter.spot(speech.say(t, "slt"), RATE, [name]) for t in speech.WITHOUT_NAME]
+    assert not any(other), other
+
+
+@needs_flite
+def test_a_detection_carries_its_ratio_and_where_it_was_said() -> None:
+    clip = np.concatenate([np.zeros(RATE, np.float32), speech.say("Alex, dinner is ready.")])
+    best = KeywordSpotter().candidates(clip, RATE, ["alex"])[0]
+    assert best.word == "alex"
+    assert best.phones == 5
+    assert 0.9 < best.start_s < best.end_s < 1.8
+    assert best.ratio > KeywordSpotter().threshold.at(best.phones)
+
+
+def test_the_spotter_refuses_another_rate_and_a_word_not_of_letters() -> None:
+    with pytest.raises(ValueError, match="16000 Hz audio, not 8000"):
+        KeywordSpotter().spot(np.zeros(800, np.float32), 8000, ["alex"])
+    with pytest.raises(ValueError, match="cannot pronounce 'r2-d2'"):
+        KeywordSpotter().spot(np.zeros(RATE, np.float32), RATE, ["r2-d2"])
+
+
+def test_steering_aligns_the_second_microphone_before_summing() -> None:
+    rng = np.random.default_rng(3)
+    voice = rng.normal(size=RATE // 4)
+    delay = 5  # samples: the right microphone hears it later
+    left, right = voice, np.concatenate([np.zeros(delay), voice[:-delay]])
+    summed = steer(left, right, delay / RATE, RATE)
+    assert np.allclose(summed[50:-50], voice[50:-50], atol=0.02)
+    plain = (left + right) / 2  # an unsteered average loses part of the voice
+    assert np.mean((plain - voice) ** 2) > 20 * np.mean((summed[50:-50] - voice[50:-50]) ** 2)
+
+
+def test_the_noise_filter_raises_the_snr_of_a_tone_in_white_noise() -> None:
+    rng = np.random.default_rng(4)
+    t = np.arange(RATE) / RATE
+    tone = 0.3 * np.sin(2 * np.pi * 440 * t)
+    noise = 0.1 * rng.normal(size=2 * RATE)
+    floor = NoiseFloor()
+    floor.learn(noise[:RATE])
+    cleaned = denoise(tone + noise[RATE:], floor.power)
+    assert len(cleaned) == RATE
+
+    def snr(x: np.ndarray) -> float:
+        residue = x[1000:-1000] - tone[1000:-1000]
+        return 10 * np.log10(np.mean(tone**2) / np.mean(residue**2))
+
+    assert snr(cleaned) > snr(tone + noise[RATE:]) + 6
+    assert np.array_equal(denoise(tone, None), tone)  # no floor learnt yet: unchanged
