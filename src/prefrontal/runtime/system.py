@@ -118,7 +118,13 @@ class System:
         self.feeds.add(observer)
 
     def _dispatch(self, stored: Stored) -> None:
-        self._own.add(stored.seq)
+        if stored.seq == self._polled + 1:
+            # Right after what the last poll saw: no other process's row can hide below
+            # it, so the next poll starts after it and nothing is remembered (a system
+            # that never polls keeps no set growing with the journal).
+            self._polled = stored.seq
+        else:
+            self._own.add(stored.seq)
         self.summary.fold(stored)
         event = stored.event
         if isinstance(event, InboxItem) and event.item == "question":
