@@ -321,6 +321,4 @@ INBOUND_KINDS: frozenset[str] = frozenset(
 
 def is_inbound(event: object) -> TypeIs[InboundEvent]:
     """Whether ``event`` is one an orchestrator decides on (its kind is in ``INBOUND_KINDS``)."""
-    return isinstance(
-        event, RoutedEvent | Report | Percept | TimerEvent | HandOffEvent | ApprovalEvent
-    )
+    return isinstance(event, InboundEvent)
