@@ -9,13 +9,16 @@ existed), then measures, in one run:
   cost before snapshots), then stores one;
 - a start from that snapshot (open, recover, stop), its wall time and CPU time;
 - ``System.poll()`` (median of 200), which reads the range of seq after the last poll;
-- ``status``, ``costs``, ``inbox`` and ``journal --last 20`` as the CLI runs them (each in
-  its own process; CPU time of the process, and of an empty ``prefrontal --help`` beside it,
-  so the journal's share shows);
+- ``status``, ``costs``, ``inbox`` and ``journal --last 20`` as the CLI runs them, each in
+  its own process, ``--repeats`` times (CPU time user + sys of the process, median), beside
+  ``prefrontal --help`` and an empty ``python -c pass`` measured the same way in the same run,
+  so the share of the interpreter, of the CLI's imports and of the journal shows;
 
-and prints the curve with each figure's ratio to the smallest size's.
+and prints the curve with each figure's ratio to the smallest size's, then each command's
+CPU against ``--help`` and ``python -c pass`` at the smallest size.
 
-Run: ``python benchmarks/startup.py [--sizes 10000,100000,1000000] [--tiny] [--json F]``.
+Run: ``python benchmarks/startup.py [--sizes 10000,100000,1000000] [--repeats 5] [--tiny]
+[--json F]``.
 """
 
 from __future__ import annotations
@@ -222,28 +225,46 @@ async def _start(config_path: Path) -> dict[str, float]:
     }
 
 
-def _command(config: Path, args: tuple[str, ...]) -> dict[str, float]:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    begun = time.perf_counter()
-    command = [str(Path(sys.executable).parent / "prefrontal"), *args]
-    if args != ("--help",):
-        command += ["-c", str(config)]
-    run = subprocess.run(command, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - begun
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if run.returncode != 0:
-        raise SystemExit(f"{' '.join(args)} failed: {run.stderr[-2000:]}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"wall_s": wall, "cpu_s": cpu}
+BASELINES = ("python -c pass", "--help")
 
 
-def measure(folder: Path, events: int) -> dict[str, Any]:
+def _argv(config: Path, name: str) -> list[str]:
+    if name == "python -c pass":
+        return [sys.executable, "-c", "pass"]
+    argv = [str(Path(sys.executable).parent / "prefrontal"), *name.split()]
+    return argv if name == "--help" else [*argv, "-c", str(config)]
+
+
+def _command(config: Path, name: str, repeats: int) -> dict[str, Any]:
+    """CPU (user + sys) and wall seconds of ``name`` in a process of its own: medians."""
+    cpus: list[float] = []
+    walls: list[float] = []
+    for _ in range(repeats):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        begun = time.perf_counter()
+        run = subprocess.run(
+            _argv(config, name), capture_output=True, text=True, check=False, cwd=config.parent
+        )
+        walls.append(time.perf_counter() - begun)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if run.returncode != 0:
+            raise SystemExit(f"{name} failed: {run.stderr[-2000:]}")
+        cpus.append((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
+    return {
+        "wall_s": statistics.median(walls),
+        "cpu_s": statistics.median(cpus),
+        "cpu_runs_s": cpus,
+    }
+
+
+def measure(folder: Path, events: int, repeats: int = 5) -> dict[str, Any]:
     begun = time.perf_counter()
     config = generate(folder, events)
     generated = time.perf_counter() - begun
     first = anyio.run(_start, config)  # folds everything, stores a snapshot
     again = anyio.run(_start, config)  # from the snapshot
-    commands = {" ".join(args): _command(config, args) for args in (("--help",), *COMMANDS)}
+    names = [*BASELINES, *(" ".join(args) for args in COMMANDS)]
+    commands = {name: _command(config, name, repeats) for name in names}
     with closing(sqlite3.connect(folder / "journal.db")) as conn:
         (rows,) = conn.execute("SELECT count(*) FROM events").fetchone()
     return {
@@ -276,8 +297,32 @@ def _table(results: list[dict[str, Any]]) -> Table:
     row("start from snapshot (wall)", lambda r: r["start"]["start_s"], "s")
     row("start + stop from snapshot (CPU)", lambda r: r["start"]["cpu_s"], "s")
     row("poll (median)", lambda r: r["start"]["poll_ms"], "ms")
-    for name in ("--help", *(" ".join(c) for c in COMMANDS)):
-        row(f"prefrontal {name} (CPU)", _command_cpu(name), "s")
+    for name in (*BASELINES, *(" ".join(c) for c in COMMANDS)):
+        shown = name if name.startswith("python") else f"prefrontal {name}"
+        row(f"{shown} (CPU, median)", _command_cpu(name), "s")
+    return table
+
+
+def _against_baselines(result: dict[str, Any]) -> Table:
+    """Each command's CPU against ``--help`` and an empty interpreter, at one size."""
+    commands = result["commands"]
+    empty, helped = commands["python -c pass"]["cpu_s"], commands["--help"]["cpu_s"]
+    table = Table(
+        title=f"Commands at {result['events']:,} events (CPU s, user + sys, median of "
+        f"{len(commands['--help']['cpu_runs_s'])})",
+        title_justify="left",
+    )
+    for column in ("command", "CPU", "÷ --help", "− --help", "− python -c pass"):
+        table.add_column(column, justify="left" if column == "command" else "right")
+    for name, figures in commands.items():
+        cpu = figures["cpu_s"]
+        table.add_row(
+            name,
+            f"{cpu:.3f}",
+            f"{cpu / helped:.2f}×" if helped else "-",
+            f"{cpu - helped:+.3f}",
+            f"{cpu - empty:+.3f}",
+        )
     return table
 
 
@@ -285,6 +330,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Start-up and read-command cost by journal size.")
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--tiny", action="store_true", help="2,000 and 8,000 events")
+    parser.add_argument("--repeats", type=int, default=5, help="runs of each command (median)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     sizes = [2_000, 8_000] if args.tiny else [int(s) for s in args.sizes.split(",")]
@@ -293,9 +339,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         anyio.run(_start, generate(Path(tmp) / "warm-up", 800))  # imports, caches: not measured
         for size in sizes:
-            results.append(measure(Path(tmp) / str(size), size))
+            results.append(measure(Path(tmp) / str(size), size, args.repeats))
             console.print(f"measured {results[-1]['events']:,} events")
     console.print(_table(results))
+    console.print(_against_baselines(results[0]))
     if args.json:
         args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
 

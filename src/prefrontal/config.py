@@ -8,6 +8,7 @@ naming the file, the key, the offending value and the fix; nothing half-valid is
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import re
 import sys
 import tomllib
@@ -551,3 +552,41 @@ def tiers_in_use(config: Config) -> Iterable[tuple[str, str]]:
             yield worker.tier, f"[workers.{name}]"
     if config.router.classifier is not None:
         yield config.router.classifier, "[router] classifier"
+
+
+def check_references(config: Config) -> None:
+    """Find the module of every rule policy and tool function, without importing any.
+
+    The cheap part of what ``run`` checks, for ``status``: a typo in a module name, a module
+    of Python's own, or a missing file is refused with the message ``run`` gives. ``run``
+    also imports those modules (and checks the function is there), resolves the model tiers
+    and builds the senses.
+    """
+    named = [
+        (worker.function, f"[workers.{name}] function")
+        for name, worker in config.workers.items()
+        if isinstance(worker, ToolWorkerConfig)
+    ]
+    named += [
+        (domain.policy, f"[domains.{name}] policy")
+        for name, domain in config.domains.items()
+        if isinstance(domain.policy, str)
+    ]
+    folder = str(config.base_dir)
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    for spec, where in named:
+        module_name = spec.partition(":")[0]
+        _refuse_stdlib(module_name, spec, where, config)
+        try:
+            found = importlib.util.find_spec(module_name)
+        except Exception as error:  # a parent package that does not import
+            found, problem = None, f"{type(error).__name__}: {_shown(str(error))}"
+        else:
+            problem = "no such module"
+        if found is None:
+            raise ConfigError(
+                f"{config.source}: {where} = {spec!r}: module {module_name!r} cannot be "
+                f"imported ({problem}). Put {module_name.replace('.', '/')}.py beside "
+                f"{config.source} or fix the import path."
+            )

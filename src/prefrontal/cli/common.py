@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from prefrontal.config import Config
     from prefrontal.journal.base import Stored
     from prefrontal.journal.sql import SqlJournal
-    from prefrontal.runtime.client import Client
+    from prefrontal.runtime.client import Client, Reads
 
 # Each command imports what it uses when it runs (the config, the journal, the runtime), so
 # ``prefrontal --help`` and the reading commands start without loading the whole loop.
@@ -122,8 +122,9 @@ def journal_of(config: Config) -> Generator[SqlJournal, None, None]:
 
 
 @contextmanager
-def reader_of(config: Config) -> Generator[Client, None, None]:
-    """A read-only client: reading never drives (nor changes) anything."""
+def reader_of(config: Config) -> Generator[Reads, None, None]:
+    """Reads only: reading never drives (nor changes) anything, nor loads SQLAlchemy for a
+    SQLite journal."""
     from prefrontal.runtime.client import open_reader
 
     with friendly_errors(), open_reader(config) as client:

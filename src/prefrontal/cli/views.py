@@ -26,7 +26,7 @@ from prefrontal.seam.printable import printable
 
 if TYPE_CHECKING:
     from prefrontal.config import Config
-    from prefrontal.journal.sql import SqlJournal
+    from prefrontal.journal.base import JournalReads
     from prefrontal.runtime.costs import Axis
 
 
@@ -34,7 +34,7 @@ def _count(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
-def _senses_table(cfg: Config, journal: SqlJournal) -> Table | None:
+def _senses_table(cfg: Config, journal: JournalReads) -> Table | None:
     from prefrontal.runtime.summary import SenseFigures, read_summary
 
     if not cfg.senses:
@@ -53,7 +53,7 @@ def _senses_table(cfg: Config, journal: SqlJournal) -> Table | None:
     return table
 
 
-def _status_tables(cfg: Config, journal: SqlJournal) -> tuple[Table, Table, str]:
+def _status_tables(cfg: Config, journal: JournalReads) -> tuple[Table, Table, str]:
     from prefrontal.config import EndpointTier, LlmPolicyConfig, ModelWorkerConfig
     from prefrontal.runtime.summary import read_status
 
@@ -113,15 +113,20 @@ def _status_tables(cfg: Config, journal: SqlJournal) -> tuple[Table, Table, str]
 
 
 def status(config: ConfigOption = DEFAULT_CONFIG) -> None:
-    """Who exists: domains, orchestrators, workers, their ratio, budgets and spend."""
-    from prefrontal.runtime.assembly import check_config
+    """Who exists: domains, orchestrators, workers, their ratio, budgets and spend.
+
+    It checks the config file and finds the modules of its rule policies and tools without
+    running them; 'run' also imports those, resolves the model tiers (and their keys) and
+    builds the senses, and refuses to start on what fails there.
+    """
+    from prefrontal.config import check_references
 
     cfg = load(config)
     with friendly_errors():
-        check_config(cfg)  # what 'run' would refuse, 'status' refuses too
-    with journal_of(cfg) as journal:
-        domains, workers, line = _status_tables(cfg, journal)
-        senses = _senses_table(cfg, journal)
+        check_references(cfg)
+    with reader_of(cfg) as reads:
+        domains, workers, line = _status_tables(cfg, reads.journal)
+        senses = _senses_table(cfg, reads.journal)
     console.print(domains)
     console.print(workers)
     if senses is not None:
@@ -131,11 +136,9 @@ def status(config: ConfigOption = DEFAULT_CONFIG) -> None:
 
 def costs(config: ConfigOption = DEFAULT_CONFIG) -> None:
     """What it cost: model calls and priced tools per domain, worker, tier, source, model."""
-    from prefrontal.runtime.costs import cost_ledger
-
     cfg = load(config)
-    with journal_of(cfg) as journal:
-        ledger = cost_ledger(journal)
+    with reader_of(cfg) as reads:
+        ledger = reads.costs()
     axes: tuple[Axis, ...] = ("domain", "worker", "tier", "source", "model")
     for axis in axes:
         table = Table(title=f"By {axis}", title_justify="left")
@@ -171,12 +174,12 @@ def show_journal(
     if last < 0:
         fail(f"--last {last}: give how many events to show, 0 or more (e.g. --last 50)")
     cfg = load(config)
-    with reader_of(cfg), journal_of(cfg) as journal:
-        try:
-            check_kinds(kind)
-        except PrefrontalError as error:
-            fail(str(error))
-        events = journal.last(last, kinds=kind, domain=domain) if last else []
+    try:
+        check_kinds(kind)
+    except PrefrontalError as error:
+        fail(str(error))
+    with reader_of(cfg) as reads:
+        events = reads.journal.last(last, kinds=kind, domain=domain) if last else []
     for stored in events:
         if as_json:
             record = {"seq": stored.seq, **stored.event.model_dump(mode="json")}

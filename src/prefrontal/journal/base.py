@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, Protocol
@@ -65,18 +66,18 @@ class Stored(Generic[E]):
 
 
 def causes_of(
-    journal: Journal, decisions: Sequence[Stored[DecisionEvent]]
+    journal: JournalReads, decisions: Sequence[Stored[DecisionEvent]]
 ) -> dict[int, InboundEvent]:
     """The inbound event each of ``decisions`` decided on, by its seq."""
     found = journal.at(d.event.cause_seq for d in decisions)
     return {seq: Stored(seq, event).inbound().event for seq, event in found.items()}
 
 
-class Journal(Protocol):
-    """Append-only event log. Appends are atomic per call; keyed duplicates are dropped."""
+class JournalReads(Protocol):
+    """The reading half of the journal: what a command that only reads is given."""
 
-    def append(self, batch: Sequence[Event]) -> list[Stored | None]:
-        """Store ``events`` in one transaction. A keyed event already present gives ``None``."""
+    def consistent(self) -> AbstractContextManager[None]:
+        """Reads inside it all see one snapshot of the journal (the first one's)."""
         ...
 
     def read(
@@ -142,14 +143,6 @@ class Journal(Protocol):
 
     def last_seq(self) -> int: ...
 
-    def checkpoint(self) -> None:
-        """Give back disk space the database holds for itself (SQLite's WAL); best effort."""
-        ...
-
-    def save_snapshot(self, seq: int, body: str, *, at: datetime) -> None:
-        """Store a snapshot of the state folded up to ``seq``; older ones are pruned."""
-        ...
-
     def snapshot(self, *, upto: int | None = None) -> tuple[int, str] | None:
         """The newest snapshot in today's format (at or before ``upto``): (seq, body)."""
         ...
@@ -163,6 +156,22 @@ class Journal(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+class Journal(JournalReads, Protocol):
+    """Append-only event log. Appends are atomic per call; keyed duplicates are dropped."""
+
+    def append(self, batch: Sequence[Event]) -> list[Stored | None]:
+        """Store ``events`` in one transaction. A keyed event already present gives ``None``."""
+        ...
+
+    def checkpoint(self) -> None:
+        """Give back disk space the database holds for itself (SQLite's WAL); best effort."""
+        ...
+
+    def save_snapshot(self, seq: int, body: str, *, at: datetime) -> None:
+        """Store a snapshot of the state folded up to ``seq``; older ones are pruned."""
+        ...
 
 
 def event_ref(event: Event) -> str | None:

@@ -19,15 +19,24 @@ with ``JournalFormatError``, as is a database that holds someone else's tables.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from prefrontal.errors import JournalFormatError
+from prefrontal.journal.format import FORMAT, Version, version_of
 
-FORMAT = 2
-"""The journal format this build writes (and the newest it can read)."""
+__all__ = [
+    "FORMAT",
+    "MIGRATIONS",
+    "Version",
+    "events",
+    "metadata",
+    "prepare",
+    "snapshots",
+    "version_of",
+    "versions",
+]
 
 metadata = sa.MetaData()
 events = sa.Table(
@@ -65,14 +74,6 @@ _RANGE_INDEXES = (
     sa.Index("events_domain_kind_seq", events.c.domain, events.c.kind, events.c.seq),
 )
 _EVENT_COLUMNS = {c.name for c in events.columns}
-
-
-@dataclass(frozen=True, slots=True)
-class Version:
-    """A format a journal was written in, from the row ``since_seq`` on."""
-
-    version: int
-    since_seq: int
 
 
 def _m002_versions_snapshots_indexes(conn: Connection) -> None:
@@ -139,12 +140,3 @@ def _check_ours(conn: Connection, url: str, tables: set[str]) -> None:
             f"{found} (an 'events' table needs the columns {sorted(_EVENT_COLUMNS)}). "
             "Point [journal] url at a new file or an empty database."
         )
-
-
-def version_of(history: tuple[Version, ...], seq: int) -> int:
-    """The format the row ``seq`` was written in."""
-    version = history[0].version
-    for entry in history:
-        if seq >= entry.since_seq:
-            version = entry.version
-    return version

@@ -1,31 +1,33 @@
-"""SqlJournal: the journal on SQLAlchemy 2 Core. SQLite (WAL) by default, PostgreSQL by URL."""
+"""SqlJournal: the journal on SQLAlchemy 2 Core. SQLite (WAL) by default, PostgreSQL by URL.
+
+Writes go through SQLAlchemy (and, for SQLite's hot path, its driver connection); every read
+is ``JournalReader``'s plain SQL on the driver connection of a reader connection of its own.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
-from prefrontal.errors import JournalError, JournalFullError, RecordError
+from prefrontal.errors import JournalError, JournalFullError
 from prefrontal.journal.base import Stored, event_key, event_ref
 from prefrontal.journal.engine import Synchronous, make_engine
-from prefrontal.journal.schema import FORMAT, Version, events, prepare, snapshots, version_of
+from prefrontal.journal.format import FORMAT, Version
+from prefrontal.journal.reader import JournalReader
+from prefrontal.journal.schema import events, prepare, snapshots
 from prefrontal.journal.space import is_disk_full, journal_folder
-from prefrontal.journal.upcast import upcast
 from prefrontal.seam.codec import encode_event
-from prefrontal.seam.events import INBOUND_KINDS, Event, TimerSet
+from prefrontal.seam.events import Event
 
 __all__ = ["SqlJournal", "Synchronous", "events", "open_journal"]
 
-_EVENT: TypeAdapter[Event] = TypeAdapter(Event)
 _SNAPSHOTS_KEPT = 3
 _WRITER_LOCK = 0x50524546  # an arbitrary, fixed advisory-lock key for the journal's writers
 _COLUMNS = ("at", "kind", "domain", "ref", "cause", "key", "body")
@@ -47,15 +49,7 @@ def _row(event: Event) -> tuple[Any, ...]:
     )
 
 
-def _why(error: ValidationError | ValueError) -> str:
-    if not isinstance(error, ValidationError):
-        return repr(str(error)[:200])
-    first = error.errors()[0]
-    where = ".".join(str(part) for part in first["loc"][1:])  # [0] is the union member
-    return f"{first['msg'][:200]!r}" + (f" at {where!r}" if where else "")
-
-
-class SqlJournal:
+class SqlJournal(JournalReader):
     """The journal on one database. Not thread-safe: one runtime owns it.
 
     SQLite runs in WAL mode; ``synchronous`` trades durability against speed (NORMAL: a
@@ -87,7 +81,7 @@ class SqlJournal:
             with self._conn.begin():
                 if not self._sqlite:
                     self._conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_WRITER_LOCK})")
-                self.history: tuple[Version, ...] = prepare(self._conn, url)
+                history: tuple[Version, ...] = prepare(self._conn, url)
         except SQLAlchemyError as error:
             self._conn.close()
             self.engine.dispose()
@@ -101,14 +95,18 @@ class SqlJournal:
             self._conn.close()
             self.engine.dispose()
             raise
-        self._current_since = self.history[-1].since_seq
         shared = self._sqlite and isinstance(self.engine.pool, StaticPool)
         self._reader = self._conn if shared else self.engine.connect()
-
-    @property
-    def format(self) -> int:
-        """The journal's format version (after any migration on open)."""
-        return self.history[-1].version
+        dbapi = self.engine.dialect.loaded_dbapi
+        raw = self._reader.connection.driver_connection
+        assert raw is not None  # a connection just opened
+        super().__init__(
+            raw,
+            url=url,
+            history=history,
+            paramstyle=dbapi.paramstyle,
+            errors=dbapi.Error,
+        )
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -214,206 +212,6 @@ class SqlJournal:
                     f"#{seq} was not stored (start-up folds from an older one)."
                 ) from error
             raise JournalError(f"cannot store a snapshot in {self.url!r}: {error}") from error
-
-    def snapshot(self, *, upto: int | None = None) -> tuple[int, str] | None:
-        """The newest snapshot in today's format (at or before ``upto``): (seq, body)."""
-        query = sa.select(snapshots.c.seq, snapshots.c.body).where(snapshots.c.format == FORMAT)
-        if upto is not None:
-            query = query.where(snapshots.c.seq <= upto)
-        rows = self._rows(query.order_by(snapshots.c.seq.desc()).limit(1))
-        return (int(rows[0][0]), str(rows[0][1])) if rows else None
-
-    def snapshot_seqs(self) -> list[int]:
-        query = sa.select(snapshots.c.seq).where(snapshots.c.format == FORMAT)
-        return [int(seq) for (seq,) in self._rows(query.order_by(snapshots.c.seq))]
-
-    # -- reading ---------------------------------------------------------------------------
-
-    def _rows(self, query: sa.Executable) -> list[Any]:
-        """Run a read on the reader connection, ending its snapshot; errors become ours."""
-        try:
-            rows: list[Any] = list(self._reader.execute(query).all())
-            self._reader.rollback()
-        except SQLAlchemyError as error:
-            raise JournalError(f"cannot read the journal at {self.url!r}: {error}") from error
-        return rows
-
-    def _decode(self, seq: int, body: str) -> Event:
-        if seq >= self._current_since:
-            return _EVENT.validate_json(body)
-        data = upcast(json.loads(body), version_of(self.history, seq), FORMAT)
-        return _EVENT.validate_python(data)
-
-    def decode(self, seq: int, body: str) -> Event:
-        """The event stored as row ``seq``, lifted to today's records if it is older."""
-        try:
-            return self._decode(seq, body)
-        except (ValidationError, ValueError) as error:
-            raise RecordError(
-                f"journal row #{seq} cannot be read: {_why(error)} (written in format "
-                f"{version_of(self.history, seq)}; this Prefrontal reads up to {FORMAT}). "
-                "'prefrontal replay' lists every unreadable row; restore the journal from a "
-                "backup, or delete that row if it is the last and was never acted on."
-            ) from error
-
-    def _select(self, query: sa.Select[Any, Any]) -> list[Stored]:
-        return [Stored(row[0], self.decode(row[0], row[1])) for row in self._rows(query)]
-
-    def read(
-        self,
-        *,
-        after: int = 0,
-        kinds: Iterable[str] | None = None,
-        domain: str | None = None,
-        limit: int | None = None,
-        upto: int | None = None,
-    ) -> list[Stored]:
-        query = sa.select(events.c.seq, events.c.body).where(events.c.seq > after)
-        if upto is not None:
-            query = query.where(events.c.seq <= upto)
-        if kinds is not None:
-            query = query.where(events.c.kind.in_(list(kinds)))
-        if domain is not None:
-            query = query.where(events.c.domain == domain)
-        query = query.order_by(events.c.seq)
-        if limit is not None:
-            query = query.limit(limit)
-        return self._select(query)
-
-    def last(
-        self, count: int, *, kinds: Iterable[str] | None = None, domain: str | None = None
-    ) -> list[Stored]:
-        """The last ``count`` events (of ``kinds``, of ``domain``), oldest first."""
-        query = sa.select(events.c.seq, events.c.body)
-        if kinds is not None:
-            query = query.where(events.c.kind.in_(list(kinds)))
-        if domain is not None:
-            query = query.where(events.c.domain == domain)
-        return self._select(query.order_by(events.c.seq.desc()).limit(count))[::-1]
-
-    def at(self, seqs: Iterable[int]) -> dict[int, Event]:
-        """The events stored as rows ``seqs``, by seq."""
-        wanted = sorted(set(seqs))
-        found: dict[int, Event] = {}
-        for start in range(0, len(wanted), 500):
-            query = sa.select(events.c.seq, events.c.body).where(
-                events.c.seq.in_(wanted[start : start + 500])
-            )
-            found.update((s.seq, s.event) for s in self._select(query))
-        return found
-
-    def unreadable(self, chunk: int = 5000) -> list[str]:
-        """Every row that cannot be decoded, as ``#seq (kind): why``; empty when all can."""
-        problems: list[str] = []
-        after = 0
-        while True:
-            query = (
-                sa.select(events.c.seq, events.c.kind, events.c.body)
-                .where(events.c.seq > after)
-                .order_by(events.c.seq)
-                .limit(chunk)
-            )
-            rows = self._rows(query)
-            for seq, kind, body in rows:
-                try:
-                    self._decode(seq, body)
-                except (ValidationError, ValueError) as error:
-                    problems.append(f"row #{seq} (kind {kind[:40]!r}): {_why(error)}")
-            if len(rows) < chunk:
-                return problems
-            after = rows[-1][0]
-
-    def _since(
-        self, query: sa.Select[Any, Any], after: int, carried: Iterable[int], upto: int | None
-    ) -> sa.Select[Any, Any]:
-        """Restrict ``query`` to rows after ``after`` or among ``carried``, up to ``upto``."""
-        kept = list(carried)
-        window = events.c.seq > after
-        query = query.where(sa.or_(window, events.c.seq.in_(kept)) if kept else window)
-        if upto is not None:
-            query = query.where(events.c.seq <= upto)
-        return query.order_by(events.c.seq)
-
-    def pending(
-        self,
-        domain: str,
-        *,
-        after: int = 0,
-        carried: Iterable[int] = (),
-        upto: int | None = None,
-    ) -> list[Stored]:
-        """Undecided inbound events of ``domain``: after ``after``, or among ``carried``."""
-        decisions = events.alias("d")
-        answered = (
-            sa.select(decisions.c.seq)
-            .where(decisions.c.kind == "decision", decisions.c.cause == events.c.seq)
-            .exists()
-        )
-        query = sa.select(events.c.seq, events.c.body).where(
-            events.c.domain == domain, events.c.kind.in_(INBOUND_KINDS), ~answered
-        )
-        return self._select(self._since(query, after, carried, upto))
-
-    def _without(
-        self,
-        kind: str,
-        others: tuple[str, ...],
-        after: int,
-        carried: Iterable[int],
-        upto: int | None,
-    ) -> list[Stored]:
-        other = events.alias("o")
-        sibling = (
-            sa.select(other.c.seq)
-            .where(other.c.kind.in_(others), other.c.ref == events.c.ref)
-            .exists()
-        )
-        query = sa.select(events.c.seq, events.c.body).where(events.c.kind == kind, ~sibling)
-        return self._select(self._since(query, after, carried, upto))
-
-    def open_commissions(
-        self, *, after: int = 0, carried: Iterable[int] = (), upto: int | None = None
-    ) -> list[Stored]:
-        return self._without("commission", ("report",), after, carried, upto)
-
-    def unrouted(
-        self, *, after: int = 0, carried: Iterable[int] = (), upto: int | None = None
-    ) -> list[Stored]:
-        return self._without("request", ("routed", "inbox"), after, carried, upto)
-
-    def open_timers(
-        self, *, after: int = 0, carried: Iterable[int] = (), upto: int | None = None
-    ) -> list[Stored]:
-        return self._without("timer_set", ("timer", "timer_cancelled"), after, carried, upto)
-
-    def open_items(
-        self, *, after: int = 0, carried: Iterable[int] = (), upto: int | None = None
-    ) -> list[Stored]:
-        """Inbox items with no answer (replies among them: they never get one), in order."""
-        return self._without("inbox", ("approval", "routed"), after, carried, upto)
-
-    def due_timers(self, now: datetime) -> list[Stored]:
-        return [
-            s for s in self.open_timers() if isinstance(s.event, TimerSet) and s.event.due_at <= now
-        ]
-
-    def next_timer(self) -> datetime | None:
-        due = [s.event.due_at for s in self.open_timers() if isinstance(s.event, TimerSet)]
-        return min(due, default=None)
-
-    def find(self, ref: str, kind: str) -> Stored | None:
-        query = (
-            sa.select(events.c.seq, events.c.body)
-            .where(events.c.kind == kind, events.c.ref == ref)
-            .order_by(events.c.seq)
-            .limit(1)
-        )
-        found = self._select(query)
-        return found[0] if found else None
-
-    def last_seq(self) -> int:
-        query = sa.select(sa.func.coalesce(sa.func.max(events.c.seq), 0))
-        return int(self._rows(query)[0][0])
 
     def verify(self) -> list[str]:
         """Check the journal's invariants; return the problems found (empty when sound)."""

@@ -19,16 +19,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, TypeVar
 
-import anyio
-
 from prefrontal.clock import Clock, SystemClock
-from prefrontal.config import Config
 from prefrontal.errors import JournalBusyError, UsageError
-from prefrontal.journal.base import Journal, Stored
-from prefrontal.journal.lock import driver_lock
-from prefrontal.journal.sql import open_journal
+from prefrontal.journal.base import Journal, JournalReads, Stored
 from prefrontal.runtime.costs import CostLedger, cost_ledger
-from prefrontal.runtime.failures import unless_disk_stays_full
 from prefrontal.runtime.inbox import (
     InboxEntry,
     inbox_entries,
@@ -36,9 +30,6 @@ from prefrontal.runtime.inbox import (
     recent_entries,
     thread_entries,
 )
-from prefrontal.runtime.principal import answer_escalation, answer_route, new_request
-from prefrontal.runtime.router import Router
-from prefrontal.runtime.state import DomainState
 from prefrontal.runtime.summary import read_summary
 from prefrontal.seam.events import (
     INBOUND_KINDS,
@@ -54,8 +45,13 @@ from prefrontal.seam.events import (
 if TYPE_CHECKING:
     from pydantic_ai.models import Model
 
+    from prefrontal.config import Config
     from prefrontal.runtime.observers import Observer
+    from prefrontal.runtime.router import Router
     from prefrontal.runtime.system import System
+
+# The reads (``Reads``, ``open_reader``) load neither SQLAlchemy nor anyio nor the runtime
+# loop: a command that only reads imports this module and the journal's reader alone.
 
 T = TypeVar("T")
 
@@ -132,170 +128,19 @@ class JournalPage:
     last_seq: int
 
 
-class Client:
-    """One interface to a system; make one with ``open_client``.
+class Reads:
+    """The typed reads every interface renders, on one journal; ``open_reader`` makes one.
 
-    ``system`` is set when this process drives the journal; otherwise writes are queued for
-    the process that does.
+    Reading never drives (nor changes) anything, and loads nothing of the runtime loop.
     """
 
-    def __init__(
-        self,
-        config: Config,
-        journal: Journal,
-        system: System | None,
-        *,
-        clock: Clock | None = None,
-        wait_poll_s: float = 0.2,
-        drive: Callable[[], Awaitable[None]] | None = None,
-    ) -> None:
+    def __init__(self, config: Config, journal: JournalReads) -> None:
         self.config = config
-        self.journal = journal
-        self.system = system
-        self.clock = clock or (system.clock if system is not None else SystemClock())
-        self.router = system.router if system is not None else Router(config)
-        self.wait_poll_s = wait_poll_s
-        self.check_s = min(wait_poll_s, CHECK_S)
-        self._drive = drive
+        self._reads = journal
 
     @property
-    def drives(self) -> bool:
-        return self.system is not None
-
-    # -- writes ----------------------------------------------------------------------------
-
-    async def ask(self, text: str, *, domain: str | None = None, wait: bool = True) -> Submitted:
-        """Journal a request; with ``wait``, return once everything it caused is processed.
-
-        Queued for another process, it returns once the driver has handled the request's
-        thread as far as it can go: routed, every event of the thread decided and no
-        commission of it still running (a reply, an escalation, or nothing more to do).
-        """
-        if self.system is not None:
-            system = self.system
-
-            async def submit() -> Stored[RequestEvent]:
-                stored = (await system.submit(text, domain=domain)).of(RequestEvent)
-                if wait:
-                    await system.run_until_idle()
-                return stored
-
-            stored = await self._unless_disk_stays_full(submit)
-            request_id = stored.event.request_id
-            answers = self.answers(request_id, after=stored.seq)
-            return Submitted(request_id, queued=False, answers=answers)
-        request = new_request(self.router, text, at=self.clock.now(), domain=domain)
-        records: list[Event] = [request]
-        routed = self.router.route_now(request, at=self.clock.now())
-        if isinstance(routed, RoutedEvent):
-            records.append(routed)  # routed by address or rule: in the request's transaction
-        stored = self.journal.append(records)[0]
-        seq = stored.seq if stored is not None else 0
-        await self._hand_over(lambda: self._quiet(request.request_id, after=seq))
-        answers = self.answers(request.request_id, after=seq)
-        return Submitted(request.request_id, queued=True, answers=answers)
-
-    async def approve(self, item_id: str, *, note: str = "") -> Answered:
-        return await self.decide(item_id, approved=True, note=note)
-
-    async def deny(self, item_id: str, *, note: str = "") -> Answered:
-        return await self.decide(item_id, approved=False, note=note)
-
-    async def decide(self, item_id: str, *, approved: bool, note: str = "") -> Answered:
-        """Approve or deny an escalation that waits for the principal."""
-        if self.system is not None:
-            system = self.system
-            await self._unless_disk_stays_full(
-                lambda: system.answer(item_id, approved=approved, note=note)
-            )
-            return Answered(item_id, queued=False)
-        event = answer_escalation(
-            self.journal, item_id, approved=approved, note=note, at=self.clock.now()
-        )
-        return await self._queue_answer(item_id, event)
-
-    async def route(self, item_id: str, domain: str) -> Answered:
-        """Answer the router's question: send the request to ``domain``."""
-        if self.system is not None:
-            system = self.system
-            await self._unless_disk_stays_full(lambda: system.route(item_id, domain))
-            return Answered(item_id, queued=False)
-        event = answer_route(self.journal, self.router, item_id, domain, at=self.clock.now())
-        return await self._queue_answer(item_id, event)
-
-    async def cancel_timer(self, timer_id: str) -> Timer:
-        """Cancel a pending timer; it never fires. Cancelling twice names its state."""
-        timer = self.timer(timer_id)
-        if timer is None or timer.state != "pending":
-            pending = sorted(t.timer_id for t in self.timers())
-            state = f"is {timer.state}" if timer is not None else "does not exist"
-            raise UsageError(
-                f"timer {timer_id!r} {state}; pending timers: {pending}. "
-                "List them with 'prefrontal timers'."
-            )
-        event = TimerCancelled(timer_id=timer_id, domain=timer.domain, at=self.clock.now())
-        if self.system is not None:
-            await self.system.writer.commit([event])
-        else:
-            self.journal.append([event])
-        return Timer(timer.timer_id, timer.domain, timer.name, timer.due_at, "cancelled")
-
-    async def _unless_disk_stays_full(self, act: Callable[[], Awaitable[T]]) -> T:
-        """A person waits on this write: on a full disk, say so rather than wait for space."""
-        assert self.system is not None
-        return await unless_disk_stays_full(self.system.writer, self.config.journal_url(), act)
-
-    async def _queue_answer(self, item_id: str, event: Event) -> Answered:
-        stored = self.journal.append([event])[0]
-        if stored is not None:
-            await self._hand_over(lambda: self._decided(stored))
-        return Answered(item_id, queued=True)
-
-    async def _hand_over(self, handled: Callable[[], bool]) -> None:
-        """Wait until the driver handled a queued write, or drive it here once it is gone.
-
-        ``handled`` is a few indexed reads, checked every ``check_s``; whether the driver is
-        still there (its lock) only every ``wait_poll_s``.
-        """
-        probed = -math.inf
-        while not handled():
-            now = anyio.current_time()
-            if self._drive is not None and now - probed >= self.wait_poll_s:
-                probed = now
-                if await self._try_drive():
-                    return
-            await anyio.sleep(self.check_s)
-
-    async def _try_drive(self) -> bool:
-        assert self._drive is not None
-        if not _lock_free(self.journal):  # the driver is still there: keep waiting for it
-            return False
-        try:
-            await self._drive()
-        except JournalBusyError:
-            return False
-        return True
-
-    def _quiet(self, request_id: str, *, after: int) -> bool:
-        """The request's thread is routed, all its events decided, none of its work running."""
-        if not self._routed(request_id):
-            return False
-        for domain in self.config.domains:
-            if any(_thread(s) == request_id for s in self.journal.pending(domain, after=after)):
-                return False
-        return not any(_thread(s) == request_id for s in self.journal.open_commissions(after=after))
-
-    def _routed(self, request_id: str) -> bool:
-        return any(self.journal.find(request_id, kind) is not None for kind in ("routed", "inbox"))
-
-    def _decided(self, stored: Stored) -> bool:
-        domain = getattr(stored.event, "domain", None)
-        return any(
-            isinstance(d.event, DecisionEvent) and d.event.cause_seq == stored.seq
-            for d in self.journal.read(after=stored.seq, kinds=["decision"], domain=domain)
-        )
-
-    # -- reads -----------------------------------------------------------------------------
+    def journal(self) -> JournalReads:
+        return self._reads
 
     def answers(self, request_id: str, *, after: int | None = None) -> tuple[InboxEntry, ...]:
         """The request's inbox entries, handles resolved for the principal.
@@ -373,6 +218,8 @@ class Client:
             raise UsageError(
                 f"domain {domain!r} does not exist; domains: {sorted(self.config.domains)}"
             )
+        from prefrontal.runtime.state import DomainState
+
         spec = self.config.domains[domain]
         state = DomainState(
             domain=domain,
@@ -415,6 +262,194 @@ class Client:
         return JournalPage(tuple(events), events[-1].seq if events else after, last)
 
 
+class Client(Reads):
+    """One interface to a system; make one with ``open_client``.
+
+    ``system`` is set when this process drives the journal; otherwise writes are queued for
+    the process that does.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        journal: Journal,
+        system: System | None,
+        *,
+        clock: Clock | None = None,
+        wait_poll_s: float = 0.2,
+        drive: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        from prefrontal.runtime.router import Router
+
+        super().__init__(config, journal)
+        self._journal = journal
+        self.system = system
+        self.clock = clock or (system.clock if system is not None else SystemClock())
+        self.router: Router = system.router if system is not None else Router(config)
+        self.wait_poll_s = wait_poll_s
+        self.check_s = min(wait_poll_s, CHECK_S)
+        self._drive = drive
+
+    @property
+    def journal(self) -> Journal:
+        return self._journal
+
+    @property
+    def drives(self) -> bool:
+        return self.system is not None
+
+    # -- writes ----------------------------------------------------------------------------
+
+    async def ask(self, text: str, *, domain: str | None = None, wait: bool = True) -> Submitted:
+        """Journal a request; with ``wait``, return once everything it caused is processed.
+
+        Queued for another process, it returns once the driver has handled the request's
+        thread as far as it can go: routed, every event of the thread decided and no
+        commission of it still running (a reply, an escalation, or nothing more to do).
+        """
+        if self.system is not None:
+            system = self.system
+
+            async def submit() -> Stored[RequestEvent]:
+                stored = (await system.submit(text, domain=domain)).of(RequestEvent)
+                if wait:
+                    await system.run_until_idle()
+                return stored
+
+            stored = await self._unless_disk_stays_full(submit)
+            request_id = stored.event.request_id
+            answers = self.answers(request_id, after=stored.seq)
+            return Submitted(request_id, queued=False, answers=answers)
+        from prefrontal.runtime.principal import new_request
+
+        request = new_request(self.router, text, at=self.clock.now(), domain=domain)
+        records: list[Event] = [request]
+        routed = self.router.route_now(request, at=self.clock.now())
+        if isinstance(routed, RoutedEvent):
+            records.append(routed)  # routed by address or rule: in the request's transaction
+        stored = self.journal.append(records)[0]
+        seq = stored.seq if stored is not None else 0
+        await self._hand_over(lambda: self._quiet(request.request_id, after=seq))
+        answers = self.answers(request.request_id, after=seq)
+        return Submitted(request.request_id, queued=True, answers=answers)
+
+    async def approve(self, item_id: str, *, note: str = "") -> Answered:
+        return await self.decide(item_id, approved=True, note=note)
+
+    async def deny(self, item_id: str, *, note: str = "") -> Answered:
+        return await self.decide(item_id, approved=False, note=note)
+
+    async def decide(self, item_id: str, *, approved: bool, note: str = "") -> Answered:
+        """Approve or deny an escalation that waits for the principal."""
+        if self.system is not None:
+            system = self.system
+            await self._unless_disk_stays_full(
+                lambda: system.answer(item_id, approved=approved, note=note)
+            )
+            return Answered(item_id, queued=False)
+        from prefrontal.runtime.principal import answer_escalation
+
+        event = answer_escalation(
+            self.journal, item_id, approved=approved, note=note, at=self.clock.now()
+        )
+        return await self._queue_answer(item_id, event)
+
+    async def route(self, item_id: str, domain: str) -> Answered:
+        """Answer the router's question: send the request to ``domain``."""
+        if self.system is not None:
+            system = self.system
+            await self._unless_disk_stays_full(lambda: system.route(item_id, domain))
+            return Answered(item_id, queued=False)
+        from prefrontal.runtime.principal import answer_route
+
+        event = answer_route(self.journal, self.router, item_id, domain, at=self.clock.now())
+        return await self._queue_answer(item_id, event)
+
+    async def cancel_timer(self, timer_id: str) -> Timer:
+        """Cancel a pending timer; it never fires. Cancelling twice names its state."""
+        timer = self.timer(timer_id)
+        if timer is None or timer.state != "pending":
+            pending = sorted(t.timer_id for t in self.timers())
+            state = f"is {timer.state}" if timer is not None else "does not exist"
+            raise UsageError(
+                f"timer {timer_id!r} {state}; pending timers: {pending}. "
+                "List them with 'prefrontal timers'."
+            )
+        event = TimerCancelled(timer_id=timer_id, domain=timer.domain, at=self.clock.now())
+        if self.system is not None:
+            await self.system.writer.commit([event])
+        else:
+            self.journal.append([event])
+        return Timer(timer.timer_id, timer.domain, timer.name, timer.due_at, "cancelled")
+
+    async def _unless_disk_stays_full(self, act: Callable[[], Awaitable[T]]) -> T:
+        """A person waits on this write: on a full disk, say so rather than wait for space."""
+        from prefrontal.runtime.failures import unless_disk_stays_full
+
+        assert self.system is not None
+        return await unless_disk_stays_full(self.system.writer, self.config.journal_url(), act)
+
+    async def _queue_answer(self, item_id: str, event: Event) -> Answered:
+        stored = self.journal.append([event])[0]
+        if stored is not None:
+            await self._hand_over(lambda: self._decided(stored))
+        return Answered(item_id, queued=True)
+
+    async def _hand_over(self, handled: Callable[[], bool]) -> None:
+        """Wait until the driver handled a queued write, or drive it here once it is gone.
+
+        ``handled`` is a few indexed reads, checked every ``check_s``; whether the driver is
+        still there (its lock) only every ``wait_poll_s``.
+        """
+        import anyio
+
+        probed = -math.inf
+        while not handled():
+            now = anyio.current_time()
+            if self._drive is not None and now - probed >= self.wait_poll_s:
+                probed = now
+                if await self._try_drive():
+                    return
+            await anyio.sleep(self.check_s)
+
+    async def _try_drive(self) -> bool:
+        assert self._drive is not None
+        if not _lock_free(self.journal):  # the driver is still there: keep waiting for it
+            return False
+        try:
+            await self._drive()
+        except JournalBusyError:
+            return False
+        return True
+
+    def _quiet(self, request_id: str, *, after: int) -> bool:
+        """The request's thread is routed, all its events decided, none of its work running.
+
+        The reads share one snapshot of the journal: read one after another, a report
+        committed between them was missed by both (its commission no longer open, the report
+        not yet there when the undecided events were read), and ``ask`` returned early.
+        """
+        with self.journal.consistent():
+            if not self._routed(request_id):
+                return False
+            for domain in self.config.domains:
+                pending = self.journal.pending(domain, after=after)
+                if any(_thread(s) == request_id for s in pending):
+                    return False
+            running = self.journal.open_commissions(after=after)
+            return not any(_thread(s) == request_id for s in running)
+
+    def _routed(self, request_id: str) -> bool:
+        return any(self.journal.find(request_id, kind) is not None for kind in ("routed", "inbox"))
+
+    def _decided(self, stored: Stored) -> bool:
+        domain = getattr(stored.event, "domain", None)
+        return any(
+            isinstance(d.event, DecisionEvent) and d.event.cause_seq == stored.seq
+            for d in self.journal.read(after=stored.seq, kinds=["decision"], domain=domain)
+        )
+
+
 def _thread(stored: Stored) -> str | None:
     return getattr(stored.event, "thread_id", None)
 
@@ -443,6 +478,8 @@ async def open_client(
     builds nothing of the system. ``observe`` sees every event this process journals or,
     while it only queues, nothing.
     """
+    from prefrontal.journal.sql import open_journal
+    from prefrontal.runtime.failures import unless_disk_stays_full
     from prefrontal.runtime.system import open_system  # readers never load the whole loop
 
     journal = open_journal(config.journal_url(), synchronous=config.journal.synchronous)
@@ -481,6 +518,8 @@ async def open_client(
 
 
 def _lock_free(journal: Journal) -> bool:
+    from prefrontal.journal.lock import driver_lock
+
     lock = driver_lock(journal)
     if not lock.acquire():
         return False
@@ -489,10 +528,12 @@ def _lock_free(journal: Journal) -> bool:
 
 
 @contextmanager
-def open_reader(config: Config) -> Generator[Client, None, None]:
-    """A client for reads only (inbox, timers, memory, costs, journal); it never drives."""
-    journal = open_journal(config.journal_url(), synchronous=config.journal.synchronous)
-    try:
-        yield Client(config, journal, None)
-    finally:
-        journal.close()
+def open_reader(config: Config) -> Generator[Reads, None, None]:
+    """Reads only (inbox, timers, memory, costs, journal); it never drives.
+
+    A SQLite journal is read through ``sqlite3`` alone, read-only (see ``journal.reader``).
+    """
+    from prefrontal.journal.reader import reading
+
+    with reading(config.journal_url(), synchronous=config.journal.synchronous) as journal:
+        yield Reads(config, journal)

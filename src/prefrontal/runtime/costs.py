@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
-from prefrontal.journal.base import Journal
+from prefrontal.journal.base import JournalReads
 from prefrontal.seam.usage import Usage
 
 Axis = Literal["domain", "worker", "tier", "source", "model"]
@@ -83,7 +83,7 @@ class CostLedger:
         return totals
 
 
-def cost_ledger(journal: Journal) -> CostLedger:
+def cost_ledger(journal: JournalReads) -> CostLedger:
     """The ledger of the whole journal: the newest snapshot's totals plus the tail's."""
     from prefrontal.runtime.summary import read_summary  # it folds into this module's Totals
 

@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from prefrontal.errors import HandleError
-from prefrontal.journal.base import Journal
+from prefrontal.journal.base import JournalReads
 from prefrontal.seam.events import Report
 from prefrontal.seam.percept import Percept
 from prefrontal.seam.taint import TOKEN
@@ -26,7 +26,7 @@ _REF = re.compile(r"#(\d+)((?:\.[A-Za-z0-9_-]+)*)")
 class HandleResolver:
     """Reads the values handles refer to from the journal."""
 
-    def __init__(self, journal: Journal) -> None:
+    def __init__(self, journal: JournalReads) -> None:
         self.journal = journal
 
     def value(self, ref: str, *, domain: str, thread_id: str) -> Any:

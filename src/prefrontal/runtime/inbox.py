@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from prefrontal.journal.base import Journal
+from prefrontal.journal.base import JournalReads
 from prefrontal.runtime.handles import HandleResolver
 from prefrontal.seam.actions import EscalateAction, Priority, ReplyAction
 from prefrontal.seam.events import ApprovalEvent, InboxItem, RoutedEvent, Source
@@ -40,7 +40,7 @@ class Inbox:
         self._interrupts: Counter[str] = Counter()
         self._by_domain: Counter[tuple[str | None, str]] = Counter()
 
-    def load(self, journal: Journal, *, after: int = 0) -> None:
+    def load(self, journal: JournalReads, *, after: int = 0) -> None:
         """Count the interruptions made after ``after``, so a restart keeps the day's budget."""
         for stored in journal.read(after=after, kinds=["inbox"]):
             self.note(stored.of(InboxItem).event)
@@ -128,7 +128,7 @@ class InboxEntry:
         return self.item.needs_answer and self.answer is None
 
 
-def inbox_entries(journal: Journal) -> list[InboxEntry]:
+def inbox_entries(journal: JournalReads) -> list[InboxEntry]:
     """Every inbox item with its answer, folded from the journal."""
     answers: dict[str, ApprovalEvent | RoutedEvent] = {}
     for stored in journal.read(kinds=["approval", "routed"]):
@@ -158,7 +158,7 @@ def _shown(
     return InboxEntry(seq, item, answer, text, evidence)
 
 
-def _answer(journal: Journal, item: InboxItem) -> ApprovalEvent | RoutedEvent | None:
+def _answer(journal: JournalReads, item: InboxItem) -> ApprovalEvent | RoutedEvent | None:
     if item.item == "question":
         found = journal.find(item.thread_id, "routed")
         routed = found.event if found is not None else None
@@ -167,12 +167,12 @@ def _answer(journal: Journal, item: InboxItem) -> ApprovalEvent | RoutedEvent | 
     return found.event if found is not None and isinstance(found.event, ApprovalEvent) else None
 
 
-def _entry(journal: Journal, seq: int, item: InboxItem) -> InboxEntry:
+def _entry(journal: JournalReads, seq: int, item: InboxItem) -> InboxEntry:
     answer = _answer(journal, item) if item.needs_answer else None
     return _shown(HandleResolver(journal), seq, item, answer)
 
 
-def pending_entries(journal: Journal) -> list[InboxEntry]:
+def pending_entries(journal: JournalReads) -> list[InboxEntry]:
     """The items waiting for the principal's answer, oldest first (no whole-journal scan)."""
     from prefrontal.runtime.snapshot import load_snapshot
 
@@ -187,7 +187,7 @@ def pending_entries(journal: Journal) -> list[InboxEntry]:
     ]
 
 
-def recent_entries(journal: Journal, count: int) -> list[InboxEntry]:
+def recent_entries(journal: JournalReads, count: int) -> list[InboxEntry]:
     """The last ``count`` inbox items with their answers, oldest first."""
     return [
         _entry(journal, s.seq, s.event)
@@ -196,7 +196,7 @@ def recent_entries(journal: Journal, count: int) -> list[InboxEntry]:
     ]
 
 
-def thread_entries(journal: Journal, thread_id: str, *, after: int) -> list[InboxEntry]:
+def thread_entries(journal: JournalReads, thread_id: str, *, after: int) -> list[InboxEntry]:
     """The inbox items of ``thread_id`` journaled after seq ``after`` (a thread's items all
     follow the event that began it), with their answers: reads the tail, never all items."""
     return [
@@ -206,7 +206,7 @@ def thread_entries(journal: Journal, thread_id: str, *, after: int) -> list[Inbo
     ]
 
 
-def inbox_entry(journal: Journal, item_id: str) -> InboxEntry | None:
+def inbox_entry(journal: JournalReads, item_id: str) -> InboxEntry | None:
     """One item by id, with its answer: two index look-ups."""
     ref = item_id[2:] if item_id.startswith("q-") else item_id
     found = journal.find(ref, "inbox")

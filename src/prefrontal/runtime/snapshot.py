@@ -26,7 +26,7 @@ from typing import Any
 from prefrontal.clock import Clock
 from prefrontal.config import Config
 from prefrontal.errors import JournalError
-from prefrontal.journal.base import Journal, Stored, causes_of
+from prefrontal.journal.base import Journal, JournalReads, Stored, causes_of
 from prefrontal.runtime.inbox import Inbox
 from prefrontal.runtime.state import DomainState
 from prefrontal.runtime.summary import Summary
@@ -89,7 +89,7 @@ class Snapshot:
         )
 
 
-def load_snapshot(journal: Journal, *, upto: int | None = None) -> Snapshot | None:
+def load_snapshot(journal: JournalReads, *, upto: int | None = None) -> Snapshot | None:
     """The newest usable snapshot, or ``None`` (fold from the start)."""
     found = journal.snapshot(upto=upto)
     if found is None:

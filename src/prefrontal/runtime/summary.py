@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from prefrontal.journal.base import Journal, Stored
+from prefrontal.journal.base import JournalReads, Stored
 from prefrontal.runtime.costs import Cell, Totals
 from prefrontal.seam.events import DecisionEvent, InboxItem, Report, RoutedEvent
 from prefrontal.seam.percept import Percept
@@ -153,7 +153,7 @@ def _load_totals(row: list[Any]) -> Totals:
     return Totals(requests, inputs, outputs, Decimal(cost), unpriced, unpriced_tokens)
 
 
-def fold_summary(journal: Journal, base: Summary | None = None) -> Summary:
+def fold_summary(journal: JournalReads, base: Summary | None = None) -> Summary:
     """``base`` (or an empty summary) brought up to the journal's end by folding the tail."""
     summary = base or Summary()
     for stored in journal.read(after=summary.seq, kinds=SUMMARY_KINDS):
@@ -161,7 +161,7 @@ def fold_summary(journal: Journal, base: Summary | None = None) -> Summary:
     return summary
 
 
-def read_summary(journal: Journal) -> Summary:
+def read_summary(journal: JournalReads) -> Summary:
     """The journal's aggregates now: the newest snapshot's, plus a fold of the rows after it."""
     from prefrontal.runtime.snapshot import load_snapshot
 
@@ -191,7 +191,7 @@ class JournalStatus:
     senses: dict[str, SenseFigures]
 
 
-def read_status(journal: Journal, domains: Iterable[str]) -> JournalStatus:
+def read_status(journal: JournalReads, domains: Iterable[str]) -> JournalStatus:
     """Decisions, undecided events, open commissions and today's spend per domain."""
     from prefrontal.runtime.snapshot import OpenWork, load_snapshot
 
