@@ -11,6 +11,7 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from importlib import resources
 from pathlib import Path
 
@@ -118,3 +119,26 @@ def test_the_guard_sees_a_command_that_drives(starter: Path) -> None:
     # 'ask' drives the system here (no other process does): the loop and SQLAlchemy load.
     loaded = loaded_after(command(("ask", "count the words of this")), NOT_FOR_READING, starter)
     assert {"sqlalchemy", "anyio", "prefrontal.runtime.system"} <= set(loaded)
+
+
+def test_an_ask_queued_for_a_running_driver_loads_no_loop(tmp_path: Path) -> None:
+    subprocess.run([PROGRAM, "init", str(tmp_path)], capture_output=True, timeout=60, check=True)
+    log = tmp_path / "driver.log"
+    with log.open("wb") as out:
+        driver = subprocess.Popen(
+            [PROGRAM, "run", "--follow", "--poll", "0.05"], cwd=tmp_path, stdout=out, stderr=out
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while "Driving" not in log.read_text(encoding="utf-8", errors="replace"):
+            assert driver.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+        ask = command(("ask", "count the words of this note"))
+        heavy = (*NOT_FOR_READING, "prefrontal.runtime.router")
+        loaded = loaded_after(ask, heavy, tmp_path)
+    finally:
+        driver.terminate()
+        driver.wait(timeout=30)
+    # It appends through the journal's writer (SQLAlchemy) and waits (anyio): no loop, no senses.
+    assert loaded == ["anyio", "prefrontal.runtime.router", "sqlalchemy"]

@@ -480,13 +480,15 @@ async def open_client(
     """
     from prefrontal.journal.sql import open_journal
     from prefrontal.runtime.failures import unless_disk_stays_full
-    from prefrontal.runtime.system import open_system  # readers never load the whole loop
 
     journal = open_journal(config.journal_url(), synchronous=config.journal.synchronous)
     try:
         async with AsyncExitStack() as stack:
             system: System | None = None
             if _lock_free(journal):
+                # Only a client that drives loads the loop: one that queues never does.
+                from prefrontal.runtime.system import open_system
+
                 try:
                     system = await stack.enter_async_context(
                         open_system(config, journal=journal, models=models, clock=clock)
@@ -504,6 +506,8 @@ async def open_client(
                 return
 
         async def drive() -> None:
+            from prefrontal.runtime.system import open_system
+
             async with open_system(config, journal=journal, models=models, clock=clock) as system:
                 system.writer.patient = False
                 if observe is not None:
