@@ -6,7 +6,9 @@ commissions a tool and replies with its output). Then, in one run:
 - **queued, client**: ``open_client`` + ``Client.ask`` in this process (imports already
   paid): the request is queued in the journal, the driver picks it up, routes, decides, runs
   the tool, replies, and the call returns (it counts the asks that came back with the reply);
-- **queued, CLI**: ``prefrontal ask`` as a command (its imports included), wall and CPU time;
+- **queued, CLI**: ``prefrontal ask`` as a command (its imports included, with Python's
+  bytecode cache on as an installed package has it, even where ``PYTHONDONTWRITEBYTECODE``
+  is set), wall and CPU time;
 - **driving, client** (the baseline): the same ask with no driver running, so the client
   brings the system up itself.
 
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -85,6 +88,7 @@ def cli_asks(config: Path, asks: int) -> tuple[list[float], list[float], int]:
     walls: list[float] = []
     cpus: list[float] = []
     answered = 0
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     for n in range(asks):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
@@ -95,6 +99,7 @@ def cli_asks(config: Path, asks: int) -> tuple[list[float], list[float], int]:
             text=True,
             timeout=120,
             check=False,
+            env=env,
         )
         walls.append(time.perf_counter() - start)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)

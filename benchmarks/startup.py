@@ -12,19 +12,23 @@ existed), then measures, in one run:
 - ``status``, ``costs``, ``inbox`` and ``journal --last 20`` as the CLI runs them, each in
   its own process, ``--repeats`` times (CPU time user + sys of the process, median), beside
   ``prefrontal --help`` and an empty ``python -c pass`` measured the same way in the same run,
-  so the share of the interpreter, of the CLI's imports and of the journal shows;
+  so the share of the interpreter, of the CLI's imports and of the journal shows (with
+  Python's bytecode cache on, as an installed package has it, after one run not measured,
+  even where ``PYTHONDONTWRITEBYTECODE`` is set: compiling the sources is not start-up);
 
 and prints the curve with each figure's ratio to the smallest size's, then each command's
 CPU against ``--help`` and ``python -c pass`` at the smallest size.
 
 Run: ``python benchmarks/startup.py [--sizes 10000,100000,1000000] [--repeats 5] [--tiny]
-[--json F]``.
+[--before OTHER/src] [--json F]``; ``--before`` runs the commands on another checkout's code
+too (``git archive REV src | tar -x -C OTHER``), interleaved with this one's.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import sqlite3
 import statistics
@@ -235,36 +239,62 @@ def _argv(config: Path, name: str) -> list[str]:
     return argv if name == "--help" else [*argv, "-c", str(config)]
 
 
-def _command(config: Path, name: str, repeats: int) -> dict[str, Any]:
-    """CPU (user + sys) and wall seconds of ``name`` in a process of its own: medians."""
-    cpus: list[float] = []
-    walls: list[float] = []
+def _commands(
+    config: Path, names: list[str], repeats: int, before: Path | None
+) -> dict[str, dict[str, Any]]:
+    """CPU (user + sys) and wall seconds of each command in a process of its own: medians.
+
+    With ``before`` (the ``src`` folder of another checkout), each is also run on that code,
+    interleaved with this one's, and reported as ``NAME (before)``.
+    """
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    sources = {"": env}
+    if before is not None:
+        sources[" (before)"] = {**env, "PYTHONPATH": str(before.resolve())}
+    cpus: dict[str, list[float]] = {}
+    walls: dict[str, list[float]] = {}
+    for name in names:
+        for tag, source in sources.items():  # one run not measured: caches
+            subprocess.run(_argv(config, name), capture_output=True, cwd=config.parent, env=source)
+            cpus[name + tag], walls[name + tag] = [], []
     for _ in range(repeats):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        begun = time.perf_counter()
-        run = subprocess.run(
-            _argv(config, name), capture_output=True, text=True, check=False, cwd=config.parent
-        )
-        walls.append(time.perf_counter() - begun)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        if run.returncode != 0:
-            raise SystemExit(f"{name} failed: {run.stderr[-2000:]}")
-        cpus.append((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
+        for name in names:
+            for tag, source in sources.items():
+                before_run = resource.getrusage(resource.RUSAGE_CHILDREN)
+                begun = time.perf_counter()
+                run = subprocess.run(
+                    _argv(config, name),
+                    capture_output=True,
+                    text=True,
+                    cwd=config.parent,
+                    env=source,
+                )
+                walls[name + tag].append(time.perf_counter() - begun)
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                if run.returncode != 0:
+                    raise SystemExit(f"{name}{tag} failed: {run.stderr[-2000:]}")
+                used = after.ru_utime - before_run.ru_utime + after.ru_stime - before_run.ru_stime
+                cpus[name + tag].append(used)
     return {
-        "wall_s": statistics.median(walls),
-        "cpu_s": statistics.median(cpus),
-        "cpu_runs_s": cpus,
+        key: {
+            "wall_s": statistics.median(walls[key]),
+            "cpu_s": statistics.median(runs),
+            "cpu_runs_s": runs,
+        }
+        for key, runs in cpus.items()
     }
 
 
-def measure(folder: Path, events: int, repeats: int = 5) -> dict[str, Any]:
+def measure(
+    folder: Path, events: int, repeats: int = 5, before: Path | None = None
+) -> dict[str, Any]:
     begun = time.perf_counter()
     config = generate(folder, events)
     generated = time.perf_counter() - begun
     first = anyio.run(_start, config)  # folds everything, stores a snapshot
     again = anyio.run(_start, config)  # from the snapshot
     names = [*BASELINES, *(" ".join(args) for args in COMMANDS)]
-    commands = {name: _command(config, name, repeats) for name in names}
+    commands = _commands(config, names, repeats, before)
     with closing(sqlite3.connect(folder / "journal.db")) as conn:
         (rows,) = conn.execute("SELECT count(*) FROM events").fetchone()
     return {
@@ -306,7 +336,6 @@ def _table(results: list[dict[str, Any]]) -> Table:
 def _against_baselines(result: dict[str, Any]) -> Table:
     """Each command's CPU against ``--help`` and an empty interpreter, at one size."""
     commands = result["commands"]
-    empty, helped = commands["python -c pass"]["cpu_s"], commands["--help"]["cpu_s"]
     table = Table(
         title=f"Commands at {result['events']:,} events (CPU s, user + sys, median of "
         f"{len(commands['--help']['cpu_runs_s'])})",
@@ -315,6 +344,9 @@ def _against_baselines(result: dict[str, Any]) -> Table:
     for column in ("command", "CPU", "÷ --help", "− --help", "− python -c pass"):
         table.add_column(column, justify="left" if column == "command" else "right")
     for name, figures in commands.items():
+        tag = " (before)" if name.endswith(" (before)") else ""
+        empty = commands[f"python -c pass{tag}"]["cpu_s"]
+        helped = commands[f"--help{tag}"]["cpu_s"]
         cpu = figures["cpu_s"]
         table.add_row(
             name,
@@ -331,6 +363,11 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--tiny", action="store_true", help="2,000 and 8,000 events")
     parser.add_argument("--repeats", type=int, default=5, help="runs of each command (median)")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="the src folder of another checkout: run the commands on it too, interleaved",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     sizes = [2_000, 8_000] if args.tiny else [int(s) for s in args.sizes.split(",")]
@@ -339,7 +376,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         anyio.run(_start, generate(Path(tmp) / "warm-up", 800))  # imports, caches: not measured
         for size in sizes:
-            results.append(measure(Path(tmp) / str(size), size, args.repeats))
+            results.append(measure(Path(tmp) / str(size), size, args.repeats, args.before))
             console.print(f"measured {results[-1]['events']:,} events")
     console.print(_table(results))
     console.print(_against_baselines(results[0]))
