@@ -1,9 +1,12 @@
 """The journal: the append-only, sequence-numbered event log every state is a fold of.
 
-Owns: ``Journal`` (the protocol) and ``SqlJournal`` (SQLAlchemy 2 Core: SQLite in WAL mode by
-default, PostgreSQL by URL), the format version and its migrations (``schema``), the
-upcasters that lift rows of older formats (``upcast``), and the storage of snapshots (their
-content is the runtime's). Imports only the seam and errors.
+Owns: ``Journal`` (the protocol; ``JournalReads`` its reading half) and ``SqlJournal``
+(SQLAlchemy 2 Core: SQLite in WAL mode by default, PostgreSQL by URL), the read queries
+written once as plain SQL over a DB-API connection (``reader``: ``SqlJournal`` runs them on
+its driver connection, ``reading`` on a SQLite file opened read-only by ``sqlite3``, without
+SQLAlchemy), the format version (``format``) and its migrations (``schema``), the upcasters
+that lift rows of older formats (``upcast``), and the storage of snapshots (their content is
+the runtime's). Imports only the seam and errors.
 
 Invariants (``SqlJournal.verify`` checks them):
 - rows are never updated or deleted; ``seq`` strictly increases in commit order;
@@ -20,16 +23,28 @@ from typing import TYPE_CHECKING
 from prefrontal.exports import lazy_exports
 
 if TYPE_CHECKING:
-    from prefrontal.journal.base import Journal, Stored, event_key, event_ref
+    from prefrontal.journal.base import Journal, JournalReads, Stored, event_key, event_ref
+    from prefrontal.journal.reader import JournalReader, reading
     from prefrontal.journal.sql import SqlJournal, open_journal
 
 # SQLAlchemy loads when ``SqlJournal`` or ``open_journal`` is first used, not on import.
 __getattr__, __dir__ = lazy_exports(
     __name__,
     {
-        "prefrontal.journal.base": ("Journal", "Stored", "event_key", "event_ref"),
+        "prefrontal.journal.base": ("Journal", "JournalReads", "Stored", "event_key", "event_ref"),
+        "prefrontal.journal.reader": ("JournalReader", "reading"),
         "prefrontal.journal.sql": ("SqlJournal", "open_journal"),
     },
 )
 
-__all__ = ["Journal", "SqlJournal", "Stored", "event_key", "event_ref", "open_journal"]
+__all__ = [
+    "Journal",
+    "JournalReader",
+    "JournalReads",
+    "SqlJournal",
+    "Stored",
+    "event_key",
+    "event_ref",
+    "open_journal",
+    "reading",
+]
