@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, Protocol
@@ -72,11 +72,25 @@ def causes_of(
     return {seq: Stored(seq, event).inbound().event for seq, event in found.items()}
 
 
+Follow = Callable[[Stored], Sequence[Event]]
+"""What to store after a row, in the same transaction: called with each row as it is stored
+(``Journal.append``); an empty sequence when nothing follows it."""
+
+
 class Journal(Protocol):
     """Append-only event log. Appends are atomic per call; keyed duplicates are dropped."""
 
-    def append(self, batch: Sequence[Event]) -> list[Stored | None]:
-        """Store ``events`` in one transaction. A keyed event already present gives ``None``."""
+    def append(
+        self, batch: Sequence[Event], *, follow: Follow | None = None
+    ) -> list[Stored | None]:
+        """Store ``batch`` in one transaction. A keyed event already present gives ``None``.
+
+        With ``follow``, once the whole batch is stored, each row stored is handed to it in
+        order, and what it returns is stored in the same transaction after the batch (and
+        handed to it in turn, chunk by chunk). The result lists the batch's rows in order,
+        then the followers' in order, which is also sequence order. If ``follow`` raises,
+        nothing of the call is stored.
+        """
         ...
 
     def read(
