@@ -23,7 +23,11 @@ machine spreads over all of them); the figure is the median of the rounds, and t
 to Prefrontal's median. It installs nothing: a peer whose package cannot be imported is
 listed as skipped (``pip install langgraph langgraph-checkpoint-sqlite dbos ray`` to add them).
 
-Run: ``python benchmarks/peers.py [--requests N] [--rounds 3] [--only NAME,...] [--tiny]``.
+``--baseline SRC`` adds Prefrontal from another checkout's ``src`` folder (say, main's) as the
+peer ``prefrontal-baseline``, measured in the same rounds: a before/after in one run.
+
+Run: ``python benchmarks/peers.py [--requests N] [--rounds 3] [--only NAME,...] [--tiny]
+[--baseline SRC]``.
 """
 
 from __future__ import annotations
@@ -64,6 +68,12 @@ PEERS: dict[str, Peer] = {
         "packages": ("prefrontal",),
         "isolate": False,
         "note": "8 rows journaled per request",
+    },
+    "prefrontal-baseline": {
+        "modules": ("prefrontal",),
+        "packages": ("prefrontal",),
+        "isolate": False,
+        "note": "--baseline: Prefrontal from another checkout",
     },
     "sqlite-request": {
         "modules": (),
@@ -510,8 +520,16 @@ def measure_peer(name: str, requests: int) -> dict[str, float]:
     raise ValueError(f"unknown peer {name!r}; peers: {sorted(PEERS)}")
 
 
-def in_process(name: str, requests: int, timeout: float) -> dict[str, float]:
-    """Measure ``name`` in a fresh process (in a loopback-only namespace where it must)."""
+def in_process(
+    name: str, requests: int, timeout: float, baseline: Path | None = None
+) -> dict[str, float]:
+    """Measure ``name`` in a fresh process (in a loopback-only namespace where it must);
+    ``prefrontal-baseline`` is Prefrontal imported from ``baseline`` instead."""
+    env = dict(os.environ)
+    if name == "prefrontal-baseline":
+        assert baseline is not None
+        env["PYTHONPATH"] = os.pathsep.join([str(baseline), env.get("PYTHONPATH", "")])
+        name = "prefrontal"
     with tempfile.TemporaryDirectory(prefix="prefrontal-peers-") as tmp:
         out = Path(tmp) / "rates.json"
         command = [sys.executable, __file__, "--peer", name, "--requests", str(requests)]
@@ -520,7 +538,7 @@ def in_process(name: str, requests: int, timeout: float) -> dict[str, float]:
             command = ["unshare", "-n", "sh", "-c", 'ip link set lo up 2>/dev/null; exec "$@"', "-"]
             command += [sys.executable, __file__, "--peer", name, "--requests", str(requests)]
             command += ["--json", str(out)]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env)
         if done.returncode != 0:
             raise RuntimeError(f"peer {name} failed: {done.stderr[-2000:]}")
         return json.loads(out.read_text())
@@ -536,6 +554,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--only", default=None, help="comma-separated peers to run")
     parser.add_argument("--tiny", action="store_true", help="a few requests, one round")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    parser.add_argument(
+        "--baseline", type=Path, default=None, help="another checkout's src, run as a peer too"
+    )
     parser.add_argument("--peer", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.tiny:
@@ -548,7 +569,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    wanted = list(PEERS) if args.only is None else args.only.split(",")
+    wanted = (
+        [p for p in PEERS if p != "prefrontal-baseline"]
+        if args.only is None
+        else args.only.split(",")
+    )
+    if args.baseline is not None and "prefrontal-baseline" not in wanted:
+        wanted.insert(1, "prefrontal-baseline")
+    if "prefrontal-baseline" in wanted and args.baseline is None:
+        raise SystemExit("peer prefrontal-baseline needs --baseline SRC (another checkout's src)")
     unknown = sorted(set(wanted) - set(PEERS))
     if unknown:
         raise SystemExit(f"unknown peer(s) {unknown}; peers: {', '.join(PEERS)}")
@@ -557,7 +586,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     timeout = 60 + args.requests * 2.0
     for _ in range(args.rounds):
         for name in present:
-            rounds[name].append(in_process(name, args.requests, timeout))
+            rounds[name].append(in_process(name, args.requests, timeout, args.baseline))
     figures: dict[str, Any] = {
         "requests": args.requests,
         "rounds": args.rounds,
@@ -568,7 +597,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
     for name in present:
         figures["peers"][name] = {
-            "version": versions(name),
+            "version": f"src {args.baseline}" if name == "prefrontal-baseline" else versions(name),
             "note": PEERS[name]["note"],
             **{mode: statistics.median(r[mode] for r in rounds[name]) for mode in ("one", "many")},
             "rounds": rounds[name],
@@ -606,15 +635,16 @@ def report(figures: dict[str, Any]) -> None:
         )
     console.print(table)
     console.print("ratios are to Prefrontal (above 1: faster than Prefrontal)", highlight=False)
-    base = figures["peers"].get("prefrontal")
-    for name in ("langgraph", "langgraph-async", "dbos"):
-        peer = figures["peers"].get(name)
-        if base and peer:
-            console.print(
-                f"Prefrontal / {name}: {base['one'] / peer['one']:.2f}× one at a time, "
-                f"{base['many'] / peer['many']:.2f}× {INFLIGHT} in flight",
-                highlight=False,
-            )
+    for ours in ("prefrontal", "prefrontal-baseline"):
+        base = figures["peers"].get(ours)
+        for name in ("langgraph", "langgraph-async", "dbos"):
+            peer = figures["peers"].get(name)
+            if base and peer:
+                console.print(
+                    f"{ours} / {name}: {base['one'] / peer['one']:.2f}× one at a time, "
+                    f"{base['many'] / peer['many']:.2f}× {INFLIGHT} in flight",
+                    highlight=False,
+                )
     for name in figures["skipped"]:
         console.print(f"skipped {name}: not importable ({PEERS[name]['note']})", highlight=False)
     console.print(
