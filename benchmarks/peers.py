@@ -227,15 +227,15 @@ async def prefrontal_rates(folder: Path, requests: int) -> dict[str, float]:
     rates: dict[str, float] = {}
     for mode, inflight in (("one", 1), ("many", INFLIGHT)):
         (folder / mode).mkdir()
-        rates[mode], rates[f"{mode}_cpu_ms"] = await prefrontal_rate(
-            folder / mode, requests, inflight
-        )
+        rate, cpu_ms, commits = await prefrontal_rate(folder / mode, requests, inflight)
+        rates[mode], rates[f"{mode}_cpu_ms"], rates[f"{mode}_commits"] = rate, cpu_ms, commits
     return rates
 
 
-async def prefrontal_rate(folder: Path, requests: int, inflight: int) -> tuple[float, float]:
-    """Requests/s, each ending when its reply is journaled, ``inflight`` at a time, and the
-    process's CPU milliseconds per request (a steadier figure on a shared machine)."""
+async def prefrontal_rate(folder: Path, requests: int, inflight: int) -> tuple[float, float, float]:
+    """Requests/s, each ending when its reply is journaled, ``inflight`` at a time; the
+    process's CPU milliseconds per request (a steadier figure on a shared machine); and the
+    journal's commits per request."""
     import anyio
 
     from prefrontal import InboxItem, Stored, open_system
@@ -265,9 +265,11 @@ async def prefrontal_rate(folder: Path, requests: int, inflight: int) -> tuple[f
 
         await batch(0, WARM_UP)
         start, cpu = time.perf_counter(), time.process_time()
+        transactions = system.writer.transactions
         await batch(WARM_UP, requests)
         cpu_ms = (time.process_time() - cpu) / requests * 1000
-        return requests / (time.perf_counter() - start), cpu_ms
+        commits = (system.writer.transactions - transactions) / requests
+        return requests / (time.perf_counter() - start), cpu_ms, commits
 
 
 async def _released(gate: Any, ask: Callable[[int], Any], n: int) -> None:
@@ -637,6 +639,17 @@ def report(figures: dict[str, Any]) -> None:
     console.print("ratios are to Prefrontal (above 1: faster than Prefrontal)", highlight=False)
     for ours in ("prefrontal", "prefrontal-baseline"):
         base = figures["peers"].get(ours)
+        if base:
+            rounds = base["rounds"]
+            cpu = [statistics.median(r[f"{m}_cpu_ms"] for r in rounds) for m in ("one", "many")]
+            commits = [
+                statistics.median(r[f"{m}_commits"] for r in rounds) for m in ("one", "many")
+            ]
+            console.print(
+                f"{ours}: CPU per request {cpu[0]:.2f} ms one at a time, {cpu[1]:.2f} ms "
+                f"{INFLIGHT} in flight; commits per request {commits[0]:.2f} / {commits[1]:.2f}",
+                highlight=False,
+            )
         for name in ("langgraph", "langgraph-async", "dbos"):
             peer = figures["peers"].get(name)
             if base and peer:
