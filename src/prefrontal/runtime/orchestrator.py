@@ -5,6 +5,11 @@ policy, apply the guards, and journal the decision together with everything it i
 (commissions, inbox items, timers, hand-offs) in one transaction. Only after that commit is
 anything dispatched. The orchestrator has no domain tools: it acts only through the fixed
 action space. ``decide`` is pure apart from the policy call, so replay can re-run it.
+
+An idle orchestrator whose policy can decide on the spot (``InlinePolicy``: a rule measured
+cheap) decides an event inside the very transaction that journals it (``decide_now``), so
+the event, the decision and what it issues are committed together; otherwise the event waits
+in the mailbox for the serial loop. Either way decisions are folded in journal order.
 """
 
 from __future__ import annotations
