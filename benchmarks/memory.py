@@ -7,7 +7,12 @@ garbage collection), the journal's size in events, and the growth over the first
 The first round is the baseline (imports, caches and pools are warm by its end); what a
 leak would show is RSS rising round after round with the journal.
 
-Run: ``python benchmarks/memory.py [--rounds 5] [--requests N] [--tiny] [--json F]``.
+With ``--trace`` it also takes a ``tracemalloc`` snapshot after each round (from the end of
+the first on) and prints the source lines whose live allocations grew most since the
+previous round: what a leak would be made of. Tracing slows the run several times over and
+adds its own memory, so the RSS figures of a traced run are not comparable.
+
+Run: ``python benchmarks/memory.py [--rounds 5] [--requests N] [--tiny] [--trace] [--json F]``.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import os
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +80,44 @@ def config(folder: Path) -> Any:
     return parse_config(data, source="<benchmarks/memory.py>", base_dir=folder)
 
 
-async def sustained(folder: Path, rounds: int, requests: int) -> list[dict[str, float]]:
+class Tracer:
+    """Diffs ``tracemalloc`` snapshots round after round (``--trace``); inert otherwise."""
+
+    def __init__(self, enabled: bool, top: int = 12) -> None:
+        self.enabled = enabled
+        self.top = top
+        self.previous: tracemalloc.Snapshot | None = None
+        self.growth: list[list[str]] = []
+
+    def after_round(self, number: int) -> None:
+        if not self.enabled:
+            return
+        if not tracemalloc.is_tracing():
+            tracemalloc.start(12)
+        snapshot = tracemalloc.take_snapshot().filter_traces(
+            [tracemalloc.Filter(False, tracemalloc.__file__)]
+        )
+        if self.previous is not None:
+            stats = snapshot.compare_to(self.previous, "traceback")
+            lines = [_grown(stat) for stat in stats[: self.top] if stat.size_diff > 0]
+            self.growth.append(lines)
+            print(f"round {number}: live allocations that grew most since round {number - 1}:")
+            for line in lines:
+                print(f"  {line}")
+        self.previous = snapshot
+
+
+def _grown(stat: tracemalloc.StatisticDiff) -> str:
+    """One grown allocation site: its size change, count change and innermost frames."""
+    innermost = list(stat.traceback)[::-1][:10]  # a traceback lists the oldest frame first
+    frames = [f"{Path(f.filename).name}:{f.lineno}" for f in innermost]
+    return f"{stat.size_diff / 1024:+.1f} KiB ({stat.count_diff:+d} blocks) at {' < '.join(frames)}"
+
+
+async def sustained(
+    folder: Path, rounds: int, requests: int, tracer: Tracer | None = None
+) -> list[dict[str, float]]:
+    tracer = tracer or Tracer(False)
     replied: dict[str, anyio.Event] = {}
 
     def watch(stored: Stored) -> None:
@@ -113,6 +156,7 @@ async def sustained(folder: Path, rounds: int, requests: int) -> list[dict[str, 
                     "requests_per_s": requests / elapsed,
                 }
             )
+            tracer.after_round(number + 1)
     return figures
 
 
@@ -121,6 +165,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--rounds", type=int, default=5, help="rounds of load")
     parser.add_argument("--requests", type=int, default=2000, help="requests per round")
     parser.add_argument("--tiny", action="store_true", help="3 rounds of 30 requests")
+    parser.add_argument(
+        "--trace", action="store_true", help="diff tracemalloc snapshots between rounds"
+    )
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = parser.parse_args(argv)
     if args.tiny:
@@ -129,7 +176,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         parser.error("--rounds must be at least 2 and --requests at least 1")
     before = rss_mib()
     with tempfile.TemporaryDirectory(prefix="prefrontal-memory-") as tmp:
-        rounds = anyio.run(sustained, Path(tmp), args.rounds, args.requests)
+        tracer = Tracer(args.trace)
+        rounds = anyio.run(sustained, Path(tmp), args.rounds, args.requests, tracer)
     first, last = rounds[0], rounds[-1]
     figures = {
         "requests_per_round": args.requests,
@@ -141,6 +189,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "growth_per_1k_events_kib": (last["rss_mib"] - first["rss_mib"])
         * 1024
         / max((last["events"] - first["events"]) / 1000, 1e-9),
+        "traced_growth": tracer.growth,
     }
     print(f"RSS before the system started: {before:.1f} MiB")
     for row in rounds:

@@ -23,7 +23,11 @@ machine spreads over all of them); the figure is the median of the rounds, and t
 to Prefrontal's median. It installs nothing: a peer whose package cannot be imported is
 listed as skipped (``pip install langgraph langgraph-checkpoint-sqlite dbos ray`` to add them).
 
-Run: ``python benchmarks/peers.py [--requests N] [--rounds 3] [--only NAME,...] [--tiny]``.
+``--baseline SRC`` adds Prefrontal from another checkout's ``src`` folder (say, main's) as the
+peer ``prefrontal-baseline``, measured in the same rounds: a before/after in one run.
+
+Run: ``python benchmarks/peers.py [--requests N] [--rounds 3] [--only NAME,...] [--tiny]
+[--baseline SRC]``.
 """
 
 from __future__ import annotations
@@ -64,6 +68,12 @@ PEERS: dict[str, Peer] = {
         "packages": ("prefrontal",),
         "isolate": False,
         "note": "8 rows journaled per request",
+    },
+    "prefrontal-baseline": {
+        "modules": ("prefrontal",),
+        "packages": ("prefrontal",),
+        "isolate": False,
+        "note": "--baseline: Prefrontal from another checkout",
     },
     "sqlite-request": {
         "modules": (),
@@ -217,15 +227,15 @@ async def prefrontal_rates(folder: Path, requests: int) -> dict[str, float]:
     rates: dict[str, float] = {}
     for mode, inflight in (("one", 1), ("many", INFLIGHT)):
         (folder / mode).mkdir()
-        rates[mode], rates[f"{mode}_cpu_ms"] = await prefrontal_rate(
-            folder / mode, requests, inflight
-        )
+        rate, cpu_ms, commits = await prefrontal_rate(folder / mode, requests, inflight)
+        rates[mode], rates[f"{mode}_cpu_ms"], rates[f"{mode}_commits"] = rate, cpu_ms, commits
     return rates
 
 
-async def prefrontal_rate(folder: Path, requests: int, inflight: int) -> tuple[float, float]:
-    """Requests/s, each ending when its reply is journaled, ``inflight`` at a time, and the
-    process's CPU milliseconds per request (a steadier figure on a shared machine)."""
+async def prefrontal_rate(folder: Path, requests: int, inflight: int) -> tuple[float, float, float]:
+    """Requests/s, each ending when its reply is journaled, ``inflight`` at a time; the
+    process's CPU milliseconds per request (a steadier figure on a shared machine); and the
+    journal's commits per request."""
     import anyio
 
     from prefrontal import InboxItem, Stored, open_system
@@ -255,9 +265,11 @@ async def prefrontal_rate(folder: Path, requests: int, inflight: int) -> tuple[f
 
         await batch(0, WARM_UP)
         start, cpu = time.perf_counter(), time.process_time()
+        transactions = system.writer.transactions
         await batch(WARM_UP, requests)
         cpu_ms = (time.process_time() - cpu) / requests * 1000
-        return requests / (time.perf_counter() - start), cpu_ms
+        commits = (system.writer.transactions - transactions) / requests
+        return requests / (time.perf_counter() - start), cpu_ms, commits
 
 
 async def _released(gate: Any, ask: Callable[[int], Any], n: int) -> None:
@@ -510,8 +522,16 @@ def measure_peer(name: str, requests: int) -> dict[str, float]:
     raise ValueError(f"unknown peer {name!r}; peers: {sorted(PEERS)}")
 
 
-def in_process(name: str, requests: int, timeout: float) -> dict[str, float]:
-    """Measure ``name`` in a fresh process (in a loopback-only namespace where it must)."""
+def in_process(
+    name: str, requests: int, timeout: float, baseline: Path | None = None
+) -> dict[str, float]:
+    """Measure ``name`` in a fresh process (in a loopback-only namespace where it must);
+    ``prefrontal-baseline`` is Prefrontal imported from ``baseline`` instead."""
+    env = dict(os.environ)
+    if name == "prefrontal-baseline":
+        assert baseline is not None
+        env["PYTHONPATH"] = os.pathsep.join([str(baseline), env.get("PYTHONPATH", "")])
+        name = "prefrontal"
     with tempfile.TemporaryDirectory(prefix="prefrontal-peers-") as tmp:
         out = Path(tmp) / "rates.json"
         command = [sys.executable, __file__, "--peer", name, "--requests", str(requests)]
@@ -520,7 +540,7 @@ def in_process(name: str, requests: int, timeout: float) -> dict[str, float]:
             command = ["unshare", "-n", "sh", "-c", 'ip link set lo up 2>/dev/null; exec "$@"', "-"]
             command += [sys.executable, __file__, "--peer", name, "--requests", str(requests)]
             command += ["--json", str(out)]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env)
         if done.returncode != 0:
             raise RuntimeError(f"peer {name} failed: {done.stderr[-2000:]}")
         return json.loads(out.read_text())
@@ -536,6 +556,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--only", default=None, help="comma-separated peers to run")
     parser.add_argument("--tiny", action="store_true", help="a few requests, one round")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    parser.add_argument(
+        "--baseline", type=Path, default=None, help="another checkout's src, run as a peer too"
+    )
     parser.add_argument("--peer", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.tiny:
@@ -548,7 +571,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    wanted = list(PEERS) if args.only is None else args.only.split(",")
+    wanted = (
+        [p for p in PEERS if p != "prefrontal-baseline"]
+        if args.only is None
+        else args.only.split(",")
+    )
+    if args.baseline is not None and "prefrontal-baseline" not in wanted:
+        wanted.insert(1, "prefrontal-baseline")
+    if "prefrontal-baseline" in wanted and args.baseline is None:
+        raise SystemExit("peer prefrontal-baseline needs --baseline SRC (another checkout's src)")
     unknown = sorted(set(wanted) - set(PEERS))
     if unknown:
         raise SystemExit(f"unknown peer(s) {unknown}; peers: {', '.join(PEERS)}")
@@ -557,7 +588,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     timeout = 60 + args.requests * 2.0
     for _ in range(args.rounds):
         for name in present:
-            rounds[name].append(in_process(name, args.requests, timeout))
+            rounds[name].append(in_process(name, args.requests, timeout, args.baseline))
     figures: dict[str, Any] = {
         "requests": args.requests,
         "rounds": args.rounds,
@@ -568,7 +599,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
     for name in present:
         figures["peers"][name] = {
-            "version": versions(name),
+            "version": f"src {args.baseline}" if name == "prefrontal-baseline" else versions(name),
             "note": PEERS[name]["note"],
             **{mode: statistics.median(r[mode] for r in rounds[name]) for mode in ("one", "many")},
             "rounds": rounds[name],
@@ -606,15 +637,27 @@ def report(figures: dict[str, Any]) -> None:
         )
     console.print(table)
     console.print("ratios are to Prefrontal (above 1: faster than Prefrontal)", highlight=False)
-    base = figures["peers"].get("prefrontal")
-    for name in ("langgraph", "langgraph-async", "dbos"):
-        peer = figures["peers"].get(name)
-        if base and peer:
+    for ours in ("prefrontal", "prefrontal-baseline"):
+        base = figures["peers"].get(ours)
+        if base:
+            rounds = base["rounds"]
+            cpu = [statistics.median(r[f"{m}_cpu_ms"] for r in rounds) for m in ("one", "many")]
+            commits = [
+                statistics.median(r[f"{m}_commits"] for r in rounds) for m in ("one", "many")
+            ]
             console.print(
-                f"Prefrontal / {name}: {base['one'] / peer['one']:.2f}× one at a time, "
-                f"{base['many'] / peer['many']:.2f}× {INFLIGHT} in flight",
+                f"{ours}: CPU per request {cpu[0]:.2f} ms one at a time, {cpu[1]:.2f} ms "
+                f"{INFLIGHT} in flight; commits per request {commits[0]:.2f} / {commits[1]:.2f}",
                 highlight=False,
             )
+        for name in ("langgraph", "langgraph-async", "dbos"):
+            peer = figures["peers"].get(name)
+            if base and peer:
+                console.print(
+                    f"{ours} / {name}: {base['one'] / peer['one']:.2f}× one at a time, "
+                    f"{base['many'] / peer['many']:.2f}× {INFLIGHT} in flight",
+                    highlight=False,
+                )
     for name in figures["skipped"]:
         console.print(f"skipped {name}: not importable ({PEERS[name]['note']})", highlight=False)
     console.print(

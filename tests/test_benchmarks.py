@@ -123,6 +123,16 @@ def test_memory_benchmark_runs_tiny(tmp_path: Path) -> None:
     assert [r["events"] for r in rounds] == [240, 480, 720]  # 8 rows per request
     assert all(r["rss_mib"] > 0 for r in rounds)
     assert figures["last_over_first"] > 0
+    assert figures["traced_growth"] == []  # traced only when asked
+
+
+def test_memory_benchmark_traces_what_grew_between_rounds(tmp_path: Path) -> None:
+    printed, figures = run_benchmark("memory", tmp_path, "--tiny", "--trace")
+    # Snapshots after rounds 1, 2 and 3: two diffs, each naming where allocations grew.
+    assert len(figures["traced_growth"]) == 2
+    assert figures["traced_growth"][0]  # caches still fill after the first round
+    assert "live allocations that grew most since round 2" in printed
+    assert all(" KiB (" in line and ".py:" in line for line in figures["traced_growth"][1])
 
 
 def test_ask_benchmark_runs_tiny(tmp_path: Path) -> None:

@@ -18,18 +18,30 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 import anyio
 import pytest
 
-from prefrontal import Config, JournalFullError, load_config, open_journal, open_system
+from prefrontal import (
+    Config,
+    DecisionEvent,
+    JournalFullError,
+    RulePolicy,
+    Stored,
+    load_config,
+    open_journal,
+    open_system,
+    replay,
+)
 from prefrontal.journal.engine import WAL_SHARE_OF_FREE, wal_pages
+from prefrontal.policies.rule import CHEAP_STREAK
 from prefrontal.runtime.principal import new_request
 from prefrontal.runtime.router import Router
 from prefrontal.seam import InboxItem
+from prefrontal.seam.events import Event
 from support.records import request
 
 pytestmark = pytest.mark.anyio
@@ -104,13 +116,33 @@ def test_an_append_to_a_full_disk_is_a_typed_retryable_error(disk: Path) -> None
     journal.close()
 
 
+@pytest.mark.parametrize("inline", [False, True], ids=["on-a-thread", "in-the-commit"])
 async def test_the_driver_pauses_on_a_full_disk_and_resumes_with_nothing_lost(
-    disk: Path, write_config: Callable[..., Config], caplog: pytest.LogCaptureFixture
+    disk: Path,
+    write_config: Callable[..., Config],
+    caplog: pytest.LogCaptureFixture,
+    inline: bool,
 ) -> None:
+    """``inline``: the rule decides inside the request's own transaction, which the full disk
+    rolls back again and again; each retry must bring back the same decision, once."""
     config = write_config(CONFIG.format(db=disk / "j.db"), full_mod=MODULE)
     caplog.set_level(logging.WARNING, logger="prefrontal")
     acknowledged: list[str] = []
     async with open_system(config) as system:
+        policy = system.orchestrators["home"].policy
+        assert isinstance(policy, RulePolicy)
+        policy.cheap = CHEAP_STREAK if inline else -(10**9)  # cheap from the start, or never
+        follow = system.writer.follow
+        assert follow is not None
+        followed: list[int] = []
+
+        def counting(stored: Stored) -> Sequence[Event]:
+            records = follow(stored)
+            if records:
+                followed.append(stored.seq)
+            return records
+
+        system.writer.follow = counting
         await system.submit("@home before")
         await system.run_until_idle()
         filler = _fill(disk)
@@ -140,6 +172,11 @@ async def test_the_driver_pauses_on_a_full_disk_and_resumes_with_nothing_lost(
     assert sorted(acknowledged) == sorted(f"full-{n}" for n in range(30))
     assert sum(1 for r in replies if isinstance(r, InboxItem)) == 31
     assert journal.verify() == []
+    decisions = [s.of(DecisionEvent) for s in journal.read(kinds=["decision"])]
+    assert len(decisions) == len({d.event.cause_seq for d in decisions}) == 31
+    # Decided in the commit: each of the 31 at least once (again on every retry), or never.
+    assert len(set(followed)) >= 31 if inline else followed == []
+    assert (await replay(config, journal)).ok
     journal.close()
 
 

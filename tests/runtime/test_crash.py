@@ -43,6 +43,7 @@ PG_KILLS = int(os.environ.get(PG_KILLS_ENV, "50"))
 """Kills of the PostgreSQL twin: 50 in CI; ``PREFRONTAL_PG_CRASH_KILLS=100`` for the full run."""
 REQUESTS_PER_KILL = 6
 MIN_KILLS_IN_SNAPSHOT = 3
+MIN_KILLS_IN_COMBINED = 3
 MAX_KILLS_UNKEYED = 150
 MAX_DELAY_S = 0.25
 READY_TIMEOUT_S = 60.0
@@ -89,6 +90,7 @@ class Tally:
     finished: int = 0  # runs that printed "done" before the kill came
     left: int = 0  # requests with no effect yet when the kills stopped
     in_snapshot: int = 0  # kills that landed while a snapshot was being written
+    in_combined: int = 0  # kills inside a transaction that carried a decision on its cause
 
 
 @dataclass(frozen=True)
@@ -124,12 +126,13 @@ def wait_ready(process: subprocess.Popen[str], files: Files) -> None:
         )
 
 
-def landed_in_snapshot(files: Files, offset: int) -> bool:
-    """Whether the run whose log starts at ``offset`` died inside a snapshot write."""
+def landed_in(files: Files, offset: int, what: str) -> bool:
+    """Whether the run whose log starts at ``offset`` died inside ``what`` ("snapshot": a
+    snapshot write; "combined": a transaction deciding on the event it journals)."""
     with files.log.open(encoding="utf-8") as log:
         log.seek(offset)
-        marks = [line for line in log.read().split() if line.startswith("snapshot-")]
-    return bool(marks) and marks[-1] == "snapshot-begin"
+        marks = [line for line in log.read().split() if line.startswith(f"{what}-")]
+    return bool(marks) and marks[-1] == f"{what}-begin"
 
 
 def run_once(files: Files, mode: str, *, delay_s: float | None) -> bool:
@@ -159,7 +162,8 @@ def crash_loop(files: Files, mode: str, enough: Callable[[Tally], bool]) -> Tall
         offset = files.log.stat().st_size if files.log.exists() else 0
         if run_once(files, mode, delay_s=rng.uniform(0, MAX_DELAY_S)):
             tally.kills += 1
-            tally.in_snapshot += landed_in_snapshot(files, offset)
+            tally.in_snapshot += landed_in(files, offset, "snapshot")
+            tally.in_combined += landed_in(files, offset, "combined")
         else:
             tally.finished += 1
         assert tally.runs <= 3 * MAX_KILLS_UNKEYED, (
@@ -194,7 +198,8 @@ def report(files: Files, mode: str, tally: Tally, effects: list[Effect], elapsed
     doubled = duplicated(effects)
     extra = sum(count - 1 for count in doubled.values())
     print(
-        f"\n[{mode}] kills={tally.kills} in_snapshot_write={tally.in_snapshot} runs={tally.runs} "
+        f"\n[{mode}] kills={tally.kills} in_snapshot_write={tally.in_snapshot} "
+        f"in_combined_commit={tally.in_combined} runs={tally.runs} "
         f"finished_before_kill={tally.finished} left_for_last_run={tally.left} "
         f"requests={files.requests} effects={len(effects)} duplicated_requests={len(doubled)} "
         f"extra_effects={extra} elapsed={elapsed_s:.1f}s"
@@ -216,6 +221,7 @@ def kill_keyed_and_check(files: Files, kills: int) -> Tally:
 
     assert tally.kills >= kills
     assert tally.in_snapshot >= MIN_KILLS_IN_SNAPSHOT, "too few kills landed in a snapshot write"
+    assert tally.in_combined >= MIN_KILLS_IN_COMBINED, "too few kills landed in a combined commit"
     acks = read_acks(files)
     every = list(range(files.requests))
     assert sorted(acks) == sorted(f"req-{n}" for n in every), "an ack is missing"

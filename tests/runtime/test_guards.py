@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 
-from prefrontal import Config, DecisionEvent, InboxItem, open_system
+from prefrontal import (
+    CommissionAction,
+    Config,
+    DecisionEvent,
+    InboxItem,
+    RequestEvent,
+    RoutedEvent,
+    open_system,
+)
 from prefrontal.journal import Journal
+from prefrontal.runtime.state import THREADS_KEPT, DomainState
 from prefrontal.testing import MemoryJournal
 
 pytestmark = pytest.mark.anyio
@@ -203,3 +214,41 @@ async def test_a_runaway_thread_is_stopped(config: Config) -> None:
     assert len(journal.read(kinds=["decision"])) == 7
     assert _trips(journal) == ["stall"]
     assert "reached 7 decisions today (limit 6)" in _escalations(journal)[0].text
+
+
+def _fold_request(state: DomainState, seq: int, thread: str) -> None:
+    at = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    event = RoutedEvent(
+        request=RequestEvent(request_id=thread, text="go", at=at),
+        domain="alpha",
+        method="address",
+        reason="addressed",
+        at=at,
+    )
+    action = CommissionAction(worker="echo", inputs={"text": thread})
+    decision = DecisionEvent(
+        domain="alpha",
+        cause_seq=seq,
+        policy="rule",
+        actions=(action,),
+        context_tokens=0,
+        thread_id=thread,
+        source="request",
+        at=at,
+    )
+    state.apply(seq, event, decision)
+
+
+def test_loop_guard_counters_keep_the_active_threads_and_no_more() -> None:
+    state = DomainState(domain="alpha", ceiling=lambda _: Decimal(0))
+    seq = 0
+    for other in range(3 * THREADS_KEPT):
+        seq += 2
+        _fold_request(state, seq, f"t{other}")
+        if other % 200 == 0:  # a runaway thread keeps deciding among thousands of others
+            _fold_request(state, seq + 1, "runaway")
+    assert len(state.thread_decisions) == len(state.idle_streak) == THREADS_KEPT
+    assert len(state.issued) == THREADS_KEPT
+    assert state.thread_decisions[("runaway", "2026-01-05")] == 16
+    assert state.idle_streak["runaway"] == 0
+    assert ("t0", "2026-01-05") not in state.thread_decisions  # the oldest quiet ones went

@@ -15,7 +15,10 @@ SIGKILL at random points and restarts it.
 The driver stores a snapshot of its folded state every 5 events, and each snapshot write
 sleeps inside its transaction (``SNAPSHOT_SLEEP_S``), so many kills land while one is being
 written; it logs ``snapshot-begin``/``snapshot-end`` to stderr, which tells the test where
-each kill landed.
+each kill landed. Likewise for the combined commit, where a decision is made inside the
+transaction that journals its cause (a request's routing, a report): each such decision
+sleeps there (``COMBINED_SLEEP_S``) and logs ``combined-begin``, and the commit that carries
+it logs ``combined-end``.
 
 The worker appends ``KEY N`` to EFFECTS for each commission it runs. MODE ``keyed`` skips
 the write when the commission's idempotency key is already there (the effect happened before
@@ -27,6 +30,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -44,6 +48,7 @@ from prefrontal import (
     Report,
     RoutedEvent,
 )
+from prefrontal.policies.rule import CHEAP_STREAK
 
 Mode = Literal["keyed", "unkeyed"]
 MODES: tuple[Mode, ...] = ("keyed", "unkeyed")
@@ -53,6 +58,7 @@ EFFECTS_ENV = "CRASH_EFFECTS"
 AFTER_EFFECT_S = 0.02
 SNAPSHOT_EVERY = 5
 SNAPSHOT_SLEEP_S = 0.01
+COMBINED_SLEEP_S = 0.005
 
 
 def policy(state: DomainView, event: InboundEvent) -> Decision:
@@ -148,11 +154,42 @@ def _slow_snapshots(journal: prefrontal.SqlJournal) -> None:
     sa_event.listen(connection, "commit", committed)
 
 
+def _slow_combined_commits(system: prefrontal.System) -> None:
+    """Log each decision made inside its cause's transaction, and hold that transaction open."""
+    writer = system.writer
+    follow, committed = writer.follow, writer.committed
+    assert follow is not None
+    assert committed is not None
+    open_: list[bool] = []
+
+    def marked_follow(stored: prefrontal.Stored) -> Sequence[prefrontal.Event]:
+        records = follow(stored)
+        if records:
+            open_.append(True)
+            print("combined-begin", file=sys.stderr, flush=True)
+            time.sleep(COMBINED_SLEEP_S)
+        return records
+
+    def marked_committed(seq: int) -> None:
+        if open_:
+            open_.clear()
+            print("combined-end", file=sys.stderr, flush=True)
+        committed(seq)
+
+    writer.follow, writer.committed = marked_follow, marked_committed
+    # The rule is known cheap: decide inline from the first event, not after a streak of
+    # cheap calls, so that kills in the short life of each run land in combined commits.
+    rule = system.orchestrators["work"].policy
+    assert isinstance(rule, prefrontal.RulePolicy)
+    rule.cheap = CHEAP_STREAK
+
+
 async def drive(db: Path | str, acks: Path, count: int) -> None:
     config = build_config(db)
     journal = prefrontal.open_journal(config.journal_url())
     _slow_snapshots(journal)
     async with prefrontal.open_system(config, journal=journal) as system:
+        _slow_combined_commits(system)
         print("ready", flush=True)
         acknowledged = read_acks(acks)
         with acks.open("a", encoding="utf-8") as file:

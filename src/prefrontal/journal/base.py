@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -71,6 +71,11 @@ def causes_of(
     """The inbound event each of ``decisions`` decided on, by its seq."""
     found = journal.at(d.event.cause_seq for d in decisions)
     return {seq: Stored(seq, event).inbound().event for seq, event in found.items()}
+
+
+Follow = Callable[[Stored], Sequence[Event]]
+"""What to store after a row, in the same transaction: called with each row as it is stored
+(``Journal.append``); an empty sequence when nothing follows it."""
 
 
 class JournalReads(Protocol):
@@ -161,8 +166,17 @@ class JournalReads(Protocol):
 class Journal(JournalReads, Protocol):
     """Append-only event log. Appends are atomic per call; keyed duplicates are dropped."""
 
-    def append(self, batch: Sequence[Event]) -> list[Stored | None]:
-        """Store ``events`` in one transaction. A keyed event already present gives ``None``."""
+    def append(
+        self, batch: Sequence[Event], *, follow: Follow | None = None
+    ) -> list[Stored | None]:
+        """Store ``batch`` in one transaction. A keyed event already present gives ``None``.
+
+        With ``follow``, once the whole batch is stored, each row stored is handed to it in
+        order, and what it returns is stored in the same transaction after the batch (and
+        handed to it in turn, chunk by chunk). The result lists the batch's rows in order,
+        then the followers' in order, which is also sequence order. If ``follow`` raises,
+        nothing of the call is stored.
+        """
         ...
 
     def checkpoint(self) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from prefrontal.seam.actions import Decision
 from prefrontal.seam.events import InboundEvent
@@ -32,3 +32,14 @@ class Policy(Protocol):
     def deterministic(self) -> bool: ...
 
     async def decide(self, state: DomainView, event: InboundEvent) -> PolicyResult: ...
+
+
+@runtime_checkable
+class InlinePolicy(Policy, Protocol):
+    """A policy that can also decide synchronously, on the spot, when that is cheap.
+
+    The runtime then decides an event inside the transaction that journals it, so the event,
+    the decision and what it issues share one commit. ``None``: not now, use ``decide``.
+    """
+
+    def decide_inline(self, state: DomainView, event: InboundEvent) -> PolicyResult | None: ...

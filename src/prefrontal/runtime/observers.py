@@ -27,6 +27,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 from prefrontal.journal.base import Journal, Stored
 
 Observer = Callable[[Stored], "Awaitable[None] | None"]
+_RUN = 64
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -75,13 +76,23 @@ class Feed:
 
     async def run(self) -> None:
         while True:
-            stored = await self._receive.receive()
-            await self._deliver(stored)
-            if self.behind and self._receive.statistics().current_buffer_used == 0:
-                await self._catch_up()
-            self._pending -= 1
-            if self._pending == 0:
-                self._idle.set()
+            await self._take(await self._receive.receive())
+            # What is buffered already is taken without a trip through the event loop per
+            # event (``receive`` yields each time), up to ``_RUN`` events in a row.
+            for _ in range(_RUN):
+                try:
+                    stored = self._receive.receive_nowait()
+                except anyio.WouldBlock:
+                    break
+                await self._take(stored)
+
+    async def _take(self, stored: Stored) -> None:
+        await self._deliver(stored)
+        if self.behind and self._receive.statistics().current_buffer_used == 0:
+            await self._catch_up()
+        self._pending -= 1
+        if self._pending == 0:
+            self._idle.set()
 
     async def _catch_up(self) -> None:
         # From clearing ``behind`` to the read, nothing awaits: what is committed meanwhile

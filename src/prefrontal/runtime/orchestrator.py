@@ -5,6 +5,11 @@ policy, apply the guards, and journal the decision together with everything it i
 (commissions, inbox items, timers, hand-offs) in one transaction. Only after that commit is
 anything dispatched. The orchestrator has no domain tools: it acts only through the fixed
 action space. ``decide`` is pure apart from the policy call, so replay can re-run it.
+
+An idle orchestrator whose policy can decide on the spot (``InlinePolicy``: a rule measured
+cheap) decides an event inside the very transaction that journals it (``decide_now``), so
+the event, the decision and what it issues are committed together; otherwise the event waits
+in the mailbox for the serial loop. Either way decisions are folded in journal order.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from prefrontal.clock import Clock
 from prefrontal.config import Config, DomainConfig
 from prefrontal.errors import JournalError, PolicyError
 from prefrontal.journal.base import Stored
-from prefrontal.policies.base import Policy, PolicyResult
+from prefrontal.policies.base import InlinePolicy, Policy, PolicyResult
 from prefrontal.runtime.context import build_view
 from prefrontal.runtime.guards import GuardInput, apply_guards, budget_before_policy, trip
 from prefrontal.runtime.inbox import Inbox
@@ -49,7 +54,7 @@ from prefrontal.seam.events import (
     TimerSet,
     WorkerLimits,
 )
-from prefrontal.seam.roster import WorkerSpec
+from prefrontal.seam.roster import DomainView, WorkerSpec
 from prefrontal.seam.sealing import seal
 from prefrontal.seam.taint import handle_refs
 
@@ -107,17 +112,70 @@ class Orchestrator:
         )
         self.mailbox: deque[Stored[InboundEvent]] = deque()
         self._wake = anyio.Event()
+        self._inline = policy if isinstance(policy, InlinePolicy) else None
+        self._busy = False
+        self._declined: set[int] = set()
+        """Seqs ``decide_now`` passed over: they reach the mailbox once committed."""
 
     # -- deciding (pure apart from the policy) ---------------------------------------------
 
     async def decide(self, stored: Stored[InboundEvent]) -> DecisionEvent:
         # The policy, the context and the guards see the sealed event: handles, no taint.
         event = seal(stored.event, stored.seq)
+        early = self._without_policy(stored.seq, event)
+        if isinstance(early, DecisionEvent):
+            return early
+        view, trips = early
+        limit = self.domain.decision_timeout_s
+        try:
+            with anyio.fail_after(limit):
+                result = await self.policy.decide(view, event)
+            if result.failure is not None:
+                trips.append(GuardTrip(guard="policy error", detail=result.failure))
+        except TimeoutError:
+            result = _escalation(
+                trips,
+                "decision timeout",
+                (
+                    f"policy {self.policy.name!r} did not decide event #{stored.seq} "
+                    f"({event.kind}, thread {event.thread_id}) within {limit:g} s; it was "
+                    f"stopped. Raise [domains.{self.name}] decision_timeout_s if it needs "
+                    "longer, or fix what it waits on"
+                ),
+            )
+        except Exception as error:
+            result = self._policy_failed(trips, error)
+        return self._guarded(stored.seq, event, view, result, trips)
+
+    def decide_inline(self, stored: Stored[InboundEvent]) -> DecisionEvent | None:
+        """``decide``, synchronously, if the policy can decide now (``InlinePolicy``)."""
+        event = seal(stored.event, stored.seq)
+        early = self._without_policy(stored.seq, event)
+        if isinstance(early, DecisionEvent):
+            return early
+        view, trips = early
+        if self._inline is None:
+            return None
+        try:
+            result = self._inline.decide_inline(view, event)
+            if result is None:
+                return None
+            if result.failure is not None:
+                trips.append(GuardTrip(guard="policy error", detail=result.failure))
+        except Exception as error:
+            result = self._policy_failed(trips, error)
+        return self._guarded(stored.seq, event, view, result, trips)
+
+    def _without_policy(
+        self, seq: int, event: InboundEvent
+    ) -> DecisionEvent | tuple[DomainView, list[GuardTrip]]:
+        """The decision when the policy is not asked (a join, an approval, a spent budget),
+        or the view to ask it with and the trips so far."""
         waiting = self._still_out(event)
         if waiting:
             return DecisionEvent(
                 domain=self.name,
-                cause_seq=stored.seq,
+                cause_seq=seq,
                 policy="join",
                 actions=(),
                 rationale=f"{waiting} more report(s) still out in this thread; decide on the last",
@@ -134,53 +192,46 @@ class Orchestrator:
             roster=self.roster,
             event=event,
         )
-        approved = isinstance(event, ApprovalEvent) and event.approved and bool(event.proposed)
         trips: list[GuardTrip] = []
-        policy_name = self.policy.name
-        det = self.policy.deterministic
-        if approved:
-            assert isinstance(event, ApprovalEvent)
+        if isinstance(event, ApprovalEvent) and event.approved and event.proposed:
             result = PolicyResult(decision=Decision(actions=event.proposed))
-            policy_name = "principal"
-        elif (spent := budget_before_policy(self.name, view, deterministic=det)) is not None:
-            result = _escalation(trips, "budget", spent)
-        else:
-            limit = self.domain.decision_timeout_s
-            try:
-                with anyio.fail_after(limit):
-                    result = await self.policy.decide(view, event)
-                if result.failure is not None:
-                    trips.append(GuardTrip(guard="policy error", detail=result.failure))
-            except TimeoutError:
-                result = _escalation(
-                    trips,
-                    "decision timeout",
-                    (
-                        f"policy {self.policy.name!r} did not decide event #{stored.seq} "
-                        f"({event.kind}, thread {event.thread_id}) within {limit:g} s; it was "
-                        f"stopped. Raise [domains.{self.name}] decision_timeout_s if it needs "
-                        "longer, or fix what it waits on"
-                    ),
-                )
-            except PolicyError as error:
-                result = _escalation(trips, "policy error", str(error))
-            except Exception as error:
-                result = _escalation(
-                    trips,
-                    "policy error",
-                    (f"policy {self.policy.name!r} raised {type(error).__name__}: {error}"),
-                )
+            return self._guarded(seq, event, view, result, trips, policy="principal")
+        det = self.policy.deterministic
+        if (spent := budget_before_policy(self.name, view, deterministic=det)) is not None:
+            return self._guarded(seq, event, view, _escalation(trips, "budget", spent), trips)
+        return view, trips
+
+    def _policy_failed(self, trips: list[GuardTrip], error: Exception) -> PolicyResult:
+        if isinstance(error, PolicyError):
+            return _escalation(trips, "policy error", str(error))
+        return _escalation(
+            trips,
+            "policy error",
+            f"policy {self.policy.name!r} raised {type(error).__name__}: {error}",
+        )
+
+    def _guarded(
+        self,
+        seq: int,
+        event: InboundEvent,
+        view: DomainView,
+        result: PolicyResult,
+        trips: list[GuardTrip],
+        *,
+        policy: str | None = None,
+    ) -> DecisionEvent:
+        """The decision event: ``result``'s actions through the guards."""
         actions, guard_trips = apply_guards(
             result.decision.actions,
             state=self.state,
             event=event,
             guards=self.guards,
-            approved=approved,
+            approved=policy == "principal",
         )
         return DecisionEvent(
             domain=self.name,
-            cause_seq=stored.seq,
-            policy=policy_name,
+            cause_seq=seq,
+            policy=policy or self.policy.name,
             actions=actions,
             rationale=result.decision.rationale,
             trips=(*trips, *guard_trips),
@@ -291,7 +342,29 @@ class Orchestrator:
 
     def deliver(self, stored: Stored) -> None:
         self.mailbox.append(stored.inbound())
+        self._declined.discard(stored.seq)
         self._wake.set()
+
+    def decide_now(self, stored: Stored, inbox: Inbox) -> list[Event]:
+        """Decide ``stored`` on the spot and fold it: the decision and what it issues, to be
+        journaled in ``stored``'s own transaction; empty when it must wait for the loop.
+
+        Only an idle orchestrator decides on the spot (nothing in its mailbox, no decision
+        under way, no event of this transaction passed over), so its decisions are folded in
+        journal order, as replay folds them. Decisions it queued for the writer before are
+        stored already: the writer's whole batch goes in before anything follows from it.
+        """
+        if self._busy or self.mailbox or self._declined:
+            self._declined.add(stored.seq)
+            return []
+        inbound = stored.inbound()
+        decision = self.decide_inline(inbound)
+        if decision is None:
+            self._declined.add(stored.seq)
+            return []
+        records = self.issue(decision, inbound.event, inbox)
+        self.state.apply(stored.seq, inbound.event, decision)
+        return records
 
     async def process(
         self,
@@ -307,7 +380,11 @@ class Orchestrator:
         writer committed it. Group commit then carries several decisions at once.
         """
         event = stored.event
-        decision = await self.decide(stored)
+        self._busy = True
+        try:
+            decision = await self.decide(stored)
+        finally:
+            self._busy = False
 
         def committed(written: list[Stored | None]) -> None:
             if written[0] is None:
@@ -320,6 +397,9 @@ class Orchestrator:
 
         writer.enqueue(self.issue(decision, event, inbox), after=committed)
         self.state.apply(stored.seq, event, decision)
+        if self._declined:
+            # Seqs passed over in a transaction that was rolled back never come; newer ones do.
+            self._declined = {seq for seq in self._declined if seq > stored.seq}
         if writer.backlog > _MAX_BACKLOG:
             await writer.commit([])  # let the journal catch up before deciding more
         return decision

@@ -28,7 +28,7 @@ from prefrontal.config import Config
 from prefrontal.errors import JournalError
 from prefrontal.journal.base import Journal, JournalReads, Stored, causes_of
 from prefrontal.runtime.inbox import Inbox
-from prefrontal.runtime.state import DomainState
+from prefrontal.runtime.state import FOLD, DomainState
 from prefrontal.runtime.summary import Summary
 from prefrontal.seam.events import DecisionEvent, InboxItem
 
@@ -101,9 +101,10 @@ def load_snapshot(journal: JournalReads, *, upto: int | None = None) -> Snapshot
 
 
 def fingerprint(config: Config, domain: str) -> str:
-    """What a domain's fold depends on: its config and its workers' (ceilings come from them)."""
+    """What a domain's fold depends on: its config and its workers' (ceilings come from
+    them), and the version of the fold itself (``state.FOLD``)."""
     spec = config.domains[domain]
-    parts = [spec.model_dump_json()]
+    parts = [f"fold {FOLD}", spec.model_dump_json()]
     parts += [config.workers[w].model_dump_json() for w in spec.workers if w in config.workers]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 

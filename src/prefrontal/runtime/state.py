@@ -28,7 +28,13 @@ from prefrontal.seam.render import actions_line, one_line
 from prefrontal.seam.sealing import seal
 from prefrontal.seam.usage import Usage
 
-_THREADS_KEPT = 4096
+THREADS_KEPT = 1024
+"""Threads whose loop-guard counters a domain keeps: those with the most recent decisions.
+A runaway thread keeps deciding, so it stays among them; a thread quiet for this many
+others' decisions starts counting again from 0 if it ever wakes."""
+FOLD = 2
+"""The fold's version: a snapshot folded by another version is not used (see ``fingerprint``).
+2: the loop-guard counters keep the most recently used threads, ``THREADS_KEPT`` of them."""
 
 
 def commission_id(domain: str, cause_seq: int, index: int) -> str:
@@ -38,6 +44,13 @@ def commission_id(domain: str, cause_seq: int, index: int) -> str:
 
 def inputs_key(action: CommissionAction) -> str:
     return json.dumps([action.worker, action.inputs], sort_keys=True, default=str)
+
+
+def _touch(counter: Counter[Any], key: Any, value: int) -> None:
+    """Set ``counter[key]`` to ``value`` and move it last: the counters stay in order of
+    last use, so trimming the oldest (``_trim_threads``) keeps the active threads."""
+    counter.pop(key, None)
+    counter[key] = value
 
 
 @dataclass(slots=True)
@@ -105,7 +118,7 @@ class DomainState:
         day = event.at.date().isoformat()
         thread = event.thread_id
         self.decisions += 1
-        self.thread_decisions[(thread, day)] += 1
+        _touch(self.thread_decisions, (thread, day), self.thread_decisions[(thread, day)] + 1)
         if isinstance(event, Report):
             closed = self.open.pop(event.commission_id, None)
             if closed is not None:
@@ -118,11 +131,12 @@ class DomainState:
                 ceiling = self.ceiling(action)
                 self.open[cid] = OpenCommission(action.worker, thread, ceiling)
                 self._reserved += ceiling
-                self.issued[(thread, inputs_key(action))] += 1
+                key = (thread, inputs_key(action))
+                _touch(self.issued, key, self.issued[key] + 1)
             elif isinstance(action, RememberAction):
                 self.memory.append(action.note)
         streak = self.idle_streak[thread] + 1
-        self.idle_streak[thread] = 0 if self.progresses(thread, decision.actions) else streak
+        _touch(self.idle_streak, thread, 0 if self.progresses(thread, decision.actions) else streak)
         self.recent.append((cause_seq, f"#{cause_seq} {one_line(event)}"))
         self.recent.append((cause_seq, f"  → {actions_line(decision.actions)}"))
         self._compact()
@@ -151,11 +165,10 @@ class DomainState:
             self.forgotten += 1
 
     def _trim_threads(self) -> None:
-        for counter in (self.thread_decisions, self.idle_streak):
-            while len(counter) > _THREADS_KEPT:
+        # Least recently used first: ``_touch`` moves what it counts to the end.
+        for counter in (self.thread_decisions, self.idle_streak, self.issued):
+            while len(counter) > THREADS_KEPT:
                 del counter[next(iter(counter))]
-        while len(self.issued) > _THREADS_KEPT * 4:
-            del self.issued[next(iter(self.issued))]
 
     # -- snapshots -------------------------------------------------------------------------
 

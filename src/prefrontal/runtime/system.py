@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
@@ -22,7 +22,7 @@ from anyio.abc import TaskGroup
 
 from prefrontal.clock import Clock, SystemClock
 from prefrontal.config import Config
-from prefrontal.errors import JournalBusyError
+from prefrontal.errors import JournalBusyError, JournalError
 from prefrontal.journal.base import Journal, Stored
 from prefrontal.journal.lock import driver_lock
 from prefrontal.journal.sql import open_journal
@@ -53,6 +53,7 @@ from prefrontal.seam.events import (
     AttentionEvent,
     Commission,
     CommissionStarted,
+    Event,
     InboxItem,
     RequestEvent,
     RoutedEvent,
@@ -82,7 +83,10 @@ class System:
         self.orchestrators = parts.orchestrators
         self.sense_host = parts.sense_host
         self.evidence = parts.evidence
-        self.writer = Writer(journal, self._dispatch, committed=self._committed)
+        self.writer = Writer(
+            journal, self._dispatch, committed=self._committed, follow=self._decide_now
+        )
+        self._decided: dict[int, tuple[Event, int, list[Event]]] = {}
         self.tracker = Tracker()
         self.summary = Summary()
         self.feeds = Feeds(journal)
@@ -142,6 +146,8 @@ class System:
             self._tg.start_soon(self._route, event)
         elif event.kind in INBOUND_KINDS:
             domain = getattr(event, "domain", None)
+            if self._decided.pop(id(event), None) is not None:
+                return  # decided in its own transaction
             if domain in self.orchestrators:
                 self.tracker.add()
                 self.orchestrators[domain].deliver(stored)
@@ -152,6 +158,35 @@ class System:
             percepts = self.sense_host.attend(event)
             if percepts:
                 self.writer.enqueue(percepts)
+
+    def _decide_now(self, stored: Stored) -> Sequence[Event]:
+        """What follows ``stored`` in its own transaction: an idle orchestrator's decision on
+        it, and what that issues (``Writer``'s ``follow``).
+
+        A transaction rolled back (a full disk) is tried again with the same events: one
+        decided already gets the same decision back if it got the same seq again; if
+        another process's row took that seq meanwhile, the folded state no longer matches
+        the journal and the driver stops (a restart folds it from the journal).
+        """
+        event = stored.event
+        if event.kind not in INBOUND_KINDS:
+            return ()
+        orchestrator = self.orchestrators.get(getattr(event, "domain", None) or "")
+        if orchestrator is None:
+            return ()
+        decided = self._decided.get(id(event))
+        if decided is not None:
+            if decided[1] != stored.seq:
+                raise JournalError(
+                    f"a write rolled back by {self.config.journal_url()!r} came back with "
+                    f"event #{stored.seq} where it had #{decided[1]}, already decided on; "
+                    "stopping so that a restart folds the state from the journal"
+                )
+            return decided[2]
+        records = orchestrator.decide_now(stored, self.inbox)
+        if records:
+            self._decided[id(event)] = (event, stored.seq, records)
+        return records
 
     # -- the parts' tasks ------------------------------------------------------------------
 

@@ -6,6 +6,11 @@ dispatched, in sequence order, to whoever acts on them, and only then are its wa
 released and its ``after`` callbacks run. So nothing is acted on before it is durable, and a
 caller may queue a write and go on (``enqueue``) without ever acting ahead of the journal.
 
+``follow`` (``Journal.append``'s) lets what a row causes be journaled in that row's own
+transaction: the driver decides there, once the row has its seq, the events an idle
+orchestrator can decide at once (``Orchestrator.decide_now``). Those follow-on rows are
+dispatched with the rest, in sequence order.
+
 A full disk is not fatal: the writer keeps the batch, says so once (a warning on the
 ``prefrontal`` logger), frees what SQLite can (a WAL checkpoint), and retries with a growing
 pause until the write goes through; waiters simply wait, and nothing is lost or reordered.
@@ -21,7 +26,7 @@ from collections.abc import Callable, Sequence
 import anyio
 
 from prefrontal.errors import JournalFullError, PrefrontalError
-from prefrontal.journal.base import Journal, Stored
+from prefrontal.journal.base import Follow, Journal, Stored
 from prefrontal.seam.events import Event
 
 After = Callable[[list["Stored | None"]], None]
@@ -51,10 +56,12 @@ class Writer:
         dispatch: Callable[[Stored], None],
         *,
         committed: Callable[[int], None] | None = None,
+        follow: Follow | None = None,
     ) -> None:
         self.journal = journal
         self.dispatch = dispatch
         self.committed = committed
+        self.follow = follow
         self._queue: list[Pending] = []
         self._wake = anyio.Event()
         self.transactions = 0
@@ -127,7 +134,7 @@ class Writer:
             return
         flat = [event for pending in batch for event in pending.events]
         try:
-            stored = self.journal.append(flat)
+            stored = self.journal.append(flat, follow=self.follow)
         except JournalFullError:
             self._queue = batch + self._queue  # rolled back: the same batch goes first again
             raise
