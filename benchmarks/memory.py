@@ -74,7 +74,12 @@ def config(folder: Path) -> Any:
         "journal": {"url": f"sqlite:///{folder / 'journal.db'}"},
         "workers": {"noop": {"kind": "tool", "function": f"{module}:noop", "concurrency": 100}},
         "domains": {
-            "bench": {"charter": "memory", "policy": f"{module}:flow", "workers": ["noop"]}
+            "bench": {
+                "charter": "memory",
+                "policy": f"{module}:flow",
+                "workers": ["noop"],
+                "inline": True,
+            }
         },
     }
     return parse_config(data, source="<benchmarks/memory.py>", base_dir=folder)

@@ -171,6 +171,14 @@ async def bare_tasks(count: int, *, batch: int, fan: int, rounds: int) -> dict[s
 # -- the durable path ------------------------------------------------------------------------
 
 
+def _inline() -> dict[str, bool]:
+    """The rule decides inline (``[domains.X] inline``), where the checkout run knows it:
+    an older one given to ``--baseline`` or ``PYTHONPATH`` does not."""
+    from prefrontal.config import DomainConfig
+
+    return {"inline": True} if "inline" in DomainConfig.model_fields else {}
+
+
 def bench_config(folder: Path, *, fan: int, domains: int, synchronous: str = "NORMAL") -> Any:
     """A config with ``domains`` rule-policy domains, each allowed the ``noop`` tool worker."""
     module = __name__  # "__main__" when run as a script: importable as such
@@ -184,6 +192,7 @@ def bench_config(folder: Path, *, fan: int, domains: int, synchronous: str = "NO
                 "charter": "benchmark domain",
                 "policy": f"{module}:fan_out",
                 "workers": ["noop"],
+                **_inline(),
             }
             for d in range(domains)
         },

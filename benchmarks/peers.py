@@ -207,6 +207,14 @@ def flow_policy(state: Any, event: Any) -> Any:
     return Decision.of()
 
 
+def _inline() -> dict[str, bool]:
+    """The rule decides inline (``[domains.X] inline``), where the checkout run knows it:
+    an older one given to ``--baseline`` or ``PYTHONPATH`` does not."""
+    from prefrontal.config import DomainConfig
+
+    return {"inline": True} if "inline" in DomainConfig.model_fields else {}
+
+
 def prefrontal_config(folder: Path) -> Any:
     from prefrontal import parse_config
 
@@ -216,7 +224,12 @@ def prefrontal_config(folder: Path) -> Any:
         "journal": {"url": f"sqlite:///{folder / 'journal.db'}"},
         "workers": {"noop": {"kind": "tool", "function": f"{module}:noop", "concurrency": 1000}},
         "domains": {
-            "bench": {"charter": "peers", "policy": f"{module}:flow_policy", "workers": ["noop"]}
+            "bench": {
+                "charter": "peers",
+                "policy": f"{module}:flow_policy",
+                "workers": ["noop"],
+                **_inline(),
+            }
         },
         "executor": {"concurrency": 1000},
     }

@@ -236,6 +236,9 @@ class DomainConfig(_Section):
     interruptions_per_day: int | None = Field(default=None, ge=0, le=10_000)
     join_reports: bool | None = None
     decision_timeout_s: float = Field(default=120.0, gt=0, le=3600)
+    inline: bool = False
+    """A sync rule policy measured cheap decides inside the transaction that journals its event
+    (one commit per step, no thread hop); a rule that then blocks holds the driver up."""
 
     @property
     def joins_reports(self) -> bool:
@@ -417,6 +420,11 @@ def _cross_check(config: Config) -> None:
                 )
         if isinstance(domain.policy, LlmPolicyConfig):
             _check_tier(src, f"[domains.{name}.policy] tier", domain.policy.tier, tiers)
+            if domain.inline:
+                raise ConfigError(
+                    f"{src}: [domains.{name}] inline = true needs a rule policy; an LLM "
+                    "policy always decides outside the journal's transaction. Remove it."
+                )
         elif ":" not in domain.policy:
             raise ConfigError(
                 f"{src}: [domains.{name}] policy = {domain.policy!r} is not an import path; "

@@ -131,7 +131,7 @@ async def test_the_driver_pauses_on_a_full_disk_and_resumes_with_nothing_lost(
     async with open_system(config) as system:
         policy = system.orchestrators["home"].policy
         assert isinstance(policy, RulePolicy)
-        policy.cheap = CHEAP_STREAK if inline else -(10**9)  # cheap from the start, or never
+        policy.may_inline, policy.cheap = inline, CHEAP_STREAK  # inline at once, or never
         follow = system.writer.follow
         assert follow is not None
         followed: list[int] = []

@@ -25,10 +25,17 @@ trusted = true
 charter = "answers at once"
 policy = "combined_mod:quick"
 workers = ["noop"]
+inline = true
 
 [domains.slow]
 charter = "thinks a while"
 policy = "combined_mod:slow"
+workers = ["noop"]
+inline = true
+
+[domains.plain]
+charter = "answers at once, never inline"
+policy = "combined_mod:quick"
 workers = ["noop"]
 """
 
@@ -100,12 +107,20 @@ async def test_a_rule_that_takes_its_time_stays_on_a_thread(config: Config) -> N
     assert (await replay(config, journal)).ok
 
 
+async def test_a_cheap_rule_of_a_domain_that_did_not_opt_in_stays_on_a_thread(
+    config: Config,
+) -> None:
+    journal, commits = await _one_at_a_time(config, "plain", 3)
+    assert commits >= 4 * 3  # no inline decision by default: the time-out binds on a thread
+    assert (await replay(config, journal)).ok
+
+
 async def test_a_busy_orchestrator_leaves_events_to_its_loop_in_order(config: Config) -> None:
     journal = MemoryJournal()
     async with open_system(config, journal=journal) as system:
         policy = system.orchestrators["quick"].policy
         assert isinstance(policy, RulePolicy)
-        policy.cheap = CHEAP_STREAK  # cheap from the start
+        policy.may_inline, policy.cheap = True, CHEAP_STREAK  # cheap from the start
 
         async def ask(n: int) -> None:
             await system.submit("go", domain="quick", request_id=f"r-{n}")

@@ -181,7 +181,7 @@ def _slow_combined_commits(system: prefrontal.System) -> None:
     # cheap calls, so that kills in the short life of each run land in combined commits.
     rule = system.orchestrators["work"].policy
     assert isinstance(rule, prefrontal.RulePolicy)
-    rule.cheap = CHEAP_STREAK
+    rule.may_inline, rule.cheap = True, CHEAP_STREAK
 
 
 async def drive(db: Path | str, acks: Path, count: int) -> None:

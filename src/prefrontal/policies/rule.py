@@ -1,11 +1,13 @@
 """RulePolicy: a plain Python callable ``(state, event) -> Decision``; symbolic, no model.
 
 A plain (sync) rule runs in a worker thread, so a rule that blocks cannot stall every
-domain, until it has shown itself cheap: once its last ``CHEAP_STREAK`` calls each took
-under ``CHEAP_S``, it is called directly (no thread hop), and the runtime may decide with it
-inside the transaction that journals the event (``decide_inline``). A call that then takes
-longer sends it back to threads until it is cheap again. A rule that is cheap for a while
-and then blocks for good holds the driver up: the decision time-out binds only in a thread.
+domain and its decision time-out binds. A domain may opt in to deciding inline
+(``[domains.X] inline = true``): once the rule's last ``CHEAP_STREAK`` calls each took under
+``CHEAP_S``, it is called directly (no thread hop), and the runtime may decide with it inside
+the transaction that journals the event (``decide_inline``). A call that then takes longer
+sends it back to threads until it is cheap again. The price of opting in: a rule that is
+cheap for a while and then blocks for good holds the driver up, because the decision
+time-out binds only in a thread; so it is off unless the domain asks for it.
 An async rule is awaited on the event loop and never decided inline.
 """
 
@@ -35,7 +37,9 @@ class RulePolicy:
 
     deterministic = True
 
-    def __init__(self, rule: RuleFunction, *, name: str | None = None) -> None:
+    def __init__(
+        self, rule: RuleFunction, *, name: str | None = None, inline: bool = False
+    ) -> None:
         if not callable(rule):
             raise PolicyError(f"rule policy {rule!r} is not callable; give a function")
         self.rule = rule
@@ -43,11 +47,13 @@ class RulePolicy:
         self.name = name or f"{rule.__module__}:{getattr(rule, '__qualname__', repr(rule))}"
         self.cheap = 0
         """Calls in a row that took under ``CHEAP_S``."""
+        self.may_inline = inline
+        """Whether the domain opted in to inline decisions (``[domains.X] inline``)."""
 
     @property
     def inline(self) -> bool:
         """Whether the rule is called directly now (measured cheap), not on a thread."""
-        return not self._async and self.cheap >= CHEAP_STREAK
+        return self.may_inline and not self._async and self.cheap >= CHEAP_STREAK
 
     async def decide(self, state: DomainView, event: InboundEvent) -> PolicyResult:
         if self.inline:

@@ -230,7 +230,7 @@ def build_policy(config: Config, name: str, models: Mapping[str, Model]) -> Poli
             f"{config.source}: [domains.{name}] policy = {spec!r} is not callable; point it "
             "at a function (state, event) -> Decision."
         )
-    return RulePolicy(cast(RuleFunction, rule), name=spec)
+    return RulePolicy(cast(RuleFunction, rule), name=spec, inline=config.domains[name].inline)
 
 
 def build_sense_host(
