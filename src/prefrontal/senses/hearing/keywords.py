@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from prefrontal.senses.hearing.pronounce import bundled
+from prefrontal.senses.hearing.pronounce import LIMIT, Phones, Pronunciation, Source, pronunciations
 from prefrontal.senses.hearing.words import WordHit
 
 _FRAME_S = 0.01
@@ -67,6 +67,7 @@ class Candidate:
     start_s: float
     end_s: float
     ratio: float  # nats: the word's phones against the free phone loop
+    sources: tuple[Source, ...] = ()  # where the pronunciation that fired came from
 
 
 class KeywordSpotter:
@@ -75,14 +76,21 @@ class KeywordSpotter:
     rate = 16_000
 
     def __init__(
-        self, threshold: Threshold = THRESHOLD, pronunciations: int = 3, remove_noise: bool = False
+        self,
+        threshold: Threshold = THRESHOLD,
+        pronunciations: int = LIMIT,
+        remove_noise: bool = False,
+        explicit: Mapping[str, Sequence[Phones]] | None = None,
     ) -> None:
+        """``explicit``: pronunciations of a word given by the principal (config), heard
+        besides the ones derived for it; ``pronunciations``: at most this many per word."""
         self.threshold = threshold
         self.remove_noise = remove_noise
         self.pronunciations = pronunciations
+        self.explicit = {w.lower(): tuple(map(tuple, p)) for w, p in (explicit or {}).items()}
         self._decoder: Any = None
         self._searches: dict[tuple[str, ...], str] = {}
-        self._phones: dict[str, int] = {}
+        self._entries: dict[str, Pronunciation] = {}
         self._folder = tempfile.TemporaryDirectory(prefix="prefrontal-kws-")
 
     def _ready(self) -> Any:
@@ -104,19 +112,20 @@ class KeywordSpotter:
         self._search(words)
 
     def _search(self, words: Sequence[str]) -> str:
-        """The keyword search for ``words``, made once: each word's pronunciations (from
-        the dictionary, else derived) as keyphrases of their own."""
+        """The keyword search for ``words``, made once: each word's pronunciations (every
+        source of ``pronounce``) as keyphrases of their own."""
         key = tuple(sorted({w.lower() for w in words}))
         if key in self._searches:
             return self._searches[key]
         decoder = self._ready()
         lines: list[str] = []
         for word in key:
-            for index, phones in enumerate(bundled().pronunciations(word, self.pronunciations)):
+            said = pronunciations(word, self.explicit.get(word, ()), self.pronunciations)
+            for index, pronunciation in enumerate(said):
                 entry = f"{word}_kw{index + 1}"
                 if decoder.lookup_word(entry) is None:
-                    decoder.add_word(entry, " ".join(phones), False)
-                self._phones[entry] = len(phones)
+                    decoder.add_word(entry, " ".join(pronunciation.phones), False)
+                self._entries[entry] = pronunciation
                 lines.append(f"{entry} /{math.exp(self.threshold.floor):.6e}/")
         name = f"kws{len(self._searches)}"
         path = Path(self._folder.name) / f"{name}.list"
@@ -141,9 +150,10 @@ class KeywordSpotter:
         for segment in decoder.seg() or []:
             entry = segment.word.strip().lower()
             ratio = _ratio(float(segment.prob))
-            found.append(Candidate(_ALTERNATE.sub("", entry), self._phones.get(entry, 0),
-                                   segment.start_frame * _FRAME_S,
-                                   segment.end_frame * _FRAME_S, ratio))  # fmt: skip
+            said = self._entries.get(entry)
+            found.append(Candidate(_ALTERNATE.sub("", entry), len(said.phones) if said else 0,
+                                   segment.start_frame * _FRAME_S, segment.end_frame * _FRAME_S,
+                                   ratio, said.sources if said else ()))  # fmt: skip
         return sorted(found, key=lambda c: -c.ratio)
 
     def spot(
@@ -154,7 +164,7 @@ class KeywordSpotter:
             margin = c.ratio - self.threshold.at(c.phones)
             if margin >= 0 and c.word not in hits:
                 confidence = round(1 / (1 + math.exp(-margin)), 3)
-                hits[c.word] = WordHit(c.word, c.start_s, c.end_s, confidence)
+                hits[c.word] = WordHit(c.word, c.start_s, c.end_s, confidence, c.sources)
         return sorted(hits.values(), key=lambda h: h.start_s)
 
 

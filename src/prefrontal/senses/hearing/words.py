@@ -31,6 +31,7 @@ class WordHit:
     start_s: float
     end_s: float
     confidence: float
+    sources: tuple[str, ...] = ()  # where the pronunciation heard came from (``pronounce``)
 
 
 class WordSpotter(Protocol):
