@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -147,3 +149,19 @@ def test_config_pronunciations_are_checked_against_the_phone_set(
     assert "principal.name_pronunciations" in message
     assert "'Q' in 'K Q R AH' is not a phone of the recogniser's set" in message
     assert "e.g. 'K IY R AH'" in message
+
+
+@needs_flite
+def test_the_word_benchmark_measures_keyword_search_against_full_recognition() -> None:
+    path = Path(__file__).parents[2] / "benchmarks" / "words.py"
+    spec = importlib.util.spec_from_file_location("words_benchmark", path)
+    assert spec is not None
+    assert spec.loader is not None
+    words = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(words)
+    figures = words.main(["--quick", "--names", "keira", "--utterances", "1"])
+    clean = figures["keira keywords clean"]
+    assert clean["utterances"] == 2
+    assert clean["recall"] == 1.0  # flite's own reading of keira: heard clean
+    assert figures["keira full clean"]["recall"] == 0.0  # no language model knows keira
+    assert 0 < clean["rtf"] < 1

@@ -23,7 +23,10 @@ HOP = FRAME // 2
 _WINDOW = np.sqrt(np.hanning(FRAME + 1)[:FRAME])  # periodic: sqrt-Hann pairs sum to one
 SMOOTHING = 0.98  # decision-directed weight of the last frame's estimate
 GAIN_FLOOR = 0.05  # never take a bin down by more than 26 dB: the recogniser needs texture
-OVER_SUBTRACT = 3.0  # noise taken as three times its learnt power (tuned: 1, 2, 3, 5)
+# Noise taken as its learnt power. Measured on flite clips in white noise (keyword ratio of
+# the name, 24 clips): 1 heard it in 6, 9 and 15 at 10, 15 and 20 dB, 3 in 0, 3 and 7 (as
+# many as no filter). In rooms, steered: 11 of 30 at SNR >= 10 dB against 6 (tuning seeds).
+OVER_SUBTRACT = 1.0
 NOISE_FRAMES = 190  # about three seconds of 16 ms hops
 
 
@@ -37,6 +40,20 @@ def steer(left: npt.ArrayLike, right: npt.ArrayLike, tau_s: float, rate: float) 
     freqs = np.fft.rfftfreq(size, 1.0 / rate)
     advanced = np.fft.irfft(np.fft.rfft(y, size) * np.exp(2j * np.pi * freqs * tau_s), size)
     return (x + advanced[:n]) / 2
+
+
+def views(
+    pair: npt.ArrayLike, tau_s: float | None, rate: float, noise: Array | None
+) -> list[Array]:
+    """What a word spotter hears of a voice on a pair (samples × 2): each microphone, the
+    pair steered at the voice (``tau_s`` as in ``steer``; a plain average without one),
+    and that through the Wiener filter against ``noise`` (last: for one view only)."""
+    x = np.asarray(pair, dtype=np.float64)
+    if tau_s is None:
+        steered = x.mean(axis=1)
+        return [steered, denoise(steered, noise)]
+    steered = steer(x[:, 0], x[:, 1], tau_s, rate)
+    return [x[:, 0], x[:, 1], steered, denoise(steered, noise)]
 
 
 def spectra(audio: npt.ArrayLike) -> npt.NDArray[np.complex128]:

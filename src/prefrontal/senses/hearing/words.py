@@ -43,6 +43,16 @@ class WordSpotter(Protocol):
 
 
 @runtime_checkable
+class ViewsSpotter(Protocol):
+    """A spotter that hears one voice segment through several views of it (each microphone,
+    the pair steered at the voice, that filtered) and reports a word heard in any of them."""
+
+    def spot_views(
+        self, views: Sequence[npt.NDArray[np.floating]], rate: int, words: Sequence[str]
+    ) -> list[WordHit]: ...
+
+
+@runtime_checkable
 class StreamingSpotter(Protocol):
     """A spotter that listens while the voice is still speaking, so the words are ready
     when the segment closes: ``begin``, ``feed`` 16 kHz audio, then ``finish``."""
