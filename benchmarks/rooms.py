@@ -634,7 +634,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     names = NAMES[args.names]
     folder = args.cache or Path(tempfile.mkdtemp(prefix="rooms-"))
     folder.mkdir(parents=True, exist_ok=True)
-    spotter = Recorded(Threshold(args.name_threshold, THRESHOLD.per_phone))
+    spotter = Recorded(
+        Threshold(args.name_threshold, THRESHOLD.per_phone, variant=THRESHOLD.variant)
+    )
     # Load the recogniser's models before the clock runs: a one-time cost, not a rate.
     spotter.spot(np.zeros(RATE, np.float32), RATE, [names[0].rstrip("*")])
     tally = Tally()
