@@ -4,8 +4,9 @@ to your left", without the orchestrator ever seeing a sample.
 Per block: the mono mix (resampled to 16 kHz) feeds the voice activity detector, the native
 mix feeds the onset detector, and the stereo block goes into a ring buffer. When a voice
 segment closes, its stereo window gives the direction (the time difference of arrival
-accumulated over the whole utterance) and its mono window goes to the word spotter; the
-window is kept as evidence. Sound events that overlap a voice are dropped; the rest get a
+accumulated over the whole utterance) and its views (``frontend.views``: each microphone,
+the pair steered at the voice, that filtered) go to the word spotter; the window is kept as
+evidence. Sound events that overlap a voice are dropped; the rest get a
 direction too.
 """
 
