@@ -3,14 +3,16 @@
 For each condition (clean, 20 dB, 10 dB white noise) and each spotter: the fraction of
 utterances containing the name in which it was spotted, and false alarms per hour of other
 speech; the spotter's real-time factor. The spotters: the sense's keyword search
-(``KeywordSpotter``: every pronunciation source, the Wiener filter against the noise learnt
-from a second before the voice, as the sense hears one microphone) and, as the baseline in
-the same run, PocketSphinx's full recognition (``PocketSphinxSpotter``) on the raw clip. The
-names: "alex" (in the dictionary) and, with ``--names``, others (e.g. ones it lacks). Voice
-activity: F1 of speech frames on a scene of utterances, tones, knocks and silence, and the
-fraction of non-speech sounds called speech. Needs flite (apt-get install flite).
+(``KeywordSpotter``: every pronunciation source; the clip and the clip Wiener-filtered
+against the noise learnt from a second before the voice, as the sense hears one
+microphone) and, as the baseline in the same run, PocketSphinx's full recognition
+(``PocketSphinxSpotter``) on the raw clip. The names: "alex" (in the dictionary) and,
+with ``--names``, others (e.g. ones it lacks). Voice activity: F1 of speech frames on a
+scene of utterances, tones, knocks and silence, and the fraction of non-speech sounds
+called speech. Needs flite (apt-get install flite).
 
-Usage: python benchmarks/words.py [--quick] [--names alex,keira] [--utterances N] [--json PATH]
+Usage: python benchmarks/words.py [--quick] [--names alex,keira] [--utterances N]
+       [--spotters keywords,full] [--json PATH]
 """
 
 from __future__ import annotations
@@ -36,15 +38,16 @@ RATE = 16_000
 
 
 def _heard(spotter: str, clip: np.ndarray, snr: float | None, seed: int) -> list[np.ndarray]:
-    """What a spotter hears of ``clip``: the keyword spotter, behind the sense's filter
-    against a second of the same noise before it; full recognition, the raw clip."""
+    """What a spotter hears of ``clip``: the keyword spotter, the views the sense has of one
+    microphone (the clip, and it filtered against a second of the same noise before it);
+    full recognition, the raw clip."""
     if spotter == "full" or snr is None:
         return [speech.noisy(clip, snr, seed=seed) if snr is not None else clip]
     noisy = speech.noisy(np.concatenate([np.zeros(RATE, np.float32), clip]), snr, seed=seed)
     floor = NoiseFloor()
     floor.learn(noisy[:RATE])
     mono = noisy[RATE:, None]
-    return [v.astype(np.float32) for v in views(mono, None, RATE, floor.power)[-1:]]
+    return [v.astype(np.float32) for v in views(mono, None, RATE, floor.power)]
 
 
 def _spotting(
@@ -124,6 +127,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--quick", action="store_true", help="two voices instead of five")
     parser.add_argument("--names", default="alex", help="names to spot, comma-separated")
     parser.add_argument("--utterances", type=int, default=8, help="per voice, with and without")
+    parser.add_argument("--spotters", default="keywords,full", help="keywords, full or both")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     if not speech.available():
@@ -136,7 +140,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                    "RTF"):  # fmt: skip
         table.add_column(column)
     for name in args.names.split(","):
-        for kind in ("keywords", "full"):
+        for kind in args.spotters.split(","):
             for condition, snr in (("clean", None), ("20 dB", 20.0), ("10 dB", 10.0)):
                 result = _spotting(kind, voices, snr, name, args.utterances)
                 figures[f"{name} {kind} {condition}"] = result
