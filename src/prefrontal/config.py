@@ -43,14 +43,44 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
+# The phones a pronunciation may use: ARPABET as PocketSphinx's US English model knows it.
+_ARPABET = "AA AE AH AO AW AY B CH D DH EH ER EY F G HH IH IY JH K L M N NG OW OY P R S SH T TH"
+PHONES = frozenset(f"{_ARPABET} UH UW V W Y Z ZH".split(" "))
+
+
+def parse_phones(text: str) -> tuple[str, ...]:
+    """``"K IY1 R AH"`` as ``("K", "IY", "R", "AH")``: ARPABET phones separated by spaces,
+    stress digits allowed and dropped. ``ValueError`` naming a phone outside ``PHONES``."""
+    phones = tuple(p.upper().rstrip("012") for p in text.split())
+    for given, phone in zip(text.split(), phones, strict=True):
+        if phone not in PHONES:
+            raise ValueError(
+                f"{given!r} in {text!r} is not a phone of the recogniser's set (ARPABET: "
+                f"{' '.join(sorted(PHONES))}); write phones separated by spaces, e.g. 'K IY R AH'"
+            )
+    if not phones:
+        raise ValueError(
+            "a pronunciation is empty; write phones separated by spaces, e.g. 'K IY R AH'"
+        )
+    return phones
+
+
 class PrincipalConfig(_Section):
     name: str = "you"
+    # How the principal's name sounds, when the sense's own readings of it miss: ARPABET
+    # phones, e.g. ["K IY R AH"]; heard alongside the derived ones.
+    name_pronunciations: tuple[str, ...] = Field(default=(), max_length=16)
     interruptions_per_day: int = Field(default=5, ge=0, le=10_000)
     # Run for each interrupting inbox item: a command ({title}, {text}, {item_id}, {domain},
     # {priority} filled in) and/or a webhook URL that receives the item as JSON.
     notify: list[str] = Field(default_factory=list[str], max_length=64)
     notify_url: str | None = Field(default=None, pattern=r"^https?://")
     notify_retries: int = Field(default=3, ge=0, le=10)
+
+    @field_validator("name_pronunciations")
+    @classmethod
+    def _phones(cls, pronunciations: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(" ".join(parse_phones(p)) for p in pronunciations)
 
 
 class JournalConfig(_Section):

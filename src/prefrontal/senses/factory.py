@@ -35,17 +35,21 @@ def build_sense(name: str, spec: SenseConfig, *, config: Config, evidence: Evide
         return TelemetrySense(
             name, _telemetry(name, spec, config), evidence=evidence, channels=spec.channels
         )
+    from prefrontal.senses.hearing.keywords import KeywordSpotter
     from prefrontal.senses.hearing.sense import HearingSense
 
+    principal = config.principal
+    said = [tuple(p.split()) for p in principal.name_pronunciations]
     return HearingSense(
         name,
         _audio_path(name, spec, config),
         spacing_m=spec.spacing_m,
         channels=spec.channels,
-        listen_for=spec.listen_for or (config.principal.name.lower(),),
-        principal=config.principal.name,
+        listen_for=spec.listen_for or (principal.name.lower(),),
+        principal=principal.name,
         block_s=spec.block_s,
         evidence=evidence,
+        spotter=KeywordSpotter(explicit={principal.name.lower(): said}),
     )
 
 

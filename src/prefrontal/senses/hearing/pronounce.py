@@ -1,22 +1,42 @@
-"""Pronunciations of a word to listen for, from the recogniser's own dictionary.
+"""Pronunciations of a word to listen for, from several independent sources.
 
 A principal's name is often missing from the dictionary that ships with PocketSphinx (CMU's,
-US English, ARPABET phones). ``pronunciations`` gives several plausible ones for any
-spelling, best first: the dictionary's own entries; else those of a close spelling (doubled
-letters single, ``ph`` as ``f``...); else the word cut into the fewest pieces the dictionary
-knows (``marisol`` = ``mari`` + ``sol``), each piece read as the dictionary reads it; and
-last a plain letter-to-sound reading of English spelling. Pure Python on the dictionary
-file; it never imports the decoder.
+US English, ARPABET phones), and where it is, the house's voice may not say it that way.
+``pronunciations`` gathers several, each tagged with its source, in this order: those the
+principal wrote in config (``[principal] name_pronunciations``); the dictionary's own;
+flite's reading (its lexicon, else its letter-to-sound rules: the house's text-to-speech,
+when the ``flite`` binary is installed); a learnt grapheme-to-phoneme model (``g2p``, when
+its package is installed); for a word the dictionary lacks, readings derived from the
+dictionary (``Dictionary.pronunciations``: a close spelling, the word cut into pieces the
+dictionary knows, plain letter-to-sound rules) and last rule variants of the first ones
+(one vowel swapped for its nearest neighbour). A word the dictionary knows gets each
+source's best reading only. Pure Python on the dictionary file, plus one
+``flite`` subprocess per word; it never imports the decoder.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+import shutil
+import subprocess
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
+
+from prefrontal.config import PHONES
+from prefrontal.senses.hearing import g2p
 
 Phones = tuple[str, ...]
+Source = Literal["config", "dictionary", "flite", "g2p", "derived", "variant"]
+SOURCES: tuple[Source, ...] = ("config", "dictionary", "flite", "g2p", "derived", "variant")
+LIMIT = 8  # pronunciations per word: each one more is one more chance of a false alarm
+# The vowel a rule variant puts in place of another: its nearest neighbour in the model.
+_NEIGHBOUR = {"AH": "AA", "AA": "AH", "IY": "IH", "IH": "IY", "EY": "EH", "EH": "EY",
+              "UW": "UH", "UH": "UW", "AO": "AA", "AE": "EH"}  # fmt: skip
+# flite's phone set is ARPABET lower case with two more: the reduced vowels.
+_FLITE = {"ax": "AH", "axr": "ER"}
 _ALTERNATE = re.compile(r"\(\d+\)$")
 _VOWELS = frozenset("aeiouy")
 _MIN_PIECE = 2  # a one-letter piece is read by letter-to-sound, never as a spelled letter
@@ -41,6 +61,81 @@ _SPELLINGS: tuple[tuple[str, str], ...] = (
 )  # fmt: skip
 
 
+@dataclass(frozen=True, slots=True)
+class Pronunciation:
+    """One way to say a word, and where it came from."""
+
+    phones: Phones
+    sources: tuple[Source, ...]  # every source that gave it, the first one first
+
+    @property
+    def source(self) -> Source:
+        return self.sources[0]
+
+
+def pronunciations(
+    word: str, explicit: Sequence[Phones] = (), limit: int = LIMIT
+) -> list[Pronunciation]:
+    """Up to ``limit`` distinct pronunciations of ``word`` from every source there is, in
+    the order of the module's docstring (``ValueError`` naming a word not of letters)."""
+    dictionary = bundled()
+    spelling = dictionary.spelling(word)
+    found: list[Pronunciation] = []
+
+    def add(phones: Phones | None, source: Source) -> None:
+        if not phones or not all(p in PHONES for p in phones):
+            return
+        for i, known in enumerate(found):
+            if known.phones == phones:
+                if source not in known.sources:
+                    found[i] = Pronunciation(phones, (*known.sources, source))
+                return
+        if len(found) < limit:
+            found.append(Pronunciation(phones, (source,)))
+
+    for phones in explicit:
+        add(tuple(phones), "config")
+    for phones in dictionary.entries.get(spelling, []):
+        add(phones, "dictionary")
+    add(flite_reading(spelling), "flite")
+    # A word the dictionary knows gets only each source's best reading: guesses beyond
+    # those mostly add false alarms (measured: "rain" heard in "dinner is ready").
+    known = spelling in dictionary.entries
+    model = g2p.packaged()
+    for phones in model.pronunciations(spelling, 1 if known else 2) if model else []:
+        add(phones, "g2p")
+    if not known:
+        for phones in dictionary.pronunciations(spelling, 2):
+            add(phones, "derived")
+        for first in list(found[:2]):
+            for phones in variants(first.phones):
+                add(phones, "variant")
+    return found
+
+
+def variants(phones: Phones) -> Iterator[Phones]:
+    """``phones`` with one vowel swapped for its nearest neighbour, first vowel first."""
+    for i, phone in enumerate(phones):
+        if phone in _NEIGHBOUR:
+            yield (*phones[:i], _NEIGHBOUR[phone], *phones[i + 1 :])
+
+
+@functools.lru_cache(maxsize=256)
+def flite_reading(spelling: str) -> Phones | None:
+    """How flite says ``spelling`` (its lexicon, else its letter-to-sound rules), as
+    ARPABET; None without the ``flite`` binary or when it fails."""
+    flite = shutil.which("flite")
+    if flite is None or not re.fullmatch(r"[a-z][a-z'\-]*", spelling):
+        return None
+    try:
+        done = subprocess.run([flite, "-ps", "-t", spelling, "-o", "none"], capture_output=True,
+                              text=True, timeout=10, check=True)  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return None
+    phones = [_FLITE.get(p, p.upper().rstrip("012")) for p in done.stdout.split() if p != "pau"]
+    return tuple(phones) or None
+
+
 class Dictionary:
     """A pronouncing dictionary (``word PHONES`` per line, ``word(2)`` for alternates)."""
 
@@ -56,15 +151,22 @@ class Dictionary:
                 word = _ALTERNATE.sub("", parts[0].lower())
                 self.entries.setdefault(word, []).append(tuple(parts[1:]))
 
-    def pronunciations(self, word: str, limit: int = 3) -> list[Phones]:
-        """Up to ``limit`` pronunciations of ``word``, best first (never empty for a word
-        of letters; ``ValueError`` naming the word for one with none)."""
+    @staticmethod
+    def spelling(word: str) -> str:
+        """``word`` as the dictionary spells it (``ValueError`` naming a word not of letters)."""
         spelling = word.strip().lower()
         if not spelling or not re.fullmatch(r"[a-z][a-z'\-]*", spelling):
             raise ValueError(
                 f"cannot pronounce {word!r}: listen for a word of letters a-z "
                 "(e.g. 'alex', 'marisol')"
             )
+        return spelling
+
+    def pronunciations(self, word: str, limit: int = 3) -> list[Phones]:
+        """Up to ``limit`` pronunciations of ``word`` read from this dictionary alone, best
+        first (never empty for a word of letters; ``ValueError`` naming the word for one
+        with none)."""
+        spelling = self.spelling(word)
         if spelling in self.entries:
             return self.entries[spelling][:limit]
         found: list[Phones] = []

@@ -4,8 +4,9 @@ to your left", without the orchestrator ever seeing a sample.
 Per block: the mono mix (resampled to 16 kHz) feeds the voice activity detector, the native
 mix feeds the onset detector, and the stereo block goes into a ring buffer. When a voice
 segment closes, its stereo window gives the direction (the time difference of arrival
-accumulated over the whole utterance) and its mono window goes to the word spotter; the
-window is kept as evidence. Sound events that overlap a voice are dropped; the rest get a
+accumulated over the whole utterance) and its views (``frontend.views``: each microphone,
+the pair steered at the voice, that filtered) go to the word spotter; the window is kept as
+evidence. Sound events that overlap a voice are dropped; the rest get a
 direction too.
 """
 
@@ -34,11 +35,11 @@ from prefrontal.senses.hearing.calibrate import (
     speech_features,
 )
 from prefrontal.senses.hearing.direction import Tdoa, accumulate_tdoa, azimuth_deg, side
-from prefrontal.senses.hearing.frontend import NoiseFloor, denoise, snr_db, steer
+from prefrontal.senses.hearing.frontend import NoiseFloor, snr_db, views
 from prefrontal.senses.hearing.keywords import KeywordSpotter
 from prefrontal.senses.hearing.onsets import OnsetDetector, SoundEvent
 from prefrontal.senses.hearing.vad import Segment, VoiceActivity
-from prefrontal.senses.hearing.words import StreamingSpotter, WordSpotter
+from prefrontal.senses.hearing.words import StreamingSpotter, ViewsSpotter, WordSpotter
 from prefrontal.senses.sources.wav import WavSource
 
 VAD_RATE = 16_000
@@ -207,11 +208,7 @@ class HearingSense:
         tdoa = self._direction(window, rate, _SPEECH_BAND)
         words: list[str] = heard or []
         if heard is None and self.listen_for and len(window):
-            mono16 = self._toward(window, rate, tdoa)
-            hits = await anyio.to_thread.run_sync(
-                lambda: self.spotter.spot(mono16, VAD_RATE, self.listen_for)
-            )
-            words = sorted({hit.word for hit in hits})
+            words = await anyio.to_thread.run_sync(self._words, window, rate, tdoa)
         where = _where(tdoa, self.spacing_m)
         saying = ""
         if self.principal and self.principal in words:
@@ -238,14 +235,16 @@ class HearingSense:
             tainted=(),  # words come from the closed listen_for list; the rest is numbers
         )
 
-    def _toward(self, window: Stereo, rate: int, tdoa: Tdoa | None) -> Mono16:
-        """What the word spotter hears: the pair steered at the voice (delay-and-sum on its
-        measured delay), at 16 kHz, through a Wiener filter against the room's noise."""
-        if tdoa is not None and window.shape[1] >= 2:
-            mono = steer(window[:, 0], window[:, 1], tdoa.tau_s, rate)
+    def _words(self, window: Stereo, rate: int, tdoa: Tdoa | None) -> list[str]:
+        """The listened-for words in a voice's window, heard through every view of it."""
+        pair = np.stack([_to_vad_rate(window[:, m], rate) for m in range(window.shape[1])], 1)
+        tau = tdoa.tau_s if tdoa is not None and pair.shape[1] >= 2 else None
+        heard = [v.astype(np.float32) for v in views(pair, tau, VAD_RATE, self.noise.power)]
+        if isinstance(self.spotter, ViewsSpotter):
+            hits = self.spotter.spot_views(heard, VAD_RATE, self.listen_for)
         else:
-            mono = window.mean(axis=1)
-        return denoise(_to_vad_rate(mono, rate), self.noise.power).astype(np.float32)
+            hits = self.spotter.spot(heard[-1], VAD_RATE, self.listen_for)
+        return sorted({hit.word for hit in hits})
 
     def _settled(self, now: float) -> list[SoundEvent]:
         """Sound events old enough that the voice detector has spoken about their time."""

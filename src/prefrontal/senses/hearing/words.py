@@ -31,6 +31,7 @@ class WordHit:
     start_s: float
     end_s: float
     confidence: float
+    sources: tuple[str, ...] = ()  # where the pronunciation heard came from (``pronounce``)
 
 
 class WordSpotter(Protocol):
@@ -39,6 +40,16 @@ class WordSpotter(Protocol):
     ) -> list[WordHit]:
         """The listened-for ``words`` heard in ``audio`` (mono, ``rate`` Hz), in order."""
         ...
+
+
+@runtime_checkable
+class ViewsSpotter(Protocol):
+    """A spotter that hears one voice segment through several views of it (each microphone,
+    the pair steered at the voice, that filtered) and reports a word heard in any of them."""
+
+    def spot_views(
+        self, views: Sequence[npt.NDArray[np.floating]], rate: int, words: Sequence[str]
+    ) -> list[WordHit]: ...
 
 
 @runtime_checkable
