@@ -148,6 +148,26 @@ async def test_a_door_is_heard_as_a_door_from_its_side(tmp_path: Path) -> None:
     assert slam.fields["azimuth_deg"] == pytest.approx(-50.0, abs=5)
 
 
+async def test_a_beep_at_0_db_is_heard_and_claims_a_side_only_below_the_aliasing_limit(
+    tmp_path: Path,
+) -> None:
+    # 0 dB: the noise holds as much power as the beeps, so the broadband level barely rises;
+    # a tone still stands about 20 dB above the noise in its own frequency bins.
+    stereo, _ = render(
+        [Placed("beep", 1.0, -50.0, beep(RATE, 700.0)),
+         Placed("beep", 3.0, 40.0, beep(RATE, 1800.0))],
+        rate=RATE, duration_s=4.5, snr_db=0.0, seed=4,
+    )  # fmt: skip
+    write(tmp_path / "b.wav", stereo, RATE)
+    low, high = await _hear(tmp_path / "b.wav")
+    assert (low.fields["kind"], low.fields["side"]) == ("beep", "left")
+    assert low.fields["frequency_hz"] == pytest.approx(700, abs=40)
+    assert low.fields["azimuth_deg"] == pytest.approx(-50.0, abs=8)
+    assert (high.fields["kind"], high.fields["side"]) == ("beep", "unknown")
+    assert high.fields["azimuth_deg"] is None
+    assert high.rendering.startswith("a beep from a direction it cannot tell")
+
+
 def test_the_room_benchmark_runs_and_scores_a_tiny_scene(tmp_path: Path) -> None:
     if not speech.available():
         pytest.skip(speech.MISSING)

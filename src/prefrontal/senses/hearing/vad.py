@@ -58,10 +58,6 @@ class VoiceActivity:
         """When the voice segment now open began (with its pad), or ``None``."""
         return None if self._start is None else max(0.0, self._start - self.pad_s)
 
-    def in_speech_since(self, t: float) -> bool:
-        """Whether a voice segment is open that began before ``t``."""
-        return self._start is not None and self._start <= t
-
     def push(self, samples: npt.NDArray[np.floating]) -> list[Segment]:
         """Feed the next samples; returns the segments that closed."""
         data = np.asarray(samples, dtype=np.float32)
