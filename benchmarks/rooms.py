@@ -451,11 +451,14 @@ def score(tally: Tally) -> dict[str, Any]:
     rights: list[bool] = []
     latencies: list[float] = []
     own_latencies: list[float] = []
+    cut = 0  # utterances heard as more than one voice percept
     audio_s = cpu_s = 0.0
     for run in tally.runs:
         audio_s += run.scene.duration_s
         cpu_s += run.cpu_s
         p2e, e2p = _match(run)
+        voiced = [e for p, e in p2e.items() if run.heard[p].kind == "speech"]
+        cut += sum(voiced.count(e) > 1 for e in set(voiced))
         for e, ev in enumerate(run.scene.events):
             total[ev.kind] += 1
             p = e2p.get(e)
@@ -489,6 +492,7 @@ def score(tally: Tally) -> dict[str, Any]:
     return {
         "scenes": len(tally.runs),
         "per_kind": {k: _rates(found[k], total[k], correct[k], claimed[k]) for k in KINDS},
+        "utterances_cut": cut,
         "other_percepts": {k: v for k, v in claimed.items() if k not in KINDS},
         "side_accuracy": float(np.mean(sides)) if sides else None,
         "sides_unclaimed": unclaimed,
@@ -534,6 +538,8 @@ def show(figures: dict[str, Any], title: str) -> None:
                       f"{_fmt(row['recall'])} / {_fmt(row['precision'])} "
                       f"({row['events']} events, {row['percepts']} percepts)",
                       "≥ 0.95" if kind == "speech" else "≥ 0.9")  # fmt: skip
+    table.add_row("utterances heard as two percepts or more (cut at a pause)",
+                  str(figures["utterances_cut"]), "")  # fmt: skip
     table.add_row("side accuracy (of percepts that claim a side)",
                   f"{_fmt(figures['side_accuracy'])}; no side claimed: "
                   f"{figures['sides_unclaimed']} (tones a pair cannot place)",
@@ -634,6 +640,7 @@ def _rows(tally: Tally) -> Iterator[dict[str, Any]]:
         for p, h in enumerate(run.heard):
             ev = run.scene.events[p2e[p]] if p in p2e else None
             yield {"kind": h.kind, "confidence": h.confidence, "fields": h.fields,
+                   "seed": run.scene.seed,
                    "names_name": h.names_name, "right": _right(h, ev),
                    "truth": None if ev is None else ev.kind, "has_name": bool(ev and ev.has_name),
                    "rt60_s": run.scene.rt60_s, "snr_db": run.scene.snr_db}  # fmt: skip

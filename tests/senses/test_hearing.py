@@ -11,6 +11,7 @@ from pathlib import Path
 from types import ModuleType
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 import soundfile
 
@@ -60,8 +61,8 @@ async def test_direction_of_a_voice_at_several_azimuths_and_snrs(
     tmp_path: Path, azimuth: float, snr_db: float
 ) -> None:
     stereo, [truth] = render(
-        [Placed("speech", 0.5, azimuth, voiced(RATE, 1.5))], rate=RATE, duration_s=3.0,
-        snr_db=snr_db, seed=int(azimuth) + 100,
+        [Placed("speech", 0.5, azimuth, _said("Please close the window."))], rate=RATE,
+        duration_s=3.0, snr_db=snr_db, seed=int(azimuth) + 100,
     )  # fmt: skip
     write(tmp_path / "v.wav", stereo, RATE)
     speech = [o for o in await _hear(tmp_path / "v.wav") if o.name == "speech"]
@@ -69,6 +70,15 @@ async def test_direction_of_a_voice_at_several_azimuths_and_snrs(
     assert speech[0].span[0] == pytest.approx(truth.start_s, abs=0.25)
     tolerance = 3.0 if snr_db >= 10 else 8.0  # measured: 4.8° RMS at 0 dB on 100 ms windows
     assert speech[0].fields["azimuth_deg"] == pytest.approx(azimuth, abs=tolerance)
+
+
+def _said(text: str, voice: str = "slt") -> npt.NDArray[np.float64]:
+    """Flite's ``voice`` saying ``text``, its leading and trailing silence cut."""
+    if not speech.available():
+        pytest.skip(speech.MISSING)
+    clip = speech.say(text, voice).astype(np.float64)
+    loud = np.flatnonzero(np.abs(clip) > 0.02 * float(np.max(np.abs(clip))))
+    return clip[loud[0] : loud[-1] + 1]
 
 
 async def test_silence_and_low_noise_give_no_percept(tmp_path: Path) -> None:
@@ -166,6 +176,22 @@ async def test_a_beep_at_0_db_is_heard_and_claims_a_side_only_below_the_aliasing
     assert (high.fields["kind"], high.fields["side"]) == ("beep", "unknown")
     assert high.fields["azimuth_deg"] is None
     assert high.rendering.startswith("a beep from a direction it cannot tell")
+
+
+async def test_a_voice_resuming_after_a_short_pause_continues_the_last_percept(
+    tmp_path: Path,
+) -> None:
+    first, second = _said("The kettle has boiled."), _said("Shall I make tea?")
+    resume = 0.5 + len(first) / RATE + 0.25  # a pause longer than the voice detector waits
+    stereo, _ = render(
+        [Placed("speech", 0.5, -40.0, first), Placed("speech", resume, -40.0, second),
+         Placed("speech", resume + len(second) / RATE + 1.5, 30.0, first)],
+        rate=RATE, duration_s=resume + len(second) / RATE + 3.5, snr_db=30.0, seed=6,
+    )  # fmt: skip
+    write(tmp_path / "pause.wav", stereo, RATE)
+    heard = [o for o in await _hear(tmp_path / "pause.wav") if o.name == "speech"]
+    assert [o.fields["continues"] for o in heard] == [False, True, False]
+    assert [o.fields["side"] for o in heard] == ["left", "left", "right"]
 
 
 def test_the_room_benchmark_runs_and_scores_a_tiny_scene(tmp_path: Path) -> None:

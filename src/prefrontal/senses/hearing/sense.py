@@ -25,8 +25,6 @@ from scipy.signal import resample_poly
 from prefrontal.senses.base import Emit, Observation, check_settings
 from prefrontal.senses.evidence import EvidenceStore
 from prefrontal.senses.hearing.calibrate import (
-    SOUND_WEIGHTS,
-    SPEECH_WEIGHTS,
     UNSURE,
     UNSURE_BELOW,
     chance,
@@ -61,6 +59,7 @@ _TONE_HALF_BAND_HZ = 100.0
 # A voice's first syllable makes an onset before the voice detector is sure of it: an event
 # that ends this close before a voice begins is that voice.
 _VOICE_SLACK_S = 0.1
+_RESUME_S = 0.35  # between two voice segments (with their pads): one utterance, cut at a pause
 _SETTINGS = ("listen_for", "vad_threshold", "report_sounds")
 _PLACE = {"left": "to your left", "front": "in front of you", "right": "to your right",
           "unknown": "from a direction it cannot tell"}  # fmt: skip
@@ -82,7 +81,7 @@ class HearingSense:
         channels: int = 2,
         listen_for: Sequence[str] = (),
         principal: str = "",
-        block_s: float = 0.1,
+        block_s: float = 0.05,
         evidence: EvidenceStore | None = None,
         spotter: WordSpotter | None = None,
     ) -> None:
@@ -219,6 +218,9 @@ class HearingSense:
     async def _voice(
         self, segment: Segment, rate: int, heard: list[str] | None = None
     ) -> Observation:
+        # A voice that resumes this soon is the same utterance, cut at a pause: said, so a
+        # policy can read the two percepts as one.
+        continues = bool(self._speech) and segment.start_s - self._speech[-1][1] < _RESUME_S
         self._speech.append((segment.start_s, segment.end_s))
         window = self._window(segment.start_s - 0.05, segment.end_s + 0.05, rate)
         tdoa = self._direction(window, rate, _SPEECH_BAND)
@@ -240,10 +242,11 @@ class HearingSense:
         features = speech_features(
             segment.probability, direction_confidence, where["azimuth_deg"], bool(saying), level
         )
-        confidence = chance(SPEECH_WEIGHTS, features)
+        confidence = chance("speech", features)
         fields = {"words": words, **where, "probability": round(segment.probability, 3),
                   "direction_confidence": round(direction_confidence, 3),
-                  "snr_db": round(level, 1), "unsure": confidence < UNSURE_BELOW}  # fmt: skip
+                  "snr_db": round(level, 1), "unsure": confidence < UNSURE_BELOW,
+                  "continues": continues}  # fmt: skip
         return Observation(
             name="speech",
             rendering=f"a voice{saying}, {_PLACE[where['side']]}{_unsure(confidence)}",
@@ -296,9 +299,9 @@ class HearingSense:
             event.kind, "a sound"
         )
         direction_confidence = tdoa.confidence if tdoa else 0.0
-        confidence = chance(
-            SOUND_WEIGHTS, sound_features(direction_confidence, where["azimuth_deg"], event.kind)
-        )
+        sided = where["side"] != "unknown"
+        features = sound_features(direction_confidence, where["azimuth_deg"], event.kind, sided)
+        confidence = chance(event.kind, features)
         fields = {"kind": event.kind, **where, "level_db": round(event.level_db, 1),
                   "frequency_hz": round(event.frequency_hz),
                   "direction_confidence": round(direction_confidence, 3),

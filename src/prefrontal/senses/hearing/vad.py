@@ -4,6 +4,11 @@ Audio at 16 kHz (or 8 kHz) goes in block by block; speech segments come out when
 close. Hysteresis (a start and a lower stop threshold) and minimum speech and silence
 durations turn the model's per-window probabilities into segments. ``threshold`` can be
 raised at run time (top-down attention).
+
+A segment closes after ``min_silence_s`` of silence: the shorter, the sooner a percept comes
+after a voice stops, and the more often a pause inside a sentence cuts it in two. Measured
+on rooms.py tuning scenes (seeds 1-3, 100 utterances): 0.3 s: 2 cut; 0.15 s: 6 cut, the
+percept 0.2 s sooner; 0.1 s: 8 cut, 0.02 s sooner again.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ class VoiceActivity:
         *,
         threshold: float = 0.5,
         min_speech_s: float = 0.25,
-        min_silence_s: float = 0.3,
+        min_silence_s: float = 0.15,
         pad_s: float = 0.05,
     ) -> None:
         if rate not in RATES:
