@@ -44,7 +44,7 @@ def features(row: dict[str, Any]) -> tuple[str, tuple[float, ...]]:
         return "speech", calibrate.speech_features(
             float(fields.get("probability", 0.0)), float(fields.get("direction_confidence", 0.0)),
             fields.get("azimuth_deg"), bool(row["names_name"]),
-            float(fields.get("snr_db", 40.0)),
+            float(fields.get("snr_db", 40.0)), bool(fields.get("continues", False)),
         )  # fmt: skip
     return "sound", calibrate.sound_features(
         float(fields.get("direction_confidence", 0.0)), fields.get("azimuth_deg"), row["kind"],

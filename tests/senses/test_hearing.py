@@ -16,11 +16,12 @@ import pytest
 import soundfile
 
 from prefrontal import Config, Percept, open_system
+from prefrontal.seam.render import one_line
 from prefrontal.senses.base import Observation
 from prefrontal.senses.hearing.calibrate import UNSURE, UNSURE_BELOW
 from prefrontal.senses.hearing.sense import HearingSense
 from prefrontal.senses.sources import speech
-from prefrontal.senses.sources.scene import Placed, beep, door, knock, render, voiced, write
+from prefrontal.senses.sources.scene import Placed, beep, door, knock, render, write
 from prefrontal.testing import MemoryJournal
 
 pytestmark = pytest.mark.anyio
@@ -217,17 +218,27 @@ def _benchmark(name: str) -> ModuleType:
     return module
 
 
-async def test_a_percept_says_when_it_is_unsure(tmp_path: Path) -> None:
+async def test_a_percept_says_when_it_is_unsure_in_its_journaled_rendering(
+    write_config: Callable[..., Config], tmp_path: Path
+) -> None:
     stereo, _ = render(
-        [Placed("speech", 0.5, 12.0, voiced(RATE, 1.2)), Placed("knock", 2.5, -8.0, knock(RATE)),
-         Placed("beep", 4.0, 60.0, beep(RATE))],
-        rate=RATE, duration_s=5.5, snr_db=0.0, seed=3,
+        [Placed("speech", 0.5, 12.0, _said("Where did I put the remote control?")),
+         Placed("knock", 3.5, -8.0, knock(RATE)), Placed("beep", 5.0, 60.0, beep(RATE)),
+         Placed("speech", 6.5, -60.0, _said("Dinner is ready.", "kal16"))],
+        rate=RATE, duration_s=8.5, snr_db=20.0, seed=3,
     )  # fmt: skip
-    write(tmp_path / "noisy.wav", stereo, RATE)
-    heard = await _hear(tmp_path / "noisy.wav")
-    assert heard
-    for o in heard:
-        unsure = o.confidence < UNSURE_BELOW
-        assert o.fields["unsure"] is unsure
-        assert o.rendering.endswith(UNSURE) is unsure
-        assert 0.0 < o.confidence < 1.0
+    write(tmp_path / "room.wav", stereo, RATE)
+    config = write_config(CONFIG.format(source="room.wav"), hear_mod=MODULE)
+    journal = MemoryJournal()
+    async with open_system(config, journal=journal) as system:
+        await system.run_until_idle()
+    heard = [s.event for s in journal.read(kinds=["percept"])]
+    assert all(isinstance(p, Percept) for p in heard)
+    percepts = [p for p in heard if isinstance(p, Percept)]
+    unsure = [p.confidence < UNSURE_BELOW for p in percepts]
+    assert any(unsure), [(p.rendering, p.confidence) for p in percepts]
+    assert not all(unsure)
+    for percept, doubt in zip(percepts, unsure, strict=True):
+        assert percept.fields["unsure"] is doubt
+        assert one_line(percept).endswith(UNSURE) is doubt  # what a policy's context shows
+        assert 0.0 < percept.confidence < 1.0

@@ -89,12 +89,15 @@ def speech_features(
     azimuth_deg: float | None,
     named: bool,
     snr_db: float = 40.0,
+    continues: bool = False,
 ) -> tuple[float, ...]:
     """(1, voice probability, direction confidence, margin from the side boundary, named,
-    the voice's SNR over the room's noise / 30 dB, capped at 1): in noise the name is missed
-    more often, so a voice that claims no name is less sure there."""
+    the voice's SNR over the room's noise / 30 dB, capped at 1, continues): in noise the name
+    is missed more often, so a voice that claims no name is less sure there; the rest of an
+    utterance cut at a pause has not heard its beginning, where a name is most often said."""
     snr = min(max(snr_db, 0.0), 30.0) / 30.0
-    return (1.0, probability, direction_confidence, _margin(azimuth_deg), float(named), snr)
+    margin = _margin(azimuth_deg)
+    return (1.0, probability, direction_confidence, margin, float(named), snr, float(continues))
 
 
 def sound_features(

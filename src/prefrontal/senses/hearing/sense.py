@@ -240,8 +240,9 @@ class HearingSense:
         direction_confidence = tdoa.confidence if tdoa else 0.0
         level = snr_db(_to_vad_rate(window.mean(axis=1), rate), self.noise.power)
         features = speech_features(
-            segment.probability, direction_confidence, where["azimuth_deg"], bool(saying), level
-        )
+            segment.probability, direction_confidence, where["azimuth_deg"], bool(saying), level,
+            continues,
+        )  # fmt: skip
         confidence = chance("speech", features)
         fields = {"words": words, **where, "probability": round(segment.probability, 3),
                   "direction_confidence": round(direction_confidence, 3),
