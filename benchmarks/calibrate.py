@@ -167,7 +167,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--cache", type=Path, help="folder for rendered scenes (kept)")
     parser.add_argument("--dump", type=Path, help="write the scored percepts here")
     parser.add_argument("--write", action="store_true", help=f"write {TABLE.name}")
+    parser.add_argument("--judge", type=Path, nargs="*", default=[],
+                        help="only judge these dumps' confidences, pooled")  # fmt: skip
     args = parser.parse_args(argv)
+    if args.judge:
+        return judge(args.judge)
     if args.rows:
         rows = [json.loads(line) for p in args.rows for line in p.read_text().splitlines() if line]
     else:
@@ -203,6 +207,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         TABLE.write_text(json.dumps(_table(table, args, len(rows)), indent=1) + "\n")
         print(f"wrote {TABLE}")
     return out
+
+
+def judge(paths: Sequence[Path]) -> dict[str, Any]:
+    """The ECE of the confidences the sense gave (no fitting), pooled over ``paths``, beside
+    what a perfectly calibrated sense would show on as many percepts."""
+    rows = [json.loads(line) for p in paths for line in p.read_text().splitlines() if line]
+    confidences = [float(r["confidence"]) for r in rows]
+    found = ece(confidences, [bool(r["right"]) for r in rows])
+    by_chance, spread = _rooms().ece_by_chance(confidences)
+    print(f"{len(rows)} percepts: ECE {found:.3f}; a calibrated sense would show "
+          f"{by_chance:.3f} ± {spread:.3f} on as many")  # fmt: skip
+    return {"percepts": len(rows), "ece": found, "ece_by_chance": (by_chance, spread)}
 
 
 def _table(table: calibrate.Calibration, args: argparse.Namespace, count: int) -> dict[str, Any]:

@@ -437,6 +437,18 @@ def ece(confidences: Sequence[float], right: Sequence[bool], bins: int = 10) -> 
     return float(total)
 
 
+def ece_by_chance(confidences: Sequence[float], draws: int = 400) -> tuple[float, float]:
+    """The ECE a perfectly calibrated sense would show with these confidences on so few
+    percepts (each right with exactly its confidence): mean and standard deviation over
+    seeded draws. A measured ECE is only meaningful above it."""
+    if not confidences:
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(0)
+    conf = np.asarray(confidences)
+    found = [ece(list(conf), list(rng.random(len(conf)) < conf)) for _ in range(draws)]
+    return float(np.mean(found)), float(np.std(found))
+
+
 def score(tally: Tally) -> dict[str, Any]:
     found = dict.fromkeys(KINDS, 0)
     total = dict.fromkeys(KINDS, 0)
@@ -509,6 +521,7 @@ def score(tally: Tally) -> dict[str, Any]:
         "false_alarm_speech_s": other_s,
         "false_alarms_per_hour": tally.false_alarms / other_s * 3600 if other_s else None,
         "ece": ece(confidences, rights),
+        "ece_by_chance": ece_by_chance(confidences),
         "percepts": len(confidences),
         "share_right": float(np.mean(rights)) if rights else None,
         "latency_p50_s": float(np.median(latencies)) if latencies else None,
@@ -560,9 +573,11 @@ def show(figures: dict[str, Any], title: str) -> None:
                   f"{_fmt(figures['false_alarms_per_hour'], '.1f')} ({figures['false_alarms']} "
                   f"in {figures['false_alarm_speech_s'] / 60:.0f} min); in scenes: "
                   f"{figures['scene_name_false_alarms']}", "≤ 1")  # fmt: skip
+    chance_mean, chance_sd = figures["ece_by_chance"]
     table.add_row("ECE of confidence (10 bins)",
                   f"{figures['ece']:.3f} ({figures['percepts']} percepts, "
-                  f"{_fmt(figures['share_right'])} right)", "≤ 0.05")  # fmt: skip
+                  f"{_fmt(figures['share_right'])} right; a calibrated sense would show "
+                  f"{chance_mean:.3f} ± {chance_sd:.3f} on so few)", "≤ 0.05")  # fmt: skip
     table.add_row("utterance's true end → percept p50 / p90 / max",
                   " / ".join(_fmt(figures[f"latency_{q}_s"]) for q in ("p50", "p90", "max"))
                   + f" s (from the percept's own end: p50 {_fmt(figures['latency_own_p50_s'])} s)",

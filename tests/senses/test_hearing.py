@@ -199,12 +199,22 @@ def test_the_room_benchmark_runs_and_scores_a_tiny_scene(tmp_path: Path) -> None
     if not speech.available():
         pytest.skip(speech.MISSING)
     rooms = _benchmark("rooms")
-    figures = rooms.main(["--quick", "--cache", str(tmp_path), "--json", str(tmp_path / "f.json")])
+    figures = rooms.main(["--quick", "--cache", str(tmp_path), "--json", str(tmp_path / "f.json"),
+                          "--dump", str(tmp_path / "rows.jsonl")])  # fmt: skip
     assert figures["scenes"] == 1
     assert figures["per_kind"]["speech"]["events"] >= 1
     assert 0.0 <= figures["ece"] <= 1.0
     assert figures["rtf"] > 0
     assert json.loads((tmp_path / "f.json").read_text())["seed"] == 1
+    # the calibration refit runs on those percepts (never writing the shipped table here)
+    calibrated = _benchmark("calibrate").main(["--rows", str(tmp_path / "rows.jsonl")])
+    assert calibrated["percepts"] == figures["percepts"]
+    assert 0.0 <= calibrated["ece_refit"] <= 1.0
+
+
+def test_the_calibration_refit_refuses_the_held_out_seeds() -> None:
+    with pytest.raises(SystemExit, match="held out"):
+        _benchmark("calibrate").main(["--seeds", "5-8"])
 
 
 def _benchmark(name: str) -> ModuleType:
