@@ -1,18 +1,29 @@
-"""Fit the hearing sense's confidence map on scored percepts from ``benchmarks/rooms.py``.
+"""Fit the hearing sense's confidence table on scored percepts of ``benchmarks/rooms.py``.
 
-Reads the percepts that ``rooms.py --dump`` wrote (tuning seeds only), fits a logistic map
-of each kind's features (``prefrontal.senses.hearing.calibrate``) to whether the percept
-was right by Newton's method with a small ridge, and prints the weights to ship and the
-expected calibration error before and after, on the fitted rows and on any ``--held`` rows.
+One command refits it (after anything that changes what the sense measures)::
 
-Usage: python benchmarks/calibrate.py TUNE.jsonl [TUNE2.jsonl ...] [--held HELD.jsonl]
+    python benchmarks/calibrate.py --seeds 1-6 --scenes 12 --write
+
+It hears ``--scenes`` scenes of each tuning seed (names ``tune``; never the held-out seeds 7
+and 8) with the whole sense, scores every percept as right or wrong, fits the two steps of
+``prefrontal.senses.hearing.calibrate`` (a logistic score per group by Newton's method with
+a small ridge, then an isotonic step map per percept kind whose steps hold at least
+``MIN_STEP`` percepts), prints the expected calibration error (ECE, 10 bins) as shipped, as
+refitted, and leaving each seed out in turn (fitted on the others: the honest figure), and
+with ``--write`` writes ``calibration.json``. ``--rows`` refits from percepts written
+earlier by ``--dump`` (or by ``rooms.py --dump``) without hearing the scenes again.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
+import sys
+import tempfile
+from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -20,7 +31,11 @@ import numpy.typing as npt
 
 from prefrontal.senses.hearing import calibrate
 
-RIDGE = 1.0  # leave-one-out ECE on tuning percepts: 0.01: 0.19, 0.1: 0.16, 1: 0.13, 10: 0.23
+Array = npt.NDArray[np.float64]
+RIDGE = 1.0  # a little: the score's features are few and bounded
+MIN_STEP = 25  # percepts per step of a kind's map: fewer and a step's share is noise
+TABLE = Path(calibrate.__file__).with_name("calibration.json")
+HELD_OUT = {7, 8}
 
 
 def features(row: dict[str, Any]) -> tuple[str, tuple[float, ...]]:
@@ -29,13 +44,15 @@ def features(row: dict[str, Any]) -> tuple[str, tuple[float, ...]]:
         return "speech", calibrate.speech_features(
             float(fields.get("probability", 0.0)), float(fields.get("direction_confidence", 0.0)),
             fields.get("azimuth_deg"), bool(row["names_name"]),
-            float(fields.get("snr_db", 40.0)),
+            float(fields.get("snr_db", 40.0)), bool(fields.get("continues", False)),
         )  # fmt: skip
-    direction = float(fields.get("direction_confidence", 2 * row["confidence"] - 1))
-    return "sound", calibrate.sound_features(direction, fields.get("azimuth_deg"), row["kind"])
+    return "sound", calibrate.sound_features(
+        float(fields.get("direction_confidence", 0.0)), fields.get("azimuth_deg"), row["kind"],
+        fields.get("side") != "unknown",
+    )  # fmt: skip
 
 
-def fit(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+def fit_logistic(x: Array, y: Array) -> Array:
     w = np.zeros(x.shape[1])
     for _ in range(50):
         p = 1 / (1 + np.exp(-(x @ w)))
@@ -48,43 +65,172 @@ def fit(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> npt.NDArray[n
     return w
 
 
-def ece(conf: list[float], right: list[bool], bins: int = 10) -> float:
+def fit_steps(scores: Sequence[float], right: Sequence[bool]) -> dict[str, list[float]]:
+    """Isotonic regression (pool adjacent violators) of ``right`` on ``scores``, its blocks
+    merged until each holds ``MIN_STEP`` percepts; a block's chance is its share right
+    with one right and one wrong added (so no step claims 0 or 1 from a few dozen)."""
+    order = np.argsort(scores)
+    s, y = np.asarray(scores)[order], np.asarray(right, dtype=float)[order]
+    blocks: list[list[float]] = []  # [sum right, count, highest score]
+    for score, hit in zip(s, y, strict=True):
+        blocks.append([hit, 1.0, float(score)])
+        while len(blocks) > 1 and (
+            blocks[-2][0] / blocks[-2][1] >= blocks[-1][0] / blocks[-1][1]
+            or blocks[-2][1] < MIN_STEP
+        ):
+            last = blocks.pop()
+            blocks[-1] = [blocks[-1][0] + last[0], blocks[-1][1] + last[1], last[2]]
+    if len(blocks) > 1 and blocks[-1][1] < MIN_STEP:
+        last = blocks.pop()
+        blocks[-1] = [blocks[-1][0] + last[0], blocks[-1][1] + last[1], last[2]]
+    shares = np.maximum.accumulate([(b[0] + 1) / (b[1] + 2) for b in blocks])  # stays monotone
+    chances = [round(float(c), 3) for c in shares]
+    # Steps meet halfway between the highest score of one block and the next's lowest.
+    upper = [b[2] for b in blocks]
+    return {"upper": [round(u, 4) for u in upper[:-1]] + [1.0], "chance": chances}
+
+
+def fit(rows: Sequence[dict[str, Any]]) -> calibrate.Calibration:
+    weights: dict[str, list[float]] = {}
+    for group in ("speech", "sound"):
+        picked = [(features(r)[1], r["right"]) for r in rows if features(r)[0] == group]
+        if picked:
+            x = np.array([f for f, _ in picked])
+            y = np.array([float(r) for _, r in picked])
+            weights[group] = [round(float(v), 3) for v in fit_logistic(x, y)]
+    maps: dict[str, dict[str, list[float]]] = {}
+    kinds = {r["kind"] for r in rows}
+    for kind in sorted(kinds | {"sound"}):
+        mine = [r for r in rows if r["kind"] == kind or (kind == "sound" and r["kind"] != "speech")]
+        if len(mine) >= MIN_STEP:
+            group = "speech" if kind == "speech" else "sound"
+            raw = [calibrate.score(weights[group], features(r)[1]) for r in mine]
+            maps[kind] = fit_steps(raw, [bool(r["right"]) for r in mine])
+    return calibrate.Calibration.from_json({"weights": weights, "maps": maps})
+
+
+def ece(conf: Sequence[float], right: Sequence[bool], bins: int = 10) -> float:
     c, r = np.asarray(conf), np.asarray(right, dtype=float)
     which = np.minimum((c * bins).astype(int), bins - 1)
     return float(sum((which == b).mean() * abs(c[which == b].mean() - r[which == b].mean())
                      for b in range(bins) if (which == b).any()))  # fmt: skip
 
 
-def _read(paths: list[Path]) -> list[dict[str, Any]]:
-    return [json.loads(line) for p in paths for line in p.read_text().splitlines() if line]
+def judged(table: calibrate.Calibration, rows: Sequence[dict[str, Any]]) -> float:
+    return ece([table.chance(r["kind"], features(r)[1]) for r in rows], [r["right"] for r in rows])
+
+
+def _rooms() -> ModuleType:
+    path = Path(__file__).with_name("rooms.py")
+    spec = importlib.util.spec_from_file_location("bench_rooms", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def hear(seeds: Sequence[int], scenes: int, folder: Path) -> list[dict[str, Any]]:
+    """Every percept of ``scenes`` scenes of each seed (names ``tune``), scored."""
+    import anyio
+
+    from prefrontal.senses.hearing.keywords import KeywordSpotter
+
+    rooms = _rooms()
+    spotter = KeywordSpotter()
+    rows: list[dict[str, Any]] = []
+    for seed in seeds:
+        tally = rooms.Tally()
+        for index in range(scenes):
+            scene = rooms.make_scene(seed, index, rooms.NAMES["tune"], folder)
+            tally.runs.append(anyio.run(rooms._hear, scene, spotter))
+        rows.extend(rooms._rows(tally))
+        print(f"seed {seed}: {len(tally.runs)} scenes, {len(rows)} percepts so far", flush=True)
+    return rows
+
+
+def _seeds(text: str) -> list[int]:
+    lo, _, hi = text.partition("-")
+    seeds = list(range(int(lo), int(hi or lo) + 1))
+    if HELD_OUT & set(seeds):
+        raise SystemExit(f"seeds {sorted(HELD_OUT)} are held out for reporting; tune on others")
+    return seeds
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("tune", type=Path, nargs="+")
-    parser.add_argument("--held", type=Path, nargs="*", default=[])
+    parser.add_argument("--seeds", default="1-6", help="tuning seeds, e.g. 1-6 (not 7, 8)")
+    parser.add_argument("--scenes", type=int, default=12, help="scenes per seed")
+    parser.add_argument("--rows", type=Path, nargs="*", default=[],
+                        help="refit from these percept dumps, not new scenes")  # fmt: skip
+    parser.add_argument("--cache", type=Path, help="folder for rendered scenes (kept)")
+    parser.add_argument("--dump", type=Path, help="write the scored percepts here")
+    parser.add_argument("--write", action="store_true", help=f"write {TABLE.name}")
+    parser.add_argument("--judge", type=Path, nargs="*", default=[],
+                        help="only judge these dumps' confidences, pooled")  # fmt: skip
     args = parser.parse_args(argv)
-    rows = _read(args.tune)
-    weights: dict[str, list[float]] = {}
-    for group in ("speech", "sound"):
-        picked = [(features(r)[1], r["right"]) for r in rows if features(r)[0] == group]
-        if not picked:
-            continue
-        x = np.array([f for f, _ in picked])
-        y = np.array([float(r) for _, r in picked])
-        weights[group] = [round(float(v), 3) for v in fit(x, y)]
-        print(f"{group.upper()}_WEIGHTS = {tuple(weights[group])}  # {len(picked)} percepts")
-    out: dict[str, Any] = {"weights": weights}
-    for name, data in (("tune", rows), ("held", _read(args.held))):
-        if not data:
-            continue
-        after = [calibrate.chance(weights[features(r)[0]], features(r)[1]) for r in data]
-        right = [bool(r["right"]) for r in data]
-        out[name] = {"before": ece([r["confidence"] for r in data], right),
-                     "after": ece(after, right), "percepts": len(data)}  # fmt: skip
-        print(f"ECE on {name}: {out[name]['before']:.3f} as landed, {out[name]['after']:.3f} "
-              f"calibrated ({len(data)} percepts)")  # fmt: skip
+    if args.judge:
+        return judge(args.judge)
+    if args.rows:
+        rows = [json.loads(line) for p in args.rows for line in p.read_text().splitlines() if line]
+    else:
+        folder = args.cache or Path(tempfile.mkdtemp(prefix="calibrate-"))
+        folder.mkdir(parents=True, exist_ok=True)
+        rows = hear(_seeds(args.seeds), args.scenes, folder)
+    if args.dump:
+        args.dump.write_text("".join(json.dumps(r, default=str) + "\n" for r in rows))
+    table = fit(rows)
+    right = [bool(r["right"]) for r in rows]
+    out: dict[str, Any] = {
+        "percepts": len(rows),
+        "share_right": float(np.mean(right)),
+        "ece_shipped": ece([float(r["confidence"]) for r in rows], right),
+        "ece_refit": judged(table, rows),
+    }
+    seeds = sorted({r.get("seed") for r in rows if r.get("seed") is not None})
+    if len(seeds) > 1:  # each seed judged by a table fitted on the others
+        chances: list[float] = []
+        truth: list[bool] = []
+        for seed in seeds:
+            others = fit([r for r in rows if r.get("seed") != seed])
+            mine = [r for r in rows if r.get("seed") == seed]
+            chances += [others.chance(r["kind"], features(r)[1]) for r in mine]
+            truth += [bool(r["right"]) for r in mine]
+        out["ece_leave_one_seed_out"] = ece(chances, truth)
+    print(f"{out['percepts']} percepts ({out['share_right']:.2f} right); ECE as shipped "
+          f"{out['ece_shipped']:.3f}, refitted {out['ece_refit']:.3f}, each seed left out "
+          f"{out.get('ece_leave_one_seed_out', float('nan')):.3f}")  # fmt: skip
+    for kind, step in table.maps.items():
+        print(f"  {kind}: {list(zip(step.upper, step.chance, strict=True))}")
+    if args.write:
+        TABLE.write_text(json.dumps(_table(table, args, len(rows)), indent=1) + "\n")
+        print(f"wrote {TABLE}")
     return out
+
+
+def judge(paths: Sequence[Path]) -> dict[str, Any]:
+    """The ECE of the confidences the sense gave (no fitting), pooled over ``paths``, beside
+    what a perfectly calibrated sense would show on as many percepts."""
+    rows = [json.loads(line) for p in paths for line in p.read_text().splitlines() if line]
+    confidences = [float(r["confidence"]) for r in rows]
+    found = ece(confidences, [bool(r["right"]) for r in rows])
+    by_chance, spread = _rooms().ece_by_chance(confidences)
+    print(f"{len(rows)} percepts: ECE {found:.3f}; a calibrated sense would show "
+          f"{by_chance:.3f} ± {spread:.3f} on as many")  # fmt: skip
+    return {"percepts": len(rows), "ece": found, "ece_by_chance": (by_chance, spread)}
+
+
+def _table(table: calibrate.Calibration, args: argparse.Namespace, count: int) -> dict[str, Any]:
+    again = " (refitted from their dumped percepts)" if args.rows else ""
+    return {
+        "fitted_on": f"benchmarks/calibrate.py --seeds {args.seeds} --scenes {args.scenes}"
+        f"{again}: {count} percepts, names 'tune'",
+        "weights": {k: list(v) for k, v in table.weights.items()},
+        "maps": {
+            k: {"upper": list(m.upper), "chance": list(m.chance)} for k, m in table.maps.items()
+        },
+    }
 
 
 if __name__ == "__main__":

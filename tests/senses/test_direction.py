@@ -19,6 +19,7 @@ from prefrontal.senses.hearing.direction import (
     Tdoa,
     TdoaAccumulator,
     accumulate_tdoa,
+    aliases,
     azimuth_deg,
     crlb_tdoa_s,
     estimate_tdoa,
@@ -438,3 +439,16 @@ def test_the_accumulator_refuses_a_longer_window_and_an_empty_estimate() -> None
         accumulator.add(np.ones(513), np.ones(513))
     with pytest.raises(ValueError, match=re.escape("no windows were added")):
         accumulate_tdoa([], 16_000, max_tau_s=MAX_TAU_S)
+
+
+def test_a_tone_above_the_pairs_aliasing_limit_fits_delays_on_both_sides() -> None:
+    spacing = 0.18
+    # 700 Hz: one period (1.43 ms) is longer than the pair's whole reach (±0.52 ms).
+    assert aliases(2e-4, 700.0, spacing) == [2e-4]
+    # 1500 Hz: a period of 0.67 ms; a delay of +0.2 ms fits -0.47 ms as well.
+    found = aliases(2e-4, 1500.0, spacing)
+    assert found == pytest.approx([2e-4 - 1 / 1500, 2e-4])
+    assert {side(azimuth_deg(t, spacing)) for t in found} == {"left", "right"}
+    # a measured delay beyond the pair's reach keeps itself among the candidates
+    assert aliases(-5.6e-4, 1281.0, spacing)[0] == pytest.approx(-5.6e-4)
+    assert aliases(1e-4, 0.0, spacing) == [1e-4]

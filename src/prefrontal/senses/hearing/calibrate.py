@@ -1,25 +1,86 @@
 """Calibrated confidence: a hearing percept's confidence is the measured chance it is right.
 
 Right means what the percept claims holds: its kind (a voice, a knock, a beep, a door), its
-side and, for a voice, whether it said the name. The chance is a logistic map of what the
-sense measured (voice probability, direction confidence, the azimuth's distance from the
-front/side boundary, a word heard), fitted by ``benchmarks/calibrate.py`` on scenes of
-``benchmarks/rooms.py`` (tuning seeds only) and shipped here as constants. Pure arithmetic.
+side (when it claims one) and, for a voice, whether it said the name. Two steps, both fitted
+by ``benchmarks/calibrate.py`` on scenes of ``benchmarks/rooms.py`` (tuning seeds only) and
+shipped in ``calibration.json`` beside this module:
+
+1. a score: a logistic map of what the sense measured (voice probability, direction
+   confidence, the azimuth's distance from the front/side boundary, a word heard, the
+   voice's SNR; for a sound its kind and whether it claims a side), one for voices and one
+   for sounds;
+2. a monotone map per percept kind from that score to the share of such percepts that were
+   right (isotonic regression, its steps holding at least a few dozen percepts each), so a
+   kind the score flatters or slights is set right on its own.
+
+Refit after changing what the sense measures (one command, in the README's hearing
+section). Pure arithmetic on a small table; the table is read once.
 """
 
 from __future__ import annotations
 
+import bisect
+import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
 
 UNSURE_BELOW = 0.5  # a percept more likely wrong than right says so in its rendering
 UNSURE = " (not sure)"
-# Logistic weights in the order of the features below; fitted by benchmarks/calibrate.py
-# on rooms.py --seed 1..4 --names tune --scenes 6 (183 percepts), with the sense spotting the
-# name by keyword search. Fitted on seeds 1, 2, 4 alone, seed 3's ECE was 0.13: too few
-# percepts for a map this size to be trusted far.
-SPEECH_WEIGHTS = (-0.655, -0.27, 0.956, 0.197, 1.204, 0.857)
-SOUND_WEIGHTS = (0.726, 0.455, 0.709, 0.642, -0.695, 0.778)
+SOUND_KINDS = ("knock", "beep", "door")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Step:
+    """A monotone step map: scores up to ``upper[i]`` (the last one: all above) map to
+    ``chance[i]``."""
+
+    upper: tuple[float, ...]
+    chance: tuple[float, ...]
+
+    def __call__(self, score: float) -> float:
+        return self.chance[min(bisect.bisect_left(self.upper, score), len(self.chance) - 1)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Calibration:
+    """The fitted table: logistic weights per group (``speech``, ``sound``) and a step map
+    per percept kind (``speech``, ``knock``, ``beep``, ``door``, and ``sound`` for the rest)."""
+
+    weights: Mapping[str, tuple[float, ...]]
+    maps: Mapping[str, Step]
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Calibration:
+        return cls(
+            weights={k: tuple(float(w) for w in v) for k, v in data["weights"].items()},
+            maps={
+                k: Step(upper=tuple(v["upper"]), chance=tuple(v["chance"]))
+                for k, v in data["maps"].items()
+            },
+        )
+
+    def chance(self, kind: str, features: Sequence[float]) -> float:
+        """The calibrated chance that a percept of ``kind`` with these features is right."""
+        group = "speech" if kind == "speech" else "sound"
+        step = self.maps.get(kind) or self.maps.get(group)
+        raw = score(self.weights[group], features)
+        return round(step(raw), 3) if step is not None else raw
+
+
+@cache
+def shipped() -> Calibration:
+    """The table shipped with the package (``calibration.json``)."""
+    text = resources.files("prefrontal.senses.hearing").joinpath("calibration.json").read_text()
+    return Calibration.from_json(json.loads(text))
+
+
+def chance(kind: str, features: Sequence[float]) -> float:
+    """The shipped calibration's chance that a percept of ``kind`` is right."""
+    return shipped().chance(kind, features)
 
 
 def speech_features(
@@ -28,26 +89,30 @@ def speech_features(
     azimuth_deg: float | None,
     named: bool,
     snr_db: float = 40.0,
+    continues: bool = False,
 ) -> tuple[float, ...]:
     """(1, voice probability, direction confidence, margin from the side boundary, named,
-    the voice's SNR over the room's noise / 30 dB, capped at 1): in noise the name is missed
-    more often, so a voice that claims no name is less sure there."""
+    the voice's SNR over the room's noise / 30 dB, capped at 1, continues): in noise the name
+    is missed more often, so a voice that claims no name is less sure there; the rest of an
+    utterance cut at a pause has not heard its beginning, where a name is most often said."""
     snr = min(max(snr_db, 0.0), 30.0) / 30.0
-    return (1.0, probability, direction_confidence, _margin(azimuth_deg), float(named), snr)
+    margin = _margin(azimuth_deg)
+    return (1.0, probability, direction_confidence, margin, float(named), snr, float(continues))
 
 
 def sound_features(
-    direction_confidence: float, azimuth_deg: float | None, kind: str
+    direction_confidence: float, azimuth_deg: float | None, kind: str, sided: bool = True
 ) -> tuple[float, ...]:
-    """(1, direction confidence, margin from the side boundary, knock, beep, door)."""
-    kinds = tuple(float(kind == k) for k in ("knock", "beep", "door"))
-    return (1.0, direction_confidence, _margin(azimuth_deg), *kinds)
+    """(1, direction confidence, margin from the side boundary, knock, beep, door, claims a
+    side): a sound that claims no side cannot have it wrong."""
+    kinds = tuple(float(kind == k) for k in SOUND_KINDS)
+    return (1.0, direction_confidence, _margin(azimuth_deg), *kinds, float(sided))
 
 
-def chance(weights: Sequence[float], features: Sequence[float]) -> float:
-    """The logistic map ``1 / (1 + exp(-w·x))``, rounded to 0.001."""
+def score(weights: Sequence[float], features: Sequence[float]) -> float:
+    """The logistic map ``1 / (1 + exp(-w·x))``."""
     z = sum(w * x for w, x in zip(weights, features, strict=True))
-    return round(1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0))), 3)
+    return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
 
 
 def _margin(azimuth_deg: float | None) -> float:

@@ -349,6 +349,20 @@ def azimuth_deg(tau_s: float, spacing_m: float, c: float = 343.0) -> float:
     return -math.degrees(math.asin(min(max(c * tau_s / spacing_m, -1.0), 1.0)))
 
 
+def aliases(tau_s: float, frequency_hz: float, spacing_m: float, c: float = 343.0) -> list[float]:
+    """Every delay a pure tone of ``frequency_hz`` cannot tell from ``tau_s``: its phase
+    repeats every period, so ``tau_s + k / frequency_hz`` fits as well for every ``k`` that
+    stays within ``±spacing_m / c``. One delay (``[tau_s]``) when the tone is below
+    ``c / (2 · spacing_m)`` (953 Hz for a 0.18 m pair), or when the others fall outside."""
+    reach = max(spacing_m / c, abs(tau_s))  # a measured delay may overshoot a little
+    if not frequency_hz > 0:
+        return [tau_s]
+    period = 1.0 / frequency_hz
+    k_lo, k_hi = math.ceil((-reach - tau_s) / period), math.floor((reach - tau_s) / period)
+    found = [tau_s + k * period for k in range(k_lo, k_hi + 1)]
+    return found if found else [tau_s]
+
+
 def side(azimuth_deg: float, front_width_deg: float = 20.0) -> Side:
     """``"front"`` within ``±front_width_deg / 2`` of straight ahead, else the side."""
     half = front_width_deg / 2

@@ -4,6 +4,13 @@ Audio at 16 kHz (or 8 kHz) goes in block by block; speech segments come out when
 close. Hysteresis (a start and a lower stop threshold) and minimum speech and silence
 durations turn the model's per-window probabilities into segments. ``threshold`` can be
 raised at run time (top-down attention).
+
+A segment closes after ``min_silence_s`` of silence: the shorter, the sooner a percept comes
+after a voice stops, and the more often a pause inside a sentence cuts it in two. Measured
+on rooms.py tuning scenes (seeds 1-3, 100 utterances): 0.3 s: 2 cut; 0.15 s: 6 cut, the
+percept 0.2 s sooner; 0.1 s: 8 cut, 0.02 s sooner again. A voice heard for less than
+``phrase_s`` waits ``phrase_silence_s`` (a name said first is often followed by a pause):
+0.15 s then cut 4.
 """
 
 from __future__ import annotations
@@ -31,7 +38,9 @@ class VoiceActivity:
         *,
         threshold: float = 0.5,
         min_speech_s: float = 0.25,
-        min_silence_s: float = 0.3,
+        min_silence_s: float = 0.15,
+        phrase_silence_s: float = 0.3,
+        phrase_s: float = 1.0,
         pad_s: float = 0.05,
     ) -> None:
         if rate not in RATES:
@@ -46,6 +55,8 @@ class VoiceActivity:
         self.threshold = threshold
         self.min_speech_s = min_speech_s
         self.min_silence_s = min_silence_s
+        self.phrase_silence_s = phrase_silence_s
+        self.phrase_s = phrase_s
         self.pad_s = pad_s
         self._carry = np.zeros(0, dtype=np.float32)
         self._t = 0.0
@@ -57,10 +68,6 @@ class VoiceActivity:
     def open_since(self) -> float | None:
         """When the voice segment now open began (with its pad), or ``None``."""
         return None if self._start is None else max(0.0, self._start - self.pad_s)
-
-    def in_speech_since(self, t: float) -> bool:
-        """Whether a voice segment is open that began before ``t``."""
-        return self._start is not None and self._start <= t
 
     def push(self, samples: npt.NDArray[np.floating]) -> list[Segment]:
         """Feed the next samples; returns the segments that closed."""
@@ -99,7 +106,11 @@ class VoiceActivity:
             return None
         if self._silent_since is None:
             self._silent_since = now
-        if now + self.window / self.rate - self._silent_since >= self.min_silence_s:
+        # A voice heard for less than a phrase is waited for longer: "Alex, | dinner is
+        # ready" pauses after the name, and the name belongs with the rest.
+        young = self._silent_since - (self._start or 0.0) < self.phrase_s
+        wait = self.phrase_silence_s if young else self.min_silence_s
+        if now + self.window / self.rate - self._silent_since >= wait:
             return self._close(self._silent_since)
         return None
 
