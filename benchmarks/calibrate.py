@@ -135,10 +135,8 @@ def hear(seeds: Sequence[int], scenes: int, folder: Path) -> list[dict[str, Any]
     """Every percept of ``scenes`` scenes of each seed (names ``tune``), scored."""
     import anyio
 
-    from prefrontal.senses.hearing.keywords import KeywordSpotter
-
     rooms = _rooms()
-    spotter = KeywordSpotter()
+    spotter = rooms.Recorded()  # the sense's spotter, as rooms.py hears scenes with it
     rows: list[dict[str, Any]] = []
     for seed in seeds:
         tally = rooms.Tally()

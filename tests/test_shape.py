@@ -147,6 +147,7 @@ FLOORS: dict[str, int] = {
     "prefrontal.models": 2,
     "prefrontal.config": 2,
     "prefrontal.sandbox": 3,
+    "prefrontal.references": 3,
     "prefrontal.policies": 4,
     "prefrontal.workers": 4,
     "prefrontal.senses": 4,

@@ -119,7 +119,7 @@ def status(config: ConfigOption = DEFAULT_CONFIG) -> None:
     running them; 'run' also imports those, resolves the model tiers (and their keys) and
     builds the senses, and refuses to start on what fails there.
     """
-    from prefrontal.config import check_references
+    from prefrontal.references import check_references
 
     cfg = load(config)
     with friendly_errors():

@@ -20,11 +20,11 @@ from prefrontal.config import (
     LlmWorkerConfig,
     ModelWorkerConfig,
     ToolWorkerConfig,
-    load_object,
 )
 from prefrontal.errors import ConfigError, RecordError
 from prefrontal.policies.base import Policy
 from prefrontal.policies.rule import RuleFunction, RulePolicy
+from prefrontal.references import load_object
 from prefrontal.runtime.executor import Executor
 from prefrontal.runtime.handles import HandleResolver
 from prefrontal.runtime.inbox import Inbox
