@@ -140,5 +140,5 @@ def test_an_ask_queued_for_a_running_driver_loads_no_loop(tmp_path: Path) -> Non
     finally:
         driver.terminate()
         driver.wait(timeout=30)
-    # It appends through the journal's writer (SQLAlchemy) and waits (anyio): no loop, no senses.
-    assert loaded == ["anyio", "prefrontal.runtime.router", "sqlalchemy"]
+    # It appends through sqlite3 alone and waits (anyio): no SQLAlchemy, no loop, no senses.
+    assert loaded == ["anyio", "prefrontal.runtime.router"]

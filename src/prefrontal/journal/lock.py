@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import fcntl
 from pathlib import Path
-from typing import IO, Protocol
-
-import sqlalchemy as sa
-from sqlalchemy.exc import SQLAlchemyError
+from typing import IO, TYPE_CHECKING, Protocol
 
 from prefrontal.errors import JournalError
 from prefrontal.journal.base import Journal
-from prefrontal.journal.sql import SqlJournal
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+# SQLAlchemy loads only for a journal that needs it: a client that queues on a SQLite file
+# checks the lock with nothing but ``fcntl``.
 
 # An arbitrary, fixed key, distinct from the writers' transaction lock in ``sql.py``.
 DRIVER_LOCK_KEY = 0x50524644  # "PRFD"
@@ -80,6 +82,8 @@ class AdvisoryLock:
         return f"PostgreSQL advisory lock {self.key} on database {self.engine.url.database!r}"
 
     def acquire(self) -> bool:
+        from sqlalchemy.exc import SQLAlchemyError
+
         try:
             conn = self.engine.connect()
             taken = conn.exec_driver_sql(f"SELECT pg_try_advisory_lock({self.key})").scalar()
@@ -95,6 +99,8 @@ class AdvisoryLock:
         return True
 
     def release(self) -> None:
+        from sqlalchemy.exc import SQLAlchemyError
+
         if self._conn is None:
             return
         try:
@@ -121,6 +127,16 @@ class NoLock:
 
 def driver_lock(journal: Journal) -> DriverLock:
     """The lock that keeps a second process from driving ``journal``."""
+    from prefrontal.journal.sqlite_file import SqliteFile, sqlite_path
+
+    if isinstance(journal, SqliteFile):
+        path = sqlite_path(journal.url)
+        assert path is not None  # a SqliteFile is always a file
+        return FileLock(Path(f"{path}.lock"))
+    import sqlalchemy as sa
+
+    from prefrontal.journal.sql import SqlJournal
+
     if isinstance(journal, SqlJournal):
         url = sa.make_url(journal.url)
         if url.get_backend_name() == "sqlite":

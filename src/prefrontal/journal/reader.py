@@ -14,13 +14,10 @@ where every read sees one snapshot of the journal.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Generator, Iterable, Sequence
 from contextlib import contextmanager, suppress
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import quote
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -355,49 +352,6 @@ class JournalReader:
         return [int(seq) for (seq,) in rows]
 
 
-class _ReadOnlyFile(JournalReader):
-    """A reader on a SQLite file opened read-only by this process; ``close`` closes it."""
-
-    def __init__(self, connection: sqlite3.Connection, *, url: str, history: tuple[Version, ...]):
-        super().__init__(
-            connection, url=url, history=history, paramstyle="qmark", errors=sqlite3.Error
-        )
-        self._file = connection
-
-    def close(self) -> None:
-        self._file.close()
-
-
-def _open_read_only(url: str) -> _ReadOnlyFile | None:
-    """The SQLite file of ``url`` opened read-only, if it is a journal in today's format.
-
-    ``None`` for anything else (another database, memory, a file that does not exist yet or
-    that an older Prefrontal wrote): those are opened through ``SqlJournal``, which creates,
-    migrates or refuses them with the same messages as every other command.
-    """
-    prefix = "sqlite:///"
-    if not url.startswith(prefix) or "?" in url:
-        return None
-    path = Path(url[len(prefix) :])
-    if str(path) in ("", ":memory:") or not path.is_file():
-        return None
-    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
-    connection = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
-    try:
-        connection.execute("PRAGMA busy_timeout=10000")
-        rows = connection.execute(
-            "SELECT version, since_seq FROM prefrontal_format ORDER BY version"
-        ).fetchall()
-    except sqlite3.Error:
-        connection.close()
-        return None
-    history = tuple(Version(int(v), int(s)) for v, s in rows)
-    if not history or history[-1].version != FORMAT:
-        connection.close()
-        return None
-    return _ReadOnlyFile(connection, url=url, history=history)
-
-
 @contextmanager
 def reading(
     url: str, *, synchronous: Synchronous = "NORMAL"
@@ -407,7 +361,9 @@ def reading(
     A SQLite file in today's format is read through ``sqlite3`` alone, read-only; anything
     else through ``SqlJournal`` (which needs SQLAlchemy), with the same queries.
     """
-    reader = _open_read_only(url)
+    from prefrontal.journal.sqlite_file import open_file
+
+    reader = open_file(url)
     if reader is not None:
         try:
             yield reader

@@ -14,9 +14,6 @@ import os
 import sqlite3
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
-
 __all__ = ["LOW_SPACE_BYTES", "free_bytes", "is_disk_full", "journal_folder"]
 
 LOW_SPACE_BYTES = 1 << 20
@@ -29,6 +26,9 @@ _FULL_TEXTS = ("disk is full", "no space left", "disk full", "quota exceeded")
 
 def journal_folder(url: str) -> Path | None:
     """The folder of a SQLite journal file; ``None`` for other databases or memory."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         parsed = make_url(url)
     except ArgumentError:

@@ -8,45 +8,32 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from prefrontal.errors import JournalError, JournalFullError
-from prefrontal.journal.base import Follow, Stored, event_key, event_ref
+from prefrontal.journal.base import Follow, Stored
 from prefrontal.journal.engine import Synchronous, make_engine
 from prefrontal.journal.format import FORMAT, Version
 from prefrontal.journal.reader import JournalReader
 from prefrontal.journal.schema import events, prepare, snapshots
 from prefrontal.journal.space import is_disk_full, journal_folder
-from prefrontal.seam.codec import encode_event
+from prefrontal.journal.sqlite_file import (
+    COLUMNS,
+    SNAPSHOTS_KEPT,
+    followed,
+    insert_all,
+    row_of,
+)
 from prefrontal.seam.events import Event
 
 __all__ = ["SqlJournal", "Synchronous", "events", "open_journal"]
 
-_SNAPSHOTS_KEPT = 3
 _WRITER_LOCK = 0x50524546  # an arbitrary, fixed advisory-lock key for the journal's writers
-_COLUMNS = ("at", "kind", "domain", "ref", "cause", "key", "body")
-_INSERT_OR_IGNORE = "INSERT OR IGNORE INTO events ({}) VALUES ({})".format(
-    ", ".join(_COLUMNS), ", ".join("?" * len(_COLUMNS))
-)
-
-
-def _row(event: Event) -> tuple[Any, ...]:
-    at: datetime = event.at
-    return (
-        at.isoformat(),
-        event.kind,
-        getattr(event, "domain", None),
-        event_ref(event),
-        getattr(event, "cause_seq", None),
-        event_key(event),
-        encode_event(event),
-    )
 
 
 class SqlJournal(JournalReader):
@@ -127,45 +114,11 @@ class SqlJournal(JournalReader):
                 ) from error
             raise JournalError(f"cannot append to the journal at {self.url!r}: {error}") from error
 
-    @staticmethod
-    def _followed(
-        stored: list[Stored | None],
-        follow: Follow | None,
-        insert: Callable[[Sequence[Event]], list[Stored | None]],
-    ) -> list[Stored | None]:
-        """``stored`` and, inserted after it chunk by chunk, every row that follows from it."""
-        chunk = stored
-        while follow is not None and chunk:
-            more = [event for row in chunk if row is not None for event in follow(row)]
-            chunk = insert(more) if more else []
-            stored.extend(chunk)
-        return stored
-
     def _append_sqlite(self, batch: Sequence[Event], follow: Follow | None) -> list[Stored | None]:
         # The hot path: one transaction of plain INSERT OR IGNOREs on the driver connection.
         # Through SQLAlchemy's statement layer the same append cost about 4.5 times as much.
         raw: sqlite3.Connection = self._conn.connection.driver_connection  # type: ignore[assignment]
-        cursor = raw.cursor()
-
-        def insert(events: Sequence[Event]) -> list[Stored | None]:
-            stored: list[Stored | None] = []
-            for event in events:
-                cursor.execute(_INSERT_OR_IGNORE, _row(event))
-                seq = cursor.lastrowid if cursor.rowcount == 1 else None
-                stored.append(None if seq is None else Stored(seq, event))
-            return stored
-
-        cursor.execute("BEGIN IMMEDIATE" if self._file else "BEGIN")
-        try:
-            stored = self._followed(insert(batch), follow, insert)
-            cursor.execute("COMMIT")
-        except BaseException:
-            if raw.in_transaction:
-                cursor.execute("ROLLBACK")
-            raise
-        finally:
-            cursor.close()
-        return stored
+        return insert_all(raw, batch, follow, immediate=self._file)
 
     def _append_generic(self, batch: Sequence[Event], follow: Follow | None) -> list[Stored | None]:
         with self._conn.begin():
@@ -173,11 +126,11 @@ class SqlJournal(JournalReader):
             # insert the same key, or commit out of sequence order and a reader polling
             # "after the last seq seen" would skip the earlier one for good.
             self._conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_WRITER_LOCK})")
-            return self._followed(self._insert_generic(batch), follow, self._insert_generic)
+            return followed(self._insert_generic(batch), follow, self._insert_generic)
 
     def _insert_generic(self, batch: Sequence[Event]) -> list[Stored | None]:
-        rows = [_row(e) for e in batch]
-        key = _COLUMNS.index("key")
+        rows = [row_of(e) for e in batch]
+        key = COLUMNS.index("key")
         present = self._present_keys([r[key] for r in rows if r[key]])
         fresh: list[int] = []
         seen: set[str] = set()
@@ -191,7 +144,7 @@ class SqlJournal(JournalReader):
         if fresh:
             result = self._conn.execute(
                 events.insert().returning(events.c.seq, sort_by_parameter_order=True),
-                [dict(zip(_COLUMNS, rows[i], strict=True)) for i in fresh],
+                [dict(zip(COLUMNS, rows[i], strict=True)) for i in fresh],
             )
             for index, (seq,) in zip(fresh, result.all(), strict=True):
                 stored[index] = Stored(seq, batch[index])
@@ -227,7 +180,7 @@ class SqlJournal(JournalReader):
                 kept = (
                     sa.select(snapshots.c.seq)
                     .order_by(snapshots.c.seq.desc())
-                    .limit(_SNAPSHOTS_KEPT)
+                    .limit(SNAPSHOTS_KEPT)
                     .scalar_subquery()
                 )
                 self._conn.execute(snapshots.delete().where(snapshots.c.seq.not_in(kept)))

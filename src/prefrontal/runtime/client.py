@@ -478,6 +478,14 @@ async def open_client(
     builds nothing of the system. ``observe`` sees every event this process journals or,
     while it only queues, nothing.
     """
+    queueing = _queueing_file(config)
+    if queueing is not None:  # another process drives this SQLite file: queue, load no loop
+        try:
+            drive = _driver(config, None, observe=observe, models=models, clock=clock)
+            yield Client(config, queueing, None, clock=clock, wait_poll_s=wait_poll_s, drive=drive)
+        finally:
+            queueing.close()
+        return
     from prefrontal.journal.sql import open_journal
     from prefrontal.runtime.failures import unless_disk_stays_full
 
@@ -504,21 +512,51 @@ async def open_client(
                     system.writer, config.journal_url(), system.run_until_idle
                 )
                 return
-
-        async def drive() -> None:
-            from prefrontal.runtime.system import open_system
-
-            async with open_system(config, journal=journal, models=models, clock=clock) as system:
-                system.writer.patient = False
-                if observe is not None:
-                    system.observe(observe)
-                await unless_disk_stays_full(
-                    system.writer, config.journal_url(), system.run_until_idle
-                )
-
+        drive = _driver(config, journal, observe=observe, models=models, clock=clock)
         yield Client(config, journal, None, clock=clock, wait_poll_s=wait_poll_s, drive=drive)
     finally:
         journal.close()
+
+
+def _driver(
+    config: Config,
+    journal: Journal | None,
+    *,
+    observe: Observer | None,
+    models: Mapping[str, Model] | None,
+    clock: Clock | None,
+) -> Callable[[], Awaitable[None]]:
+    """Drive the journal here until nothing is due: for a client whose driver went away."""
+
+    async def drive() -> None:
+        from prefrontal.runtime.failures import unless_disk_stays_full
+        from prefrontal.runtime.system import open_system
+
+        async with open_system(config, journal=journal, models=models, clock=clock) as system:
+            system.writer.patient = False
+            if observe is not None:
+                system.observe(observe)
+            await unless_disk_stays_full(system.writer, config.journal_url(), system.run_until_idle)
+
+    return drive
+
+
+def _queueing_file(config: Config) -> Journal | None:
+    """The SQLite journal file, opened with ``sqlite3`` alone, when another process drives it.
+
+    A client that only queues then loads neither SQLAlchemy nor the loop. ``None`` when no
+    process holds the driver lock, or when the journal is not a SQLite file in today's format
+    (``SqlJournal`` opens, creates or migrates those).
+    """
+    from prefrontal.journal.sqlite_file import open_file
+
+    journal = open_file(config.journal_url(), writable=True, synchronous=config.journal.synchronous)
+    if journal is None:
+        return None
+    if _lock_free(journal):
+        journal.close()
+        return None
+    return journal
 
 
 def _lock_free(journal: Journal) -> bool:
