@@ -43,6 +43,43 @@ def test_a_journal_from_a_newer_prefrontal_is_refused(tmp_path: Path) -> None:
     assert "Upgrade Prefrontal" in str(caught.value)
 
 
+def _indexes(db: Path) -> set[str]:
+    with closing(sqlite3.connect(db)) as conn:
+        rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'").fetchall()
+    return {name for (name,) in rows if not name.startswith("sqlite_autoindex")}
+
+
+def _plan(db: Path, sql: str, *parameters: object) -> str:
+    with closing(sqlite3.connect(db)) as conn:
+        rows = conn.execute(f"EXPLAIN QUERY PLAN {sql}", parameters).fetchall()
+    return " | ".join(str(row[-1]) for row in rows)
+
+
+def test_opening_a_journal_drops_the_index_no_query_needs_and_reads_keep_their_index(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "j.db"
+    open_journal(f"sqlite:///{db}").close()
+    assert "events_domain_kind" not in _indexes(db)
+    assert {"events_domain_kind_seq", "events_kind_seq", "events_kind_ref"} <= _indexes(db)
+    # A journal from a build that still made it (same rows, same format) loses it on open.
+    _sql(db, "CREATE INDEX events_domain_kind ON events (domain, kind)")
+    journal = open_journal(f"sqlite:///{db}")
+    try:
+        assert journal.format == FORMAT
+        assert journal.history == (Version(FORMAT, 1),)
+        journal.append([request("r-1")])
+        assert [s.event.kind for s in journal.pending("home")] == []
+    finally:
+        journal.close()
+    assert "events_domain_kind" not in _indexes(db)
+    # A domain's kinds in a range of seq still read through an index, not a scan.
+    plan = _plan(db, "SELECT seq FROM events WHERE domain = ? AND kind IN (?, ?) AND seq > ?",
+                 "home", "routed", "report", 0)  # fmt: skip
+    assert "events_domain_kind_seq" in plan
+    assert "SCAN events" not in plan
+
+
 @pytest.mark.parametrize(
     "schema",
     [

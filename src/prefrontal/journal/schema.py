@@ -12,8 +12,11 @@ Versions:
 
 A migration is a numbered function run once, in its own transaction, in the style of
 simonw/llm's ``migrations.py``; it only adds (tables, indexes, the version row): the rows of
-``events`` are never rewritten. A journal whose version is newer than ``FORMAT`` is refused
-with ``JournalFormatError``, as is a database that holds someone else's tables.
+``events`` are never rewritten. Apart from the numbered migrations, opening a journal drops
+the indexes no query needs (``_DROPPED_INDEXES``): that changes what each append writes, not
+what any read returns, so it is not a format change. A journal whose version is newer than
+``FORMAT`` is refused with ``JournalFormatError``, as is a database that holds someone
+else's tables.
 """
 
 from __future__ import annotations
@@ -50,7 +53,6 @@ events = sa.Table(
     sa.Column("cause", sa.Integer),
     sa.Column("key", sa.Text, unique=True),
     sa.Column("body", sa.Text, nullable=False),
-    sa.Index("events_domain_kind", "domain", "kind"),
     sa.Index("events_kind_ref", "kind", "ref"),
     sa.Index("events_cause", "cause"),
 )
@@ -74,6 +76,12 @@ _RANGE_INDEXES = (
     sa.Index("events_domain_kind_seq", events.c.domain, events.c.kind, events.c.seq),
 )
 _EVENT_COLUMNS = {c.name for c in events.columns}
+_DROPPED_INDEXES = ("events_domain_kind",)
+"""Indexes older journals have that no query needs: ``events_domain_kind`` (domain, kind) is
+a prefix of ``events_domain_kind_seq``, which serves every query it served. Each index is
+one more B-tree page written per kind in every commit (about a seventh of a request's
+commit cost), so opening a journal drops them. Rows and reads are unchanged, so this is not
+a format change: a build that still creates the index opens the journal as before."""
 
 
 def _m002_versions_snapshots_indexes(conn: Connection) -> None:
@@ -115,6 +123,8 @@ def prepare(conn: Connection, url: str) -> tuple[Version, ...]:
         )
     for target in range(newest + 1, FORMAT + 1):
         MIGRATIONS[target](conn)
+    for name in _DROPPED_INDEXES:
+        conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
     if newest < FORMAT:
         top = conn.execute(sa.select(sa.func.coalesce(sa.func.max(events.c.seq), 0)))
         conn.execute(versions.insert().values(version=FORMAT, since_seq=top.scalar_one() + 1))
