@@ -126,6 +126,11 @@ class Orchestrator:
         if isinstance(early, DecisionEvent):
             return early
         view, trips = early
+        # A rule measured cheap is called in place: a time limit around a call that never
+        # awaits could not stop it anyway, so it would be a cancel scope per event for nothing.
+        now = self._inline_result(view, event, trips)
+        if now is not None:
+            return self._guarded(stored.seq, event, view, now, trips)
         limit = self.domain.decision_timeout_s
         try:
             with anyio.fail_after(limit):
@@ -154,6 +159,15 @@ class Orchestrator:
         if isinstance(early, DecisionEvent):
             return early
         view, trips = early
+        result = self._inline_result(view, event, trips)
+        if result is None:
+            return None
+        return self._guarded(stored.seq, event, view, result, trips)
+
+    def _inline_result(
+        self, view: DomainView, event: InboundEvent, trips: list[GuardTrip]
+    ) -> PolicyResult | None:
+        """The policy's result if it decides synchronously now; ``None``: ask ``decide``."""
         if self._inline is None:
             return None
         try:
@@ -164,7 +178,7 @@ class Orchestrator:
                 trips.append(GuardTrip(guard="policy error", detail=result.failure))
         except Exception as error:
             result = self._policy_failed(trips, error)
-        return self._guarded(stored.seq, event, view, result, trips)
+        return result
 
     def _without_policy(
         self, seq: int, event: InboundEvent
