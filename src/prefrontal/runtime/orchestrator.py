@@ -64,6 +64,8 @@ def resolve_limits(roster: Mapping[str, WorkerSpec], action: CommissionAction) -
     action's; a worker not on the roster (a guard refuses it) gets the plain defaults."""
     spec = roster.get(action.worker)
     base = spec.limits if spec is not None else WorkerLimits()
+    if not action.limits.model_fields_set:
+        return base  # nothing overridden (the usual case): no dump, no copy
     overrides = action.limits.model_dump(exclude_none=True)
     return base.model_copy(update=overrides) if overrides else base
 
@@ -92,10 +94,11 @@ class Orchestrator:
         self.policy = policy
         self.roster = roster
         self._specs = {spec.name: spec for spec in roster}
+        self._ceilings: dict[str, Decimal] = {}
         self.clock = clock
         self.state = DomainState(
             domain=name,
-            ceiling=lambda action: Decimal(str(resolve_limits(self._specs, action).max_cost_usd)),
+            ceiling=self._ceiling,
             recent_limit=self.domain.recent_events,
             memory_limit=self.domain.memory_notes,
         )
@@ -116,6 +119,17 @@ class Orchestrator:
         self._busy = False
         self._declined: set[int] = set()
         """Seqs ``decide_now`` passed over: they reach the mailbox once committed."""
+
+    def _ceiling(self, action: CommissionAction) -> Decimal:
+        """The most a commission may cost; per worker, once, when the action overrides none
+        of its limits (the guards and the fold both ask, for every commission)."""
+        if action.limits.model_fields_set:
+            return Decimal(str(resolve_limits(self._specs, action).max_cost_usd))
+        found = self._ceilings.get(action.worker)
+        if found is None:
+            found = Decimal(str(resolve_limits(self._specs, action).max_cost_usd))
+            self._ceilings[action.worker] = found
+        return found
 
     # -- deciding (pure apart from the policy) ---------------------------------------------
 
