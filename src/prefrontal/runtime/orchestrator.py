@@ -95,6 +95,7 @@ class Orchestrator:
         self.roster = roster
         self._specs = {spec.name: spec for spec in roster}
         self._ceilings: dict[str, Decimal] = {}
+        self._sealed: tuple[int, InboundEvent] | None = None
         self.clock = clock
         self.state = DomainState(
             domain=name,
@@ -120,6 +121,16 @@ class Orchestrator:
         self._declined: set[int] = set()
         """Seqs ``decide_now`` passed over: they reach the mailbox once committed."""
 
+    def _seal(self, stored: Stored[InboundEvent]) -> InboundEvent:
+        """The event as the policy sees it; kept for the fold of the decision on it."""
+        sealed = seal(stored.event, stored.seq)
+        self._sealed = (stored.seq, sealed)
+        return sealed
+
+    def _sealed_for(self, seq: int) -> InboundEvent | None:
+        kept, self._sealed = self._sealed, None
+        return kept[1] if kept is not None and kept[0] == seq else None
+
     def _ceiling(self, action: CommissionAction) -> Decimal:
         """The most a commission may cost; per worker, once, when the action overrides none
         of its limits (the guards and the fold both ask, for every commission)."""
@@ -135,7 +146,7 @@ class Orchestrator:
 
     async def decide(self, stored: Stored[InboundEvent]) -> DecisionEvent:
         # The policy, the context and the guards see the sealed event: handles, no taint.
-        event = seal(stored.event, stored.seq)
+        event = self._seal(stored)
         early = self._without_policy(stored.seq, event)
         if isinstance(early, DecisionEvent):
             return early
@@ -168,7 +179,7 @@ class Orchestrator:
 
     def decide_inline(self, stored: Stored[InboundEvent]) -> DecisionEvent | None:
         """``decide``, synchronously, if the policy can decide now (``InlinePolicy``)."""
-        event = seal(stored.event, stored.seq)
+        event = self._seal(stored)
         early = self._without_policy(stored.seq, event)
         if isinstance(early, DecisionEvent):
             return early
@@ -391,7 +402,7 @@ class Orchestrator:
             self._declined.add(stored.seq)
             return []
         records = self.issue(decision, inbound.event, inbox)
-        self.state.apply(stored.seq, inbound.event, decision)
+        self.state.apply(stored.seq, inbound.event, decision, sealed=self._sealed_for(stored.seq))
         return records
 
     async def process(
@@ -424,7 +435,7 @@ class Orchestrator:
                 done()
 
         writer.enqueue(self.issue(decision, event, inbox), after=committed)
-        self.state.apply(stored.seq, event, decision)
+        self.state.apply(stored.seq, event, decision, sealed=self._sealed_for(stored.seq))
         if self._declined:
             # Seqs passed over in a transaction that was rolled back never come; newer ones do.
             self._declined = {seq for seq in self._declined if seq > stored.seq}

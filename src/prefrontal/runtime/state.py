@@ -112,12 +112,20 @@ class DomainState:
             else:
                 self.spent[day] = self.spent_on(day) + item.cost_usd
 
-    def apply(self, cause_seq: int, event: InboundEvent, decision: DecisionEvent) -> None:
+    def apply(
+        self,
+        cause_seq: int,
+        event: InboundEvent,
+        decision: DecisionEvent,
+        *,
+        sealed: InboundEvent | None = None,
+    ) -> None:
         """Fold one decision (and the event it answered) into the state.
 
         The recent history keeps the sealed event: tainted text stays a handle there too.
+        ``sealed``: ``seal(event, cause_seq)`` when the caller has it already.
         """
-        event = seal(event, cause_seq)
+        event = seal(event, cause_seq) if sealed is None else sealed
         day = event.at.date().isoformat()
         thread = event.thread_id
         self.decisions += 1
