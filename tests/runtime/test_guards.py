@@ -13,6 +13,7 @@ from prefrontal import (
     Config,
     DecisionEvent,
     InboxItem,
+    Report,
     RequestEvent,
     RoutedEvent,
     open_system,
@@ -252,3 +253,29 @@ def test_loop_guard_counters_keep_the_active_threads_and_no_more() -> None:
     assert state.thread_decisions[("runaway", "2026-01-05")] == 16
     assert state.idle_streak["runaway"] == 0
     assert ("t0", "2026-01-05") not in state.thread_decisions  # the oldest quiet ones went
+
+
+def test_open_work_per_thread_is_counted_as_it_opens_and_closes_and_after_a_restore() -> None:
+    state = DomainState(domain="alpha", ceiling=lambda _: Decimal(0))
+    for seq, thread in enumerate(["a", "b", "a", "a", "c"], start=1):
+        _fold_request(state, seq * 2, thread)
+    assert [state.open_in(t) for t in "abcd"] == [3, 1, 1, 0]
+    at = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    for seq, cid in ((20, "alpha-2-0"), (21, "alpha-6-0"), (22, "alpha-4-0")):
+        thread = state.open[cid].thread_id
+        report = Report(
+            commission_id=cid, domain="alpha", worker="echo", status="ok", output="x",
+            thread_id=thread, source="request", at=at,
+        )  # fmt: skip
+        decision = DecisionEvent(
+            domain="alpha", cause_seq=seq, policy="rule", actions=(), context_tokens=0,
+            thread_id=thread, source="request", at=at,
+        )  # fmt: skip
+        state.apply(seq, report, decision)
+    assert [state.open_in(t) for t in "abcd"] == [1, 0, 1, 0]
+    assert state.progresses("a", ())
+    assert not state.progresses("b", ())
+    again = DomainState(domain="alpha", ceiling=lambda _: Decimal(0))
+    again.restore(state.dump())
+    assert [again.open_in(t) for t in "abcd"] == [1, 0, 1, 0]
+    assert again.dump() == state.dump()

@@ -212,8 +212,9 @@ def event_ref(event: Event) -> str | None:
             return None
 
 
-def event_key(event: Event) -> str | None:
-    """The idempotency key: a second event with the same key is never stored."""
+def event_key(event: Event, ref: str | None = None) -> str | None:
+    """The idempotency key: a second event with the same key is never stored. ``ref``:
+    ``event_ref(event)`` when the caller has it already."""
     match event:
         case CommissionStarted():
             return f"started:{event.commission_id}:{event.attempt}"
@@ -222,4 +223,4 @@ def event_key(event: Event) -> str | None:
         case InboxItem():
             return f"inbox:{event.item_id}"
         case _:
-            return f"{event.kind}:{event_ref(event)}"
+            return f"{event.kind}:{event_ref(event) if ref is None else ref}"

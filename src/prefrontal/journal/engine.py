@@ -15,8 +15,14 @@ from prefrontal.errors import ConfigError
 from prefrontal.journal.space import free_bytes, journal_folder
 
 Synchronous = Literal["OFF", "NORMAL", "FULL"]
-WAL_AUTOCHECKPOINT_PAGES = 1000
-"""SQLite folds the WAL back into the database every this many pages (about 4 MB)..."""
+WAL_AUTOCHECKPOINT_PAGES = 8192
+"""SQLite folds the WAL back into the database every this many pages (32 MiB)...
+
+A request's commit writes about 22 WAL pages (the row's table page and a leaf of each index,
+one per kind), so SQLite's default of 1000 pages checkpointed every ~45 commits, each time
+copying the hot pages back and syncing the database: 230-400 µs per commit on the one at a
+time flow against 160-180 µs with 16,000 pages or none (the peers.py flow, 3,000 requests,
+runs alternated)."""
 WAL_MIN_PAGES = 16
 WAL_SHARE_OF_FREE = 8
 """...or sooner on a disk with little room: the WAL may take an eighth of what is free.
@@ -72,7 +78,7 @@ def make_engine(url: str, synchronous: Synchronous) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA busy_timeout=10000")
-        # A checkpoint every ~4 MB of WAL (less on a small disk), and the WAL file cut back
+        # A checkpoint every 32 MiB of WAL (less on a small disk), and the WAL file cut back
         # to that size after it: the WAL must not keep the space of its largest burst.
         pages = wal_pages(folder) if folder is not None else WAL_AUTOCHECKPOINT_PAGES
         cursor.execute(f"PRAGMA wal_autocheckpoint={pages}")

@@ -12,13 +12,18 @@ Versions:
 
 A migration is a numbered function run once, in its own transaction, in the style of
 simonw/llm's ``migrations.py``; it only adds (tables, indexes, the version row): the rows of
-``events`` are never rewritten. A journal whose version is newer than ``FORMAT`` is refused
-with ``JournalFormatError``, as is a database that holds someone else's tables.
+``events`` are never rewritten. Apart from the numbered migrations, opening a journal drops
+the indexes no query needs (``_DROPPED_INDEXES``) and makes partial those an older build
+kept on every row (``_make_partial``): that changes what each append writes, not
+what any read returns, so it is not a format change. A journal whose version is newer than
+``FORMAT`` is refused with ``JournalFormatError``, as is a database that holds someone
+else's tables.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -38,6 +43,15 @@ __all__ = [
     "versions",
 ]
 
+
+def _where(condition: str) -> dict[str, Any]:
+    """A partial index's condition, on both databases. Each is implied by ``column = x``,
+    which every query on the index has, so the planner still uses it; rows that can never
+    match (a decision's NULL ref, a request's NULL domain) are not indexed at all, which
+    spares a B-tree page per kind in a commit: about 12% of the WAL pages of a request."""
+    return {"sqlite_where": sa.text(condition), "postgresql_where": sa.text(condition)}
+
+
 metadata = sa.MetaData()
 events = sa.Table(
     "events",
@@ -50,9 +64,8 @@ events = sa.Table(
     sa.Column("cause", sa.Integer),
     sa.Column("key", sa.Text, unique=True),
     sa.Column("body", sa.Text, nullable=False),
-    sa.Index("events_domain_kind", "domain", "kind"),
-    sa.Index("events_kind_ref", "kind", "ref"),
-    sa.Index("events_cause", "cause"),
+    sa.Index("events_kind_ref", "kind", "ref", **_where("ref IS NOT NULL")),
+    sa.Index("events_cause", "cause", **_where("cause IS NOT NULL")),
 )
 versions = sa.Table(
     "prefrontal_format",
@@ -71,9 +84,23 @@ snapshots = sa.Table(
 # Added by migration 2: ranges of seq within a kind, and within a domain's kind.
 _RANGE_INDEXES = (
     sa.Index("events_kind_seq", events.c.kind, events.c.seq),
-    sa.Index("events_domain_kind_seq", events.c.domain, events.c.kind, events.c.seq),
+    sa.Index(
+        "events_domain_kind_seq",
+        events.c.domain,
+        events.c.kind,
+        events.c.seq,
+        **_where("domain IS NOT NULL"),
+    ),
 )
+_PARTIAL = {index.name: index for index in (*events.indexes, *_RANGE_INDEXES) if index.name}
+"""Indexes that older journals have on every row, rebuilt partial on open (SQLite)."""
 _EVENT_COLUMNS = {c.name for c in events.columns}
+_DROPPED_INDEXES = ("events_domain_kind",)
+"""Indexes older journals have that no query needs: ``events_domain_kind`` (domain, kind) is
+a prefix of ``events_domain_kind_seq``, which serves every query it served. Each index is
+one more B-tree page written per kind in every commit (about a seventh of a request's
+commit cost), so opening a journal drops them. Rows and reads are unchanged, so this is not
+a format change: a build that still creates the index opens the journal as before."""
 
 
 def _m002_versions_snapshots_indexes(conn: Connection) -> None:
@@ -115,11 +142,30 @@ def prepare(conn: Connection, url: str) -> tuple[Version, ...]:
         )
     for target in range(newest + 1, FORMAT + 1):
         MIGRATIONS[target](conn)
+    for name in _DROPPED_INDEXES:
+        conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
+    if conn.dialect.name == "sqlite":
+        _make_partial(conn)
     if newest < FORMAT:
         top = conn.execute(sa.select(sa.func.coalesce(sa.func.max(events.c.seq), 0)))
         conn.execute(versions.insert().values(version=FORMAT, since_seq=top.scalar_one() + 1))
         history = _history(conn)
     return history
+
+
+def _make_partial(conn: Connection) -> None:
+    """Rebuild as partial the indexes an older build made on every row (once: a journal of
+    a million rows takes seconds). Rows and reads are unchanged, and an older build reads
+    through the partial indexes as well, so this is not a format change."""
+    rows = conn.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'"
+    )
+    for name, sql in rows.all():
+        index = _PARTIAL.get(name)
+        partial = index is not None and index.dialect_options["sqlite"]["where"] is not None
+        if index is not None and partial and sql is not None and " WHERE " not in sql.upper():
+            conn.exec_driver_sql(f"DROP INDEX {name}")
+            index.create(conn)
 
 
 def _history(conn: Connection) -> tuple[Version, ...]:

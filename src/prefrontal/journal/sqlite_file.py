@@ -51,13 +51,14 @@ _INSERT_OR_IGNORE = "INSERT OR IGNORE INTO events ({}) VALUES ({})".format(
 def row_of(event: Event) -> tuple[Any, ...]:
     """The row that stores ``event``, in the order of the events table's columns."""
     at: datetime = event.at
+    ref = event_ref(event)
     return (
         at.isoformat(),
         event.kind,
         getattr(event, "domain", None),
-        event_ref(event),
+        ref,
         getattr(event, "cause_seq", None),
-        event_key(event),
+        event_key(event, ref),
         encode_event(event),
     )
 

@@ -74,39 +74,43 @@ def build_view(
     day = event.at.date().isoformat()
     spent = state.spent_on(day)
     budget = Decimal(str(config.budget.usd_per_day))
-    recent = [line for _, line in state.recent]
-    compacted = list(state.compacted)
+    # Copied as they are now (C-speed tuples); turned into lines only if the context is read
+    # (a rule policy never reads it, so it costs nothing there).
+    entries = tuple(state.recent)
+    earlier = tuple(state.compacted)
     memory = tuple(state.memory)
     open_commissions = tuple(state.open)
-    schemas = True
-
-    def render() -> str:
-        parts = [
-            f"Domain: {name}. Principal: {principal}.",
-            f"Charter: {config.charter}",
-        ]
-        if config.never:
-            parts.append("Never: " + "; ".join(config.never))
-        parts.append(
-            f"Budget today: ${spent:.4f} spent of ${budget:.2f}; "
-            f"{len(open_commissions)} commissions open."
-        )
-        if memory:
-            parts.append("Remembered:\n" + "\n".join(f"- {m}" for m in memory))
-        if compacted:
-            parts.append("Earlier (compacted):\n" + "\n".join(f"- {c}" for c in compacted))
-        if recent:
-            parts.append("Recent:\n" + "\n".join(recent))
-        parts.append(
-            "Workers you may commission:\n" + "\n".join(_roster_lines(roster, schemas=schemas))
-            if roster
-            else "Workers: none."
-        )
-        parts.append(_event_block(event))
-        return "\n\n".join(parts)
 
     def fitted() -> Rendered:
-        nonlocal schemas
+        recent = [line for _, line in entries]
+        compacted = list(earlier)
+        schemas = True
+
+        def render() -> str:
+            parts = [
+                f"Domain: {name}. Principal: {principal}.",
+                f"Charter: {config.charter}",
+            ]
+            if config.never:
+                parts.append("Never: " + "; ".join(config.never))
+            parts.append(
+                f"Budget today: ${spent:.4f} spent of ${budget:.2f}; "
+                f"{len(open_commissions)} commissions open."
+            )
+            if memory:
+                parts.append("Remembered:\n" + "\n".join(f"- {m}" for m in memory))
+            if compacted:
+                parts.append("Earlier (compacted):\n" + "\n".join(f"- {c}" for c in compacted))
+            if recent:
+                parts.append("Recent:\n" + "\n".join(recent))
+            parts.append(
+                "Workers you may commission:\n" + "\n".join(_roster_lines(roster, schemas=schemas))
+                if roster
+                else "Workers: none."
+            )
+            parts.append(_event_block(event))
+            return "\n\n".join(parts)
+
         text = render()
         limit = config.budget.context_tokens
         while estimate_tokens(text) > limit and (recent or compacted or schemas):

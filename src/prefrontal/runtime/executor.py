@@ -38,6 +38,19 @@ def _closed(error: PrefrontalError) -> PrefrontalError:
     return error
 
 
+class _Unlimited:
+    """Stands in for a worker limiter that could never bind."""
+
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(self, *_: object) -> None:
+        return None
+
+
+_UNLIMITED = _Unlimited()
+
+
 def error_code(error: PrefrontalError) -> str:
     """``WorkerTimeoutError`` → ``worker_timeout``."""
     name = type(error).__name__.removesuffix("Error") or "error"
@@ -65,9 +78,12 @@ class Executor:
         self.clock = clock
         self.backoff_s = backoff_s
         self._global = anyio.CapacityLimiter(concurrency)
+        # A worker's own limit only where it binds (below the global one): an equal or
+        # larger one could never hold a commission back, and would cost a limiter per run.
         self._limiters = {
-            name: anyio.CapacityLimiter((per_worker or {}).get(name, concurrency))
+            name: anyio.CapacityLimiter(limit)
             for name in workers
+            if (limit := (per_worker or {}).get(name, concurrency)) < concurrency
         }
         self._max_output = dict(max_output_bytes or {})
         self._scopes: dict[str, anyio.CancelScope] = {}
@@ -106,7 +122,8 @@ class Executor:
                 else:
                     # The worker's own slot first: commissions queued on a stuck worker
                     # wait there, not on global slots that other domains' work needs.
-                    async with self._limiters[commission.worker], self._global:
+                    own = self._limiters.get(commission.worker)
+                    async with own if own is not None else _UNLIMITED, self._global:
                         for attempt in range(1, commission.limits.retries + 2):
                             attempts = attempt
                             started(

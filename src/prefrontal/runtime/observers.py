@@ -7,7 +7,7 @@ behind than its buffer neither stalls group commit nor loses events: its feed st
 and once the observer has worked through what it holds, the feed reads the events it skipped
 back from the journal (they are durable before anyone is told of them). So each observer sees
 each event once, in sequence order, and a slow observer costs the commit path one
-``send_nowait``.
+append to a deque.
 
 An event a feed reads back while catching up may be published again later (a request another
 process journaled, picked up by the next poll): the feed remembers the seqs it read back and
@@ -17,12 +17,13 @@ skips those.
 from __future__ import annotations
 
 import inspect
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import anyio
+import anyio.lowlevel
 from anyio.abc import TaskGroup
-from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from prefrontal.journal.base import Journal, Stored
 
@@ -49,9 +50,9 @@ class Feed:
         self.observer = observer
         self.journal = journal
         self.max_buffer = max_buffer
-        send, receive = anyio.create_memory_object_stream[Stored](max_buffer)
-        self._send: MemoryObjectSendStream[Stored] = send
-        self._receive: MemoryObjectReceiveStream[Stored] = receive
+        self._buffer: deque[Stored] = deque()
+        self._wake = anyio.Event()
+        self._sleeping = False
         self.behind = False
         self.last_seq = journal.last_seq()  # an observer sees what is journaled from now on
         self._read: set[int] = set()
@@ -64,31 +65,38 @@ class Feed:
     def publish(self, stored: Stored) -> None:
         if self.behind:
             return  # read back from the journal once the buffer is worked through
-        try:
-            self._send.send_nowait(stored)
-        except anyio.WouldBlock:
+        if len(self._buffer) >= self.max_buffer:
             # The buffer is full, so the task is still owed its items and will catch up.
             self.behind = True
             return
+        self._buffer.append(stored)
         if self._pending == 0:
             self._idle = anyio.Event()
         self._pending += 1
+        if self._sleeping:
+            self._sleeping = False
+            self._wake.set()
 
     async def run(self) -> None:
+        buffer = self._buffer
         while True:
-            await self._take(await self._receive.receive())
-            # What is buffered already is taken without a trip through the event loop per
-            # event (``receive`` yields each time), up to ``_RUN`` events in a row.
+            if not buffer:
+                self._wake = anyio.Event()
+                self._sleeping = True
+                await self._wake.wait()
+                continue
+            # What is buffered is taken without a trip through the event loop per event,
+            # up to ``_RUN`` events in a row; then the others get their turn.
             for _ in range(_RUN):
-                try:
-                    stored = self._receive.receive_nowait()
-                except anyio.WouldBlock:
+                if not buffer:
                     break
-                await self._take(stored)
+                await self._take(buffer.popleft())
+            if buffer:
+                await anyio.lowlevel.checkpoint()
 
     async def _take(self, stored: Stored) -> None:
         await self._deliver(stored)
-        if self.behind and self._receive.statistics().current_buffer_used == 0:
+        if self.behind and not self._buffer:
             await self._catch_up()
         self._pending -= 1
         if self._pending == 0:
@@ -122,7 +130,7 @@ class Feed:
     def statistics(self) -> FeedStatistics:
         return FeedStatistics(
             observer=getattr(self.observer, "__qualname__", type(self.observer).__name__),
-            buffered=self._receive.statistics().current_buffer_used,
+            buffered=len(self._buffer),
             max_buffer=self.max_buffer,
             delivered=self.delivered,
             read_back=self.read_back,

@@ -64,6 +64,8 @@ def resolve_limits(roster: Mapping[str, WorkerSpec], action: CommissionAction) -
     action's; a worker not on the roster (a guard refuses it) gets the plain defaults."""
     spec = roster.get(action.worker)
     base = spec.limits if spec is not None else WorkerLimits()
+    if not action.limits.model_fields_set:
+        return base  # nothing overridden (the usual case): no dump, no copy
     overrides = action.limits.model_dump(exclude_none=True)
     return base.model_copy(update=overrides) if overrides else base
 
@@ -92,10 +94,12 @@ class Orchestrator:
         self.policy = policy
         self.roster = roster
         self._specs = {spec.name: spec for spec in roster}
+        self._ceilings: dict[str, Decimal] = {}
+        self._sealed: tuple[int, InboundEvent] | None = None
         self.clock = clock
         self.state = DomainState(
             domain=name,
-            ceiling=lambda action: Decimal(str(resolve_limits(self._specs, action).max_cost_usd)),
+            ceiling=self._ceiling,
             recent_limit=self.domain.recent_events,
             memory_limit=self.domain.memory_notes,
         )
@@ -117,15 +121,41 @@ class Orchestrator:
         self._declined: set[int] = set()
         """Seqs ``decide_now`` passed over: they reach the mailbox once committed."""
 
+    def _seal(self, stored: Stored[InboundEvent]) -> InboundEvent:
+        """The event as the policy sees it; kept for the fold of the decision on it."""
+        sealed = seal(stored.event, stored.seq)
+        self._sealed = (stored.seq, sealed)
+        return sealed
+
+    def _sealed_for(self, seq: int) -> InboundEvent | None:
+        kept, self._sealed = self._sealed, None
+        return kept[1] if kept is not None and kept[0] == seq else None
+
+    def _ceiling(self, action: CommissionAction) -> Decimal:
+        """The most a commission may cost; per worker, once, when the action overrides none
+        of its limits (the guards and the fold both ask, for every commission)."""
+        if action.limits.model_fields_set:
+            return Decimal(str(resolve_limits(self._specs, action).max_cost_usd))
+        found = self._ceilings.get(action.worker)
+        if found is None:
+            found = Decimal(str(resolve_limits(self._specs, action).max_cost_usd))
+            self._ceilings[action.worker] = found
+        return found
+
     # -- deciding (pure apart from the policy) ---------------------------------------------
 
     async def decide(self, stored: Stored[InboundEvent]) -> DecisionEvent:
         # The policy, the context and the guards see the sealed event: handles, no taint.
-        event = seal(stored.event, stored.seq)
+        event = self._seal(stored)
         early = self._without_policy(stored.seq, event)
         if isinstance(early, DecisionEvent):
             return early
         view, trips = early
+        # A rule measured cheap is called in place: a time limit around a call that never
+        # awaits could not stop it anyway, so it would be a cancel scope per event for nothing.
+        now = self._inline_result(view, event, trips)
+        if now is not None:
+            return self._guarded(stored.seq, event, view, now, trips)
         limit = self.domain.decision_timeout_s
         try:
             with anyio.fail_after(limit):
@@ -149,11 +179,20 @@ class Orchestrator:
 
     def decide_inline(self, stored: Stored[InboundEvent]) -> DecisionEvent | None:
         """``decide``, synchronously, if the policy can decide now (``InlinePolicy``)."""
-        event = seal(stored.event, stored.seq)
+        event = self._seal(stored)
         early = self._without_policy(stored.seq, event)
         if isinstance(early, DecisionEvent):
             return early
         view, trips = early
+        result = self._inline_result(view, event, trips)
+        if result is None:
+            return None
+        return self._guarded(stored.seq, event, view, result, trips)
+
+    def _inline_result(
+        self, view: DomainView, event: InboundEvent, trips: list[GuardTrip]
+    ) -> PolicyResult | None:
+        """The policy's result if it decides synchronously now; ``None``: ask ``decide``."""
         if self._inline is None:
             return None
         try:
@@ -164,7 +203,7 @@ class Orchestrator:
                 trips.append(GuardTrip(guard="policy error", detail=result.failure))
         except Exception as error:
             result = self._policy_failed(trips, error)
-        return self._guarded(stored.seq, event, view, result, trips)
+        return result
 
     def _without_policy(
         self, seq: int, event: InboundEvent
@@ -363,7 +402,7 @@ class Orchestrator:
             self._declined.add(stored.seq)
             return []
         records = self.issue(decision, inbound.event, inbox)
-        self.state.apply(stored.seq, inbound.event, decision)
+        self.state.apply(stored.seq, inbound.event, decision, sealed=self._sealed_for(stored.seq))
         return records
 
     async def process(
@@ -396,7 +435,7 @@ class Orchestrator:
                 done()
 
         writer.enqueue(self.issue(decision, event, inbox), after=committed)
-        self.state.apply(stored.seq, event, decision)
+        self.state.apply(stored.seq, event, decision, sealed=self._sealed_for(stored.seq))
         if self._declined:
             # Seqs passed over in a transaction that was rolled back never come; newer ones do.
             self._declined = {seq for seq in self._declined if seq > stored.seq}

@@ -80,6 +80,9 @@ class DomainState:
     idle_streak: Counter[str] = field(default_factory=Counter)
     issued: Counter[tuple[str, str]] = field(default_factory=Counter)
     _reserved: Decimal = field(default_factory=Decimal)
+    _open_per_thread: Counter[str] = field(default_factory=Counter)
+    """How many of ``open`` each thread has (derived, kept with it: ``open_in`` is asked
+    on every decision, and counting ``open`` grew with the work in flight)."""
 
     def spent_on(self, day: str) -> Decimal:
         return self.spent.get(day, Decimal(0))
@@ -89,7 +92,7 @@ class DomainState:
         return self._reserved
 
     def open_in(self, thread_id: str) -> int:
-        return sum(1 for c in self.open.values() if c.thread_id == thread_id)
+        return self._open_per_thread.get(thread_id, 0)
 
     def progresses(self, thread: str, actions: tuple[Action, ...]) -> bool:
         """Progress: the decision acts on the world, or work is still out in its thread."""
@@ -109,12 +112,20 @@ class DomainState:
             else:
                 self.spent[day] = self.spent_on(day) + item.cost_usd
 
-    def apply(self, cause_seq: int, event: InboundEvent, decision: DecisionEvent) -> None:
+    def apply(
+        self,
+        cause_seq: int,
+        event: InboundEvent,
+        decision: DecisionEvent,
+        *,
+        sealed: InboundEvent | None = None,
+    ) -> None:
         """Fold one decision (and the event it answered) into the state.
 
         The recent history keeps the sealed event: tainted text stays a handle there too.
+        ``sealed``: ``seal(event, cause_seq)`` when the caller has it already.
         """
-        event = seal(event, cause_seq)
+        event = seal(event, cause_seq) if sealed is None else sealed
         day = event.at.date().isoformat()
         thread = event.thread_id
         self.decisions += 1
@@ -123,13 +134,18 @@ class DomainState:
             closed = self.open.pop(event.commission_id, None)
             if closed is not None:
                 self._reserved -= closed.ceiling
+                self._close_in(closed.thread_id)
             self._spend(day, event.usage)
         self._spend(day, decision.usage)
         for index, action in enumerate(decision.actions):
             if isinstance(action, CommissionAction):
                 cid = commission_id(self.domain, cause_seq, index)
                 ceiling = self.ceiling(action)
+                replaced = self.open.get(cid)
+                if replaced is not None:
+                    self._close_in(replaced.thread_id)
                 self.open[cid] = OpenCommission(action.worker, thread, ceiling)
+                self._open_per_thread[thread] += 1
                 self._reserved += ceiling
                 key = (thread, inputs_key(action))
                 _touch(self.issued, key, self.issued[key] + 1)
@@ -141,6 +157,13 @@ class DomainState:
         self.recent.append((cause_seq, f"  → {actions_line(decision.actions)}"))
         self._compact()
         self._trim_threads()
+
+    def _close_in(self, thread_id: str) -> None:
+        left = self._open_per_thread[thread_id] - 1
+        if left > 0:
+            self._open_per_thread[thread_id] = left
+        else:
+            del self._open_per_thread[thread_id]
 
     def _compact(self) -> None:
         if len(self.recent) <= self.recent_limit * 2:
@@ -198,6 +221,7 @@ class DomainState:
             cid: OpenCommission(worker, thread, Decimal(ceiling))
             for cid, (worker, thread, ceiling) in data["open"].items()
         }
+        self._open_per_thread = Counter(c.thread_id for c in self.open.values())
         self.spent = {day: Decimal(amount) for day, amount in data["spent"].items()}
         self.unpriced_calls = int(data["unpriced_calls"])
         self.decisions = int(data["decisions"])

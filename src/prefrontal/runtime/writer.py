@@ -39,14 +39,28 @@ _GATHER_YIELDS = 8
 class Pending:
     """A queued write: its events, and once committed, what was stored (``None``: duplicate)."""
 
-    __slots__ = ("after", "done", "error", "events", "stored")
+    __slots__ = ("_done", "after", "error", "events", "finished", "stored")
 
     def __init__(self, events: Sequence[Event], after: After | None) -> None:
         self.events = events
         self.after = after
-        self.done = anyio.Event()
+        self.finished = False
+        self._done: anyio.Event | None = None
         self.stored: list[Stored | None] = []
         self.error: PrefrontalError | None = None
+
+    async def wait(self) -> None:
+        """Until the write is committed (or failed). Most writes are queued and never
+        waited on (``enqueue``), so the event is made only for a waiter."""
+        if not self.finished:
+            if self._done is None:
+                self._done = anyio.Event()
+            await self._done.wait()
+
+    def finish(self) -> None:
+        self.finished = True
+        if self._done is not None:
+            self._done.set()
 
 
 class Writer:
@@ -78,7 +92,7 @@ class Writer:
     async def commit(self, events: Sequence[Event]) -> list[Stored | None]:
         """Journal ``events`` atomically; ``None`` marks a keyed duplicate that was dropped."""
         pending = self.enqueue(events)
-        await pending.done.wait()
+        await pending.wait()
         if pending.error is not None:
             raise pending.error
         return pending.stored
@@ -141,7 +155,7 @@ class Writer:
         except PrefrontalError as error:
             for pending in batch:
                 pending.error = error
-                pending.done.set()
+                pending.finish()
             raise
         self.transactions += 1
         offset = 0
@@ -158,6 +172,6 @@ class Writer:
             # moment a snapshot of the folded state matches the journal up to ``last``.
             self.committed(last)
         for pending in batch:
-            pending.done.set()
+            pending.finish()
             if pending.after is not None:
                 pending.after(pending.stored)

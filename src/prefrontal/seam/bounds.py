@@ -36,6 +36,42 @@ def payload_size(value: Any) -> int:
     return len(json.dumps(value, separators=(",", ":"), default=str).encode())
 
 
+_SCALAR_BYTES = 32
+"""At most what ``null``, a bool or a float takes as JSON (``-2.2250738585072014e-308``)."""
+_WALKED = 64
+"""Containers with more items than this (or nested deeper) are measured, not bounded."""
+
+
+def _upper_bound(value: Any, depth: int = 0) -> int:
+    """At least ``payload_size(value)``, from a walk of plain JSON values; -1 for anything
+    else. A character takes at most 12 bytes (an astral one escaped as two ``\\uXXXX``)."""
+    kind = type(value)
+    if kind is str:
+        return 12 * len(value) + 2
+    if kind is int:
+        return value.bit_length() // 3 + 3  # log10(2) < 1/3: digits, a sign, spare
+    if value is None or kind is bool or kind is float:
+        return _SCALAR_BYTES
+    if depth >= 4 or not (kind is dict or kind is list or kind is tuple):
+        return -1
+    if len(value) > _WALKED:
+        return -1
+    total = 2
+    if kind is dict:
+        for key, item in value.items():
+            inner = _upper_bound(item, depth + 1)
+            if type(key) is not str or inner < 0:
+                return -1
+            total += 12 * len(key) + 4 + inner
+        return total
+    for item in value:
+        inner = _upper_bound(item, depth + 1)
+        if inner < 0:
+            return -1
+        total += inner + 1
+    return total
+
+
 def check_payload(
     where: str,
     value: Any,
@@ -43,6 +79,10 @@ def check_payload(
     *,
     fix: str = "send less, or keep the bulk as evidence and send a reference",
 ) -> Any:
+    # Most payloads are small plain values: a bound from a walk settles them without
+    # dumping them to JSON (each record was measured again at every model it passed).
+    if 0 <= _upper_bound(value) <= limit:
+        return value
     size = payload_size(value)
     if size > limit:
         raise PayloadTooLargeError(
