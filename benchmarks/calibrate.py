@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -45,10 +46,11 @@ def features(row: dict[str, Any]) -> tuple[str, tuple[float, ...]]:
             float(fields.get("probability", 0.0)), float(fields.get("direction_confidence", 0.0)),
             fields.get("azimuth_deg"), bool(row["names_name"]),
             float(fields.get("snr_db", 40.0)), bool(fields.get("continues", False)),
+            str(fields.get("side", "")).startswith("front-"),
         )  # fmt: skip
     return "sound", calibrate.sound_features(
         float(fields.get("direction_confidence", 0.0)), fields.get("azimuth_deg"), row["kind"],
-        fields.get("side") != "unknown",
+        fields.get("side") != "unknown", str(fields.get("side", "")).startswith("front-"),
     )  # fmt: skip
 
 
@@ -131,20 +133,32 @@ def _rooms() -> ModuleType:
     return module
 
 
-def hear(seeds: Sequence[int], scenes: int, folder: Path) -> list[dict[str, Any]]:
-    """Every percept of ``scenes`` scenes of each seed (names ``tune``), scored."""
+def hear(seeds: Sequence[int], scenes: int, folder: Path, jobs: int = 1) -> list[dict[str, Any]]:
+    """Every percept of ``scenes`` scenes of each seed (names ``tune``), scored; ``jobs``
+    seeds at a time, each in its own process."""
+    if jobs <= 1 or len(seeds) == 1:
+        return [row for seed in seeds for row in _hear_seed(seed, scenes, folder)]
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    rows: list[dict[str, Any]] = []
+    with ProcessPoolExecutor(min(jobs, len(seeds)), mp_context=get_context("spawn")) as pool:
+        for found in pool.map(_hear_seed, seeds, [scenes] * len(seeds), [folder] * len(seeds)):
+            rows.extend(found)
+    return rows
+
+
+def _hear_seed(seed: int, scenes: int, folder: Path) -> list[dict[str, Any]]:
     import anyio
 
     rooms = _rooms()
     spotter = rooms.Recorded()  # the sense's spotter, as rooms.py hears scenes with it
-    rows: list[dict[str, Any]] = []
-    for seed in seeds:
-        tally = rooms.Tally()
-        for index in range(scenes):
-            scene = rooms.make_scene(seed, index, rooms.NAMES["tune"], folder)
-            tally.runs.append(anyio.run(rooms._hear, scene, spotter))
-        rows.extend(rooms._rows(tally))
-        print(f"seed {seed}: {len(tally.runs)} scenes, {len(rows)} percepts so far", flush=True)
+    tally = rooms.Tally()
+    for index in range(scenes):
+        scene = rooms.make_scene(seed, index, rooms.NAMES["tune"], folder)
+        tally.runs.append(anyio.run(rooms._hear, scene, spotter))
+    rows = list(rooms._rows(tally))
+    print(f"seed {seed}: {len(tally.runs)} scenes, {len(rows)} percepts", flush=True)
     return rows
 
 
@@ -163,6 +177,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--rows", type=Path, nargs="*", default=[],
                         help="refit from these percept dumps, not new scenes")  # fmt: skip
     parser.add_argument("--cache", type=Path, help="folder for rendered scenes (kept)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                        help="seeds heard at once, one process each (default: all)")  # fmt: skip
     parser.add_argument("--dump", type=Path, help="write the scored percepts here")
     parser.add_argument("--write", action="store_true", help=f"write {TABLE.name}")
     parser.add_argument("--judge", type=Path, nargs="*", default=[],
@@ -175,7 +191,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     else:
         folder = args.cache or Path(tempfile.mkdtemp(prefix="calibrate-"))
         folder.mkdir(parents=True, exist_ok=True)
-        rows = hear(_seeds(args.seeds), args.scenes, folder)
+        rows = hear(_seeds(args.seeds), args.scenes, folder, args.jobs)
     if args.dump:
         args.dump.write_text("".join(json.dumps(r, default=str) + "\n" for r in rows))
     table = fit(rows)

@@ -95,6 +95,20 @@ async def test_a_knock_is_not_a_voice(tmp_path: Path) -> None:
     assert (rap.name, rap.fields["kind"], rap.fields["side"]) == ("sound", "knock", "right")
 
 
+async def test_a_sound_near_the_front_side_boundary_claims_both_and_says_so(
+    tmp_path: Path,
+) -> None:
+    stereo, _ = render([Placed("knock", 1.0, 9.0, knock(RATE)),
+                        Placed("knock", 3.0, -30.0, knock(RATE, seed=2))],
+                       rate=RATE, duration_s=4.5)  # fmt: skip
+    write(tmp_path / "k.wav", stereo, RATE)
+    near, far = await _hear(tmp_path / "k.wav")
+    assert near.fields["azimuth_deg"] == pytest.approx(9.0, abs=2)
+    assert near.fields["side"] == "front-right"
+    assert near.rendering.startswith("a knock in front of you or to your right")
+    assert (far.fields["side"], far.rendering) == ("left", "a knock to your left")
+
+
 CONFIG = """
 [principal]
 name = "Alex"

@@ -90,23 +90,32 @@ def speech_features(
     named: bool,
     snr_db: float = 40.0,
     continues: bool = False,
+    hedged: bool = False,
 ) -> tuple[float, ...]:
     """(1, voice probability, direction confidence, margin from the side boundary, named,
     the voice's SNR over the room's noise / 30 dB, capped at 1, continues): in noise the name
     is missed more often, so a voice that claims no name is less sure there; the rest of an
-    utterance cut at a pause has not heard its beginning, where a name is most often said."""
+    utterance cut at a pause has not heard its beginning, where a name is most often said;
+    hedged: it claims a side and the front (near their boundary), so has two ways to be
+    right."""
     snr = min(max(snr_db, 0.0), 30.0) / 30.0
     margin = _margin(azimuth_deg)
-    return (1.0, probability, direction_confidence, margin, float(named), snr, float(continues))
+    return (1.0, probability, direction_confidence, margin, float(named), snr, float(continues),
+            float(hedged))  # fmt: skip
 
 
 def sound_features(
-    direction_confidence: float, azimuth_deg: float | None, kind: str, sided: bool = True
+    direction_confidence: float,
+    azimuth_deg: float | None,
+    kind: str,
+    sided: bool = True,
+    hedged: bool = False,
 ) -> tuple[float, ...]:
     """(1, direction confidence, margin from the side boundary, knock, beep, door, claims a
-    side): a sound that claims no side cannot have it wrong."""
+    side, hedged): a sound that claims no side cannot have it wrong; a hedged one claims a
+    side or the front."""
     kinds = tuple(float(kind == k) for k in SOUND_KINDS)
-    return (1.0, direction_confidence, _margin(azimuth_deg), *kinds, float(sided))
+    return (1.0, direction_confidence, _margin(azimuth_deg), *kinds, float(sided), float(hedged))
 
 
 def score(weights: Sequence[float], features: Sequence[float]) -> float:
