@@ -720,7 +720,7 @@ def _rows(tally: Tally) -> Iterator[dict[str, Any]]:
         for p, h in enumerate(run.heard):
             ev = run.scene.events[p2e[p]] if p in p2e else None
             yield {"kind": h.kind, "confidence": h.confidence, "fields": h.fields,
-                   "seed": run.scene.seed,
+                   "seed": run.scene.seed, "scene": run.scene.index,
                    "names_name": h.names_name, "right": _right(h, ev),
                    "truth": None if ev is None else ev.kind, "has_name": bool(ev and ev.has_name),
                    "truth_azimuth_deg": None if ev is None else round(ev.azimuth_deg, 1),

@@ -249,7 +249,7 @@ async def test_a_percept_says_when_it_is_unsure_in_its_journaled_rendering(
         [Placed("speech", 0.5, 12.0, _said("Where did I put the remote control?")),
          Placed("knock", 3.5, -8.0, knock(RATE)), Placed("beep", 5.0, 60.0, beep(RATE)),
          Placed("speech", 6.5, -60.0, _said("Dinner is ready.", "kal16"))],
-        rate=RATE, duration_s=8.5, snr_db=20.0, seed=3,
+        rate=RATE, duration_s=8.5, snr_db=8.0, seed=3,
     )  # fmt: skip
     write(tmp_path / "room.wav", stereo, RATE)
     config = write_config(CONFIG.format(source="room.wav"), hear_mod=MODULE)
