@@ -4,8 +4,8 @@ One command refits it (after anything that changes what the sense measures)::
 
     python benchmarks/calibrate.py --seeds 1-6 --scenes 24 --write
 
-(about 6 minutes with one process per core, ``--jobs``; ``--cache DIR`` keeps the rendered
-scenes for the next refit).
+(about 11 minutes on two busy cores, one process per core: ``--jobs``; ``--cache DIR``
+keeps the rendered scenes for the next refit).
 
 It hears ``--scenes`` scenes of each tuning seed (names ``tune``; never the held-out seeds 7
 and 8) with the whole sense, scores every percept as right or wrong, fits the two steps of

@@ -224,6 +224,22 @@ def test_the_room_benchmark_runs_and_scores_a_tiny_scene(tmp_path: Path) -> None
     calibrated = _benchmark("calibrate").main(["--rows", str(tmp_path / "rows.jsonl")])
     assert calibrated["percepts"] == figures["percepts"]
     assert 0.0 <= calibrated["ece_refit"] <= 1.0
+    judged = _benchmark("calibrate").main(["--judge", str(tmp_path / "rows.jsonl")])
+    low, high = judged["ece_interval"]
+    assert 0.0 <= low <= high <= 1.0
+
+
+def test_the_latency_split_times_each_part_of_a_voice_percept(tmp_path: Path) -> None:
+    if not speech.available():
+        pytest.skip(speech.MISSING)
+    found = _benchmark("latency").split(7, 1, tmp_path)
+    assert found["voices"] >= 1
+    # the hangover is the voice detector's wait (0.1 s, 0.3 s for a short voice), in 32 ms
+    # windows; the block's rest is under one 50 ms block
+    assert 0.09 <= found["hangover"] / 1000 <= 0.34
+    assert 0.0 <= found["rest of the block"] / 1000 <= 0.05
+    assert found["word decodes (CPU)"] > 0
+    assert found["total"] > found["hangover"]
 
 
 def test_the_calibration_refit_refuses_the_held_out_seeds() -> None:

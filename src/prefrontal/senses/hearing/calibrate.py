@@ -7,11 +7,12 @@ shipped in ``calibration.json`` beside this module:
 
 1. a score: a logistic map of what the sense measured (voice probability, direction
    confidence, the azimuth's distance from the front/side boundary, a word heard, the
-   voice's SNR; for a sound its kind and whether it claims a side), one for voices and one
-   for sounds;
+   voice's SNR, whether the side is hedged; for a sound its kind and whether it claims a
+   side), one for voices and one for sounds;
 2. a monotone map per percept kind from that score to the share of such percepts that were
-   right (isotonic regression, its steps holding at least a few dozen percepts each), so a
-   kind the score flatters or slights is set right on its own.
+   right (isotonic regression, its steps holding at least a hundred percepts each; a kind
+   with too few for two steps uses its group's map), so a kind the score flatters or
+   slights is set right on its own.
 
 Refit after changing what the sense measures (one command, in the README's hearing
 section). Pure arithmetic on a small table; the table is read once.
