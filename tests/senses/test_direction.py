@@ -21,9 +21,12 @@ from prefrontal.senses.hearing.direction import (
     accumulate_tdoa,
     aliases,
     azimuth_deg,
+    claim_holds,
     crlb_tdoa_s,
     estimate_tdoa,
+    hedged_side,
     side,
+    tone_onset_tdoa,
 )
 
 Array = npt.NDArray[np.float64]
@@ -452,3 +455,82 @@ def test_a_tone_above_the_pairs_aliasing_limit_fits_delays_on_both_sides() -> No
     # a measured delay beyond the pair's reach keeps itself among the candidates
     assert aliases(-5.6e-4, 1281.0, spacing)[0] == pytest.approx(-5.6e-4)
     assert aliases(1e-4, 0.0, spacing) == [1e-4]
+
+
+@pytest.mark.parametrize(
+    ("azimuth", "expected"),
+    [
+        (-40.0, "left"),
+        (-12.0, "front-left"),
+        (-12.5, "left"),
+        (-10.5, "front-left"),
+        (-7.0, "front-left"),
+        (-6.5, "front"),
+        (0.0, "front"),
+        (6.5, "front"),
+        (7.5, "front-right"),
+        (12.0, "front-right"),
+        (12.5, "right"),
+        (75.0, "right"),
+    ],
+)
+def test_near_the_front_side_boundary_a_side_is_hedged(azimuth: float, expected: str) -> None:
+    assert hedged_side(azimuth, inner_deg=3.0, outer_deg=2.0) == expected
+
+
+def test_a_hedged_claim_holds_for_either_neighbour_and_no_other() -> None:
+    assert claim_holds("front-left", "left")
+    assert claim_holds("front-left", "front")
+    assert not claim_holds("front-left", "right")
+    assert claim_holds("right", "right")
+    assert not claim_holds("right", "front")
+    assert not claim_holds("unknown", "front")
+
+
+def _tone_in_a_room(
+    frequency: float, tau_direct: float, tau_echo: float, echo_gain: float, rate: int
+) -> tuple[Array, Array]:
+    """A 0.3 s tone with a 10 ms ramp arriving at (left, right) with ``tau_direct``, and its
+    reflection 5 ms later from the other side with ``tau_echo``; white noise 40 dB down."""
+    n, lead = round(0.4 * rate), round(0.08 * rate)
+    t = np.arange(n) / rate
+
+    def arriving(delay_s: float) -> Array:
+        on = t - 0.08 - delay_s
+        ramp = np.clip(np.minimum(on, 0.3 - on) / 0.01, 0.0, 1.0)
+        return np.sin(2 * np.pi * frequency * on) * ramp
+
+    rng = np.random.default_rng(9)
+    left = arriving(0.0) + echo_gain * arriving(0.005)
+    right = arriving(tau_direct) + echo_gain * arriving(0.005 + tau_echo)
+    noise = 0.01 * rng.standard_normal((2, n))
+    assert lead < n
+    return left + noise[0], right + noise[1]
+
+
+def test_a_tones_delay_is_read_from_its_rise_before_the_reflection() -> None:
+    rate, frequency = 16_000, 700.0
+    direct, echo = 3e-4, -4e-4  # the direct sound from the left, its reflection from the right
+    left, right = _tone_in_a_room(frequency, direct, echo, 1.2, rate)
+    found = tone_onset_tdoa(left, right, rate, frequency, lead_s=0.08)
+    assert found is not None
+    assert found.tau_s == pytest.approx(direct, abs=4e-5)
+    assert found.coherence > 0.9
+    assert found.snr_db_estimate is not None
+    assert found.snr_db_estimate > 20
+    # the steady state, direct and reflection summed, puts it on the wrong side
+    steady = estimate_tdoa(left[4000:5600], right[4000:5600], rate, max_tau_s=MAX_TAU_S,
+                           band=(600.0, 800.0))  # fmt: skip
+    assert side(azimuth_deg(steady.tau_s, SPACING_M)) != side(azimuth_deg(direct, SPACING_M))
+
+
+def test_a_tone_that_never_rises_gives_no_delay_or_one_that_says_so() -> None:
+    assert tone_onset_tdoa(np.zeros(6400), np.zeros(6400), 16_000, 700.0, lead_s=0.08) is None
+    rng = np.random.default_rng(3)
+    left, right = rng.standard_normal(6400), rng.standard_normal(6400)
+    noise = tone_onset_tdoa(left, right, 16_000, 700.0, lead_s=0.08)
+    # noise alone: its envelope's peaks stand a few dB above its median, its phases disagree
+    assert noise is not None
+    assert noise.snr_db_estimate is not None
+    assert noise.snr_db_estimate < 10
+    assert noise.coherence < 0.5

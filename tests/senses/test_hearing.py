@@ -95,6 +95,20 @@ async def test_a_knock_is_not_a_voice(tmp_path: Path) -> None:
     assert (rap.name, rap.fields["kind"], rap.fields["side"]) == ("sound", "knock", "right")
 
 
+async def test_a_sound_near_the_front_side_boundary_claims_both_and_says_so(
+    tmp_path: Path,
+) -> None:
+    stereo, _ = render([Placed("knock", 1.0, 9.0, knock(RATE)),
+                        Placed("knock", 3.0, -30.0, knock(RATE, seed=2))],
+                       rate=RATE, duration_s=4.5)  # fmt: skip
+    write(tmp_path / "k.wav", stereo, RATE)
+    near, far = await _hear(tmp_path / "k.wav")
+    assert near.fields["azimuth_deg"] == pytest.approx(9.0, abs=2)
+    assert near.fields["side"] == "front-right"
+    assert near.rendering.startswith("a knock in front of you or to your right")
+    assert (far.fields["side"], far.rendering) == ("left", "a knock to your left")
+
+
 CONFIG = """
 [principal]
 name = "Alex"
@@ -210,6 +224,22 @@ def test_the_room_benchmark_runs_and_scores_a_tiny_scene(tmp_path: Path) -> None
     calibrated = _benchmark("calibrate").main(["--rows", str(tmp_path / "rows.jsonl")])
     assert calibrated["percepts"] == figures["percepts"]
     assert 0.0 <= calibrated["ece_refit"] <= 1.0
+    judged = _benchmark("calibrate").main(["--judge", str(tmp_path / "rows.jsonl")])
+    low, high = judged["ece_interval"]
+    assert 0.0 <= low <= high <= 1.0
+
+
+def test_the_latency_split_times_each_part_of_a_voice_percept(tmp_path: Path) -> None:
+    if not speech.available():
+        pytest.skip(speech.MISSING)
+    found = _benchmark("latency").split(7, 1, tmp_path)
+    assert found["voices"] >= 1
+    # the hangover is the voice detector's wait (0.1 s, 0.3 s for a short voice), in 32 ms
+    # windows; the block's rest is under one 50 ms block
+    assert 0.09 <= found["hangover"] / 1000 <= 0.34
+    assert 0.0 <= found["rest of the block"] / 1000 <= 0.05
+    assert found["word decodes (CPU)"] > 0
+    assert found["total"] > found["hangover"]
 
 
 def test_the_calibration_refit_refuses_the_held_out_seeds() -> None:
@@ -235,7 +265,7 @@ async def test_a_percept_says_when_it_is_unsure_in_its_journaled_rendering(
         [Placed("speech", 0.5, 12.0, _said("Where did I put the remote control?")),
          Placed("knock", 3.5, -8.0, knock(RATE)), Placed("beep", 5.0, 60.0, beep(RATE)),
          Placed("speech", 6.5, -60.0, _said("Dinner is ready.", "kal16"))],
-        rate=RATE, duration_s=8.5, snr_db=20.0, seed=3,
+        rate=RATE, duration_s=8.5, snr_db=8.0, seed=3,
     )  # fmt: skip
     write(tmp_path / "room.wav", stereo, RATE)
     config = write_config(CONFIG.format(source="room.wav"), hear_mod=MODULE)

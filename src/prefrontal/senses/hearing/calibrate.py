@@ -7,11 +7,12 @@ shipped in ``calibration.json`` beside this module:
 
 1. a score: a logistic map of what the sense measured (voice probability, direction
    confidence, the azimuth's distance from the front/side boundary, a word heard, the
-   voice's SNR; for a sound its kind and whether it claims a side), one for voices and one
-   for sounds;
+   voice's SNR, whether the side is hedged; for a sound its kind and whether it claims a
+   side), one for voices and one for sounds;
 2. a monotone map per percept kind from that score to the share of such percepts that were
-   right (isotonic regression, its steps holding at least a few dozen percepts each), so a
-   kind the score flatters or slights is set right on its own.
+   right (isotonic regression, its steps holding at least a hundred percepts each; a kind
+   with too few for two steps uses its group's map), so a kind the score flatters or
+   slights is set right on its own.
 
 Refit after changing what the sense measures (one command, in the README's hearing
 section). Pure arithmetic on a small table; the table is read once.
@@ -90,23 +91,32 @@ def speech_features(
     named: bool,
     snr_db: float = 40.0,
     continues: bool = False,
+    hedged: bool = False,
 ) -> tuple[float, ...]:
     """(1, voice probability, direction confidence, margin from the side boundary, named,
     the voice's SNR over the room's noise / 30 dB, capped at 1, continues): in noise the name
     is missed more often, so a voice that claims no name is less sure there; the rest of an
-    utterance cut at a pause has not heard its beginning, where a name is most often said."""
+    utterance cut at a pause has not heard its beginning, where a name is most often said;
+    hedged: it claims a side and the front (near their boundary), so has two ways to be
+    right."""
     snr = min(max(snr_db, 0.0), 30.0) / 30.0
     margin = _margin(azimuth_deg)
-    return (1.0, probability, direction_confidence, margin, float(named), snr, float(continues))
+    return (1.0, probability, direction_confidence, margin, float(named), snr, float(continues),
+            float(hedged))  # fmt: skip
 
 
 def sound_features(
-    direction_confidence: float, azimuth_deg: float | None, kind: str, sided: bool = True
+    direction_confidence: float,
+    azimuth_deg: float | None,
+    kind: str,
+    sided: bool = True,
+    hedged: bool = False,
 ) -> tuple[float, ...]:
     """(1, direction confidence, margin from the side boundary, knock, beep, door, claims a
-    side): a sound that claims no side cannot have it wrong."""
+    side, hedged): a sound that claims no side cannot have it wrong; a hedged one claims a
+    side or the front."""
     kinds = tuple(float(kind == k) for k in SOUND_KINDS)
-    return (1.0, direction_confidence, _margin(azimuth_deg), *kinds, float(sided))
+    return (1.0, direction_confidence, _margin(azimuth_deg), *kinds, float(sided), float(hedged))
 
 
 def score(weights: Sequence[float], features: Sequence[float]) -> float:

@@ -38,7 +38,9 @@ from prefrontal.senses.hearing.direction import (
     accumulate_tdoa,
     aliases,
     azimuth_deg,
+    hedged_side,
     side,
+    tone_onset_tdoa,
 )
 from prefrontal.senses.hearing.frontend import NoiseFloor, snr_db, views
 from prefrontal.senses.hearing.keywords import KeywordSpotter
@@ -57,12 +59,17 @@ _SOUND_BAND: tuple[float, float] | None = (200.0, 6000.0)
 _ONSET_S = 0.12  # of a sound, from just before its onset
 _ONSET_FRAME_S = 0.032
 _TONE_HALF_BAND_HZ = 100.0
+_TONE_LEAD_S = 0.08  # a tone is detected up to tens of ms after it rises: look back this far
+_TONE_MIN_SNR_DB = 20.0
+_TONE_MIN_COHERENCE = 0.5
 # A voice's first syllable makes an onset before the voice detector is sure of it: an event
 # that ends this close before a voice begins is that voice.
 _VOICE_SLACK_S = 0.1
 _RESUME_S = 0.35  # between two voice segments (with their pads): one utterance, cut at a pause
 _SETTINGS = ("listen_for", "vad_threshold", "report_sounds")
 _PLACE = {"left": "to your left", "front": "in front of you", "right": "to your right",
+          "front-left": "in front of you or to your left",
+          "front-right": "in front of you or to your right",
           "unknown": "from a direction it cannot tell"}  # fmt: skip
 
 Stereo = npt.NDArray[np.float32]
@@ -238,7 +245,7 @@ class HearingSense:
         level = snr_db(_to_vad_rate(window.mean(axis=1), rate), self.noise.power)
         features = speech_features(
             segment.probability, direction_confidence, where["azimuth_deg"], bool(saying), level,
-            continues,
+            continues, _hedged(where["side"]),
         )  # fmt: skip
         confidence = chance("speech", features)
         fields = {"words": words, **where, "probability": round(segment.probability, 3),
@@ -292,6 +299,8 @@ class HearingSense:
                     event.frequency_hz + _TONE_HALF_BAND_HZ)  # fmt: skip
             weighting = "ml"
         tdoa = self._direction(onset, rate, band, _ONSET_FRAME_S, weighting)
+        if event.kind == "beep":
+            tdoa = self._tone_direction(event, rate) or tdoa
         where = _where(tdoa, self.spacing_m)
         if event.kind == "beep" and tdoa is not None and self._aliased(tdoa, event.frequency_hz):
             where.update(azimuth_deg=None, side="unknown")
@@ -300,7 +309,9 @@ class HearingSense:
         )
         direction_confidence = tdoa.confidence if tdoa else 0.0
         sided = where["side"] != "unknown"
-        features = sound_features(direction_confidence, where["azimuth_deg"], event.kind, sided)
+        features = sound_features(
+            direction_confidence, where["azimuth_deg"], event.kind, sided, _hedged(where["side"])
+        )
         confidence = chance(event.kind, features)
         fields = {"kind": event.kind, **where, "level_db": round(event.level_db, 1),
                   "frequency_hz": round(event.frequency_hz),
@@ -316,6 +327,24 @@ class HearingSense:
             evidence=self._keep(window, rate, event.start_s),
             tainted=(),  # a closed kind and numbers
         )
+
+    def _tone_direction(self, event: SoundEvent, rate: int) -> Tdoa | None:
+        """A beep's direction from the first milliseconds of its rise (the direct path),
+        found within the _TONE_LEAD_S before the event's detected start and after it."""
+        window = self._window(event.start_s - _TONE_LEAD_S, event.start_s + _ONSET_S, rate)
+        if window.shape[0] < round(_TONE_LEAD_S * rate) or window.shape[1] < 2:
+            return None
+        found = tone_onset_tdoa(
+            window[:, 0], window[:, 1], rate, event.frequency_hz, lead_s=_TONE_LEAD_S
+        )
+        # A rise a few ms long only tells the delay when it stands well above the noise and
+        # both channels agree on its phase (measured: at 12 dB over the noise, 10° off; at
+        # coherence 0.12, 33° off); else the onset frames' estimate stands.
+        if found is None or found.coherence < _TONE_MIN_COHERENCE:
+            return None
+        if (found.snr_db_estimate or 0.0) < _TONE_MIN_SNR_DB:
+            return None
+        return found
 
     def _aliased(self, tdoa: Tdoa, frequency_hz: float) -> bool:
         """Whether a pure tone's delay fits delays on different sides: above about 950 Hz
@@ -334,6 +363,10 @@ class HearingSense:
         return self.evidence.put(self.name, window, rate, meta)
 
 
+def _hedged(claim: str) -> bool:
+    return claim.startswith("front-")
+
+
 def _unsure(confidence: float) -> str:
     """Said in the rendering, so a policy can drill down on what the sense doubts."""
     return UNSURE if confidence < UNSURE_BELOW else ""
@@ -345,7 +378,7 @@ def _where(tdoa: Tdoa | None, spacing_m: float) -> dict[str, Any]:
     azimuth = azimuth_deg(tdoa.tau_s, spacing_m)
     return {
         "azimuth_deg": round(azimuth, 1),
-        "side": side(azimuth),
+        "side": hedged_side(azimuth),
         "itd_us": round(tdoa.tau_s * 1e6, 1),
         "peak_ratio": round(tdoa.peak_ratio, 3),
     }
