@@ -25,6 +25,7 @@ from prefrontal.journal.space import is_disk_full, journal_folder
 from prefrontal.journal.sqlite_file import (
     COLUMNS,
     SNAPSHOTS_KEPT,
+    append_failed,
     followed,
     insert_all,
     row_of,
@@ -107,12 +108,9 @@ class SqlJournal(JournalReader):
                 return self._append_sqlite(batch, follow)
             return self._append_generic(batch, follow)
         except (SQLAlchemyError, sqlite3.Error) as error:
-            if is_disk_full(error, self._folder):
-                raise JournalFullError(
-                    f"the disk of the journal at {self.url!r} is full; nothing of this write "
-                    "was stored. Free some space: the driver retries and goes on."
-                ) from error
-            raise JournalError(f"cannot append to the journal at {self.url!r}: {error}") from error
+            raise append_failed(
+                error, self.url, self._folder, then=": the driver retries and goes on."
+            ) from error
 
     def _append_sqlite(self, batch: Sequence[Event], follow: Follow | None) -> list[Stored | None]:
         # The hot path: one transaction of plain INSERT OR IGNOREs on the driver connection.

@@ -34,6 +34,7 @@ __all__ = [
     "COLUMNS",
     "SNAPSHOTS_KEPT",
     "SqliteFile",
+    "append_failed",
     "followed",
     "insert_all",
     "open_file",
@@ -109,6 +110,17 @@ def insert_all(
     return stored
 
 
+def append_failed(error: Exception, url: str, folder: Path | None, *, then: str) -> JournalError:
+    """The error for an append to ``url`` that failed: a full disk says so, and ``then``
+    ends its fix (who tries again); anything else names the database's own error."""
+    if is_disk_full(error, folder):
+        return JournalFullError(
+            f"the disk of the journal at {url!r} is full; nothing of this write was stored. "
+            f"Free some space{then}"
+        )
+    return JournalError(f"cannot append to the journal at {url!r}: {error}")
+
+
 def sqlite_path(url: str) -> Path | None:
     """The file of a plain ``sqlite:///PATH`` URL; ``None`` for anything else or memory."""
     prefix = "sqlite:///"
@@ -142,12 +154,9 @@ class SqliteFile(JournalReader):
         try:
             return insert_all(self._file, batch, follow, immediate=True)
         except sqlite3.Error as error:
-            if is_disk_full(error, self._path.parent):
-                raise JournalFullError(
-                    f"the disk of the journal at {self.url!r} is full; nothing of this write "
-                    "was stored. Free some space and run the command again."
-                ) from error
-            raise JournalError(f"cannot append to the journal at {self.url!r}: {error}") from error
+            raise append_failed(
+                error, self.url, self._path.parent, then=" and run the command again."
+            ) from error
 
     def checkpoint(self) -> None:
         """Fold SQLite's WAL back into the database and cut it to nothing; best effort."""
