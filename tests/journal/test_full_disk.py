@@ -37,6 +37,7 @@ from prefrontal import (
     replay,
 )
 from prefrontal.journal.engine import WAL_SHARE_OF_FREE, wal_pages
+from prefrontal.journal.sqlite_file import open_file
 from prefrontal.policies.rule import CHEAP_STREAK
 from prefrontal.runtime.principal import new_request
 from prefrontal.runtime.router import Router
@@ -113,6 +114,27 @@ def test_an_append_to_a_full_disk_is_a_typed_retryable_error(disk: Path) -> None
     filler.unlink()
     assert journal.append([request("r1")])[0] is not None
     assert journal.last_seq() == 2
+    journal.close()
+
+
+def test_a_snapshot_on_a_full_disk_is_a_typed_error_through_either_opening(disk: Path) -> None:
+    """The driver's journal and a file opened with sqlite3 alone say the same thing."""
+    url = f"sqlite:///{disk / 'j.db'}"
+    journal = open_journal(url)
+    journal.append([request("r0")])
+    light = open_file(url, writable=True)
+    assert light is not None
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    filler = _fill(disk)
+    try:
+        for opened in (journal, light):
+            with pytest.raises(JournalFullError, match="full; the snapshot at #1 was not stored"):
+                opened.save_snapshot(1, "x" * 200_000, at=at)
+    finally:
+        filler.unlink()
+    light.save_snapshot(1, '{"after": true}', at=at)
+    assert journal.snapshot() == (1, '{"after": true}')
+    light.close()
     journal.close()
 
 

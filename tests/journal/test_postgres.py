@@ -72,6 +72,37 @@ def test_verify_is_empty_on_a_sound_journal_and_finds_broken_ones(pg_url: str) -
         sound.close()
 
 
+def _index_defs(journal: SqlJournal) -> dict[str, str]:
+    with journal.engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'events'"
+        )
+        return {str(name): str(sql) for name, sql in rows.all()}
+
+
+def test_an_older_journals_indexes_on_every_row_are_rebuilt_partial_on_open(pg_url: str) -> None:
+    """As on SQLite (journal/test_format.py): same rows, same format, leaner appends."""
+    journal = open_journal(pg_url)
+    journal.append([request("r-1"), routed("r-1")])
+    assert " WHERE " in _index_defs(journal)["events_cause"]
+    with journal.engine.begin() as conn:  # what a build before partial indexes left
+        for name, columns in (("events_cause", "cause"), ("events_kind_ref", "kind, ref")):
+            conn.exec_driver_sql(f"DROP INDEX {name}")
+            conn.exec_driver_sql(f"CREATE INDEX {name} ON events ({columns})")
+        conn.exec_driver_sql("CREATE INDEX events_domain_kind ON events (domain, kind)")
+    assert " WHERE " not in _index_defs(journal)["events_cause"]
+    journal.close()
+    reopened = open_journal(pg_url)
+    try:
+        defs = _index_defs(reopened)
+        assert "events_domain_kind" not in defs
+        assert defs["events_cause"].endswith("WHERE (cause IS NOT NULL)")
+        assert defs["events_kind_ref"].endswith("WHERE (ref IS NOT NULL)")
+        assert reopened.find("r-1", "request") is not None
+    finally:
+        reopened.close()
+
+
 def test_two_journals_on_one_database_see_each_others_appends(pg_url: str) -> None:
     first, second = open_journal(pg_url), open_journal(pg_url)
     try:

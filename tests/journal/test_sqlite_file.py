@@ -15,6 +15,7 @@ import pytest
 from prefrontal import open_journal
 from prefrontal.errors import JournalError
 from prefrontal.journal.base import Stored
+from prefrontal.journal.space import journal_folder, sqlite_path
 from prefrontal.journal.sqlite_file import SqliteFile, open_file
 from prefrontal.seam.events import Event
 from support.records import AT, commission, decision, report, request, routed, seqs
@@ -118,3 +119,25 @@ def test_only_a_journal_file_in_todays_format_opens(tmp_path: Path) -> None:
     other = tmp_path / "other.db"
     sqlite3.connect(other).close()
     assert open_file(f"sqlite:///{other}", writable=True) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "folder"),
+    [
+        ("sqlite:///j.db", Path(".")),
+        ("sqlite:///data/j.db", Path("data")),
+        ("sqlite:////var/lib/p/j.db", Path("/var/lib/p")),
+        ("sqlite+pysqlite:///data/j.db", Path("data")),
+        ("sqlite:///data/j.db?timeout=5", Path("data")),
+        ("sqlite:///:memory:", None),
+        ("sqlite://", None),
+        ("postgresql://me@localhost/prefrontal", None),
+    ],
+)
+def test_a_journal_url_names_one_folder_whichever_parser_reads_it(
+    url: str, folder: Path | None
+) -> None:
+    """The plain form is read without SQLAlchemy; every other form by SQLAlchemy's parser."""
+    assert journal_folder(url) == folder
+    plain = sqlite_path(url)
+    assert plain is None or plain.parent == folder

@@ -127,7 +127,8 @@ class NoLock:
 
 def driver_lock(journal: Journal) -> DriverLock:
     """The lock that keeps a second process from driving ``journal``."""
-    from prefrontal.journal.sqlite_file import SqliteFile, sqlite_path
+    from prefrontal.journal.space import sqlite_path
+    from prefrontal.journal.sqlite_file import SqliteFile
 
     if isinstance(journal, SqliteFile):
         path = sqlite_path(journal.url)

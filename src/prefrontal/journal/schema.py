@@ -93,7 +93,7 @@ _RANGE_INDEXES = (
     ),
 )
 _PARTIAL = {index.name: index for index in (*events.indexes, *_RANGE_INDEXES) if index.name}
-"""Indexes that older journals have on every row, rebuilt partial on open (SQLite)."""
+"""Indexes that older journals have on every row, rebuilt partial on open."""
 _EVENT_COLUMNS = {c.name for c in events.columns}
 _DROPPED_INDEXES = ("events_domain_kind",)
 """Indexes older journals have that no query needs: ``events_domain_kind`` (domain, kind) is
@@ -144,8 +144,7 @@ def prepare(conn: Connection, url: str) -> tuple[Version, ...]:
         MIGRATIONS[target](conn)
     for name in _DROPPED_INDEXES:
         conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
-    if conn.dialect.name == "sqlite":
-        _make_partial(conn)
+    _make_partial(conn)
     if newest < FORMAT:
         top = conn.execute(sa.select(sa.func.coalesce(sa.func.max(events.c.seq), 0)))
         conn.execute(versions.insert().values(version=FORMAT, since_seq=top.scalar_one() + 1))
@@ -153,16 +152,24 @@ def prepare(conn: Connection, url: str) -> tuple[Version, ...]:
     return history
 
 
+_INDEX_SQL = {
+    "sqlite": "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'",
+    "postgresql": "SELECT indexname, indexdef FROM pg_indexes "
+    "WHERE tablename = 'events' AND schemaname = current_schema()",
+}
+"""Each database's catalogue of the ``events`` table's indexes and their definitions."""
+
+
 def _make_partial(conn: Connection) -> None:
     """Rebuild as partial the indexes an older build made on every row (once: a journal of
     a million rows takes seconds). Rows and reads are unchanged, and an older build reads
     through the partial indexes as well, so this is not a format change."""
-    rows = conn.exec_driver_sql(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'"
-    )
-    for name, sql in rows.all():
+    dialect = conn.dialect.name
+    if dialect not in _INDEX_SQL:
+        return
+    for name, sql in conn.exec_driver_sql(_INDEX_SQL[dialect]).all():
         index = _PARTIAL.get(name)
-        partial = index is not None and index.dialect_options["sqlite"]["where"] is not None
+        partial = index is not None and index.dialect_options[dialect]["where"] is not None
         if index is not None and partial and sql is not None and " WHERE " not in sql.upper():
             conn.exec_driver_sql(f"DROP INDEX {name}")
             index.create(conn)

@@ -14,7 +14,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-__all__ = ["LOW_SPACE_BYTES", "free_bytes", "is_disk_full", "journal_folder"]
+__all__ = ["LOW_SPACE_BYTES", "free_bytes", "is_disk_full", "journal_folder", "sqlite_path"]
 
 LOW_SPACE_BYTES = 1 << 20
 """Below this much free space an I/O error of SQLite is taken for a full disk."""
@@ -24,8 +24,20 @@ _SQLITE_FULL = 13
 _FULL_TEXTS = ("disk is full", "no space left", "disk full", "quota exceeded")
 
 
+def sqlite_path(url: str) -> Path | None:
+    """The file of a plain ``sqlite:///PATH`` URL; ``None`` for anything else or memory."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or "?" in url:
+        return None
+    path = url[len(prefix) :]
+    return None if path in ("", ":memory:") else Path(path)
+
+
 def journal_folder(url: str) -> Path | None:
     """The folder of a SQLite journal file; ``None`` for other databases or memory."""
+    plain = sqlite_path(url)
+    if plain is not None:
+        return plain.parent
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 

@@ -29,6 +29,7 @@ from prefrontal.journal.sqlite_file import (
     followed,
     insert_all,
     row_of,
+    snapshot_failed,
 )
 from prefrontal.seam.events import Event
 
@@ -183,12 +184,7 @@ class SqlJournal(JournalReader):
                 )
                 self._conn.execute(snapshots.delete().where(snapshots.c.seq.not_in(kept)))
         except SQLAlchemyError as error:
-            if is_disk_full(error, self._folder):
-                raise JournalFullError(
-                    f"the disk of the journal at {self.url!r} is full; the snapshot at "
-                    f"#{seq} was not stored (start-up folds from an older one)."
-                ) from error
-            raise JournalError(f"cannot store a snapshot in {self.url!r}: {error}") from error
+            raise snapshot_failed(error, self.url, self._folder, seq) from error
 
     def verify(self) -> list[str]:
         """Check the journal's invariants; return the problems found (empty when sound)."""

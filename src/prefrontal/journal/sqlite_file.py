@@ -23,7 +23,7 @@ from prefrontal.errors import JournalError, JournalFullError
 from prefrontal.journal.base import Follow, Stored, event_key, event_ref
 from prefrontal.journal.format import FORMAT, Version
 from prefrontal.journal.reader import JournalReader
-from prefrontal.journal.space import is_disk_full
+from prefrontal.journal.space import is_disk_full, sqlite_path
 from prefrontal.seam.codec import encode_event
 from prefrontal.seam.events import Event
 
@@ -39,7 +39,7 @@ __all__ = [
     "insert_all",
     "open_file",
     "row_of",
-    "sqlite_path",
+    "snapshot_failed",
 ]
 
 SNAPSHOTS_KEPT = 3
@@ -121,13 +121,14 @@ def append_failed(error: Exception, url: str, folder: Path | None, *, then: str)
     return JournalError(f"cannot append to the journal at {url!r}: {error}")
 
 
-def sqlite_path(url: str) -> Path | None:
-    """The file of a plain ``sqlite:///PATH`` URL; ``None`` for anything else or memory."""
-    prefix = "sqlite:///"
-    if not url.startswith(prefix) or "?" in url:
-        return None
-    path = url[len(prefix) :]
-    return None if path in ("", ":memory:") else Path(path)
+def snapshot_failed(error: Exception, url: str, folder: Path | None, seq: int) -> JournalError:
+    """The error for a snapshot at ``seq`` that was not stored: a full disk says so."""
+    if is_disk_full(error, folder):
+        return JournalFullError(
+            f"the disk of the journal at {url!r} is full; the snapshot at "
+            f"#{seq} was not stored (start-up folds from an older one)."
+        )
+    return JournalError(f"cannot store a snapshot in {url!r}: {error}")
 
 
 class SqliteFile(JournalReader):
@@ -179,7 +180,7 @@ class SqliteFile(JournalReader):
                     (SNAPSHOTS_KEPT,),
                 )
         except sqlite3.Error as error:
-            raise JournalError(f"cannot store a snapshot in {self.url!r}: {error}") from error
+            raise snapshot_failed(error, self.url, self._path.parent, seq) from error
 
     def close(self) -> None:
         self._file.close()
