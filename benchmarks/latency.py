@@ -13,9 +13,7 @@ Usage: python benchmarks/latency.py [--seed 7] [--scenes 12] [--cache DIR]
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -30,17 +28,11 @@ from prefrontal.senses.base import Observation
 from prefrontal.senses.hearing import sense as hearing
 from prefrontal.senses.hearing import vad
 from prefrontal.senses.hearing.vad import Segment
+from prefrontal.testing import load_script
 
 
 def _rooms() -> ModuleType:
-    path = Path(__file__).with_name("rooms.py")
-    spec = importlib.util.spec_from_file_location("bench_rooms", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script(Path(__file__).with_name("rooms.py"))
 
 
 class _Probe:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -22,7 +20,7 @@ from prefrontal.senses.hearing.calibrate import UNSURE, UNSURE_BELOW
 from prefrontal.senses.hearing.sense import HearingSense
 from prefrontal.senses.sources import speech
 from prefrontal.senses.sources.scene import Placed, beep, door, knock, render, write
-from prefrontal.testing import MemoryJournal
+from prefrontal.testing import MemoryJournal, load_script
 
 pytestmark = pytest.mark.anyio
 RATE = 16_000
@@ -248,14 +246,7 @@ def test_the_calibration_refit_refuses_the_held_out_seeds() -> None:
 
 
 def _benchmark(name: str) -> ModuleType:
-    path = Path(__file__).parents[2] / "benchmarks" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script(Path(__file__).parents[2] / "benchmarks" / f"{name}.py")
 
 
 async def test_a_percept_says_when_it_is_unsure_in_its_journaled_rendering(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from prefrontal.senses.hearing.frontend import NoiseFloor, denoise, steer
 from prefrontal.senses.hearing.keywords import KeywordSpotter
 from prefrontal.senses.hearing.pronounce import bundled, pronunciations
 from prefrontal.senses.sources import speech
+from prefrontal.testing import load_script
 
 RATE = 16_000
 needs_flite = pytest.mark.skipif(not speech.available(), reason=speech.MISSING)
@@ -156,11 +156,7 @@ def test_config_pronunciations_are_checked_against_the_phone_set(
 @needs_flite
 def test_the_word_benchmark_measures_keyword_search_against_full_recognition() -> None:
     path = Path(__file__).parents[2] / "benchmarks" / "words.py"
-    spec = importlib.util.spec_from_file_location("words_benchmark", path)
-    assert spec is not None
-    assert spec.loader is not None
-    words = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(words)
+    words = load_script(path)
     figures = words.main(["--quick", "--names", "keira", "--utterances", "1"])
     clean = figures["keira keywords clean"]
     assert clean["utterances"] == 2
