@@ -4,8 +4,11 @@ Hears ``--scenes`` scenes of ``benchmarks/rooms.py`` (``--seed``, names ``held``
 whole sense and splits each voice percept's latency into: the voice detector seeing the
 end (the true end to its first quiet window: Silero's lag and the room's tail), the
 hangover (that window to the segment's close), the rest of the block the close fell in,
-and the compute of the direction and of the word decodes (CPU time of the threads that ran
-them, so the figure does not depend on how busy the machine is). Prints medians in ms.
+and the compute of the direction and of the word decodes after the close (CPU time of the
+threads that ran them, so the figure does not depend on how busy the machine is). Words
+heard live (``LiveViewsSpotter``) leave only a finalisation after the close; what they cost
+while the voice went on is printed apart (it is not latency while the sense keeps up with
+the audio). Prints medians in ms.
 
 Usage: python benchmarks/latency.py [--seed 7] [--scenes 12] [--cache DIR]
 """
@@ -55,6 +58,8 @@ class _Probe:
     def install(self) -> Callable[[], None]:
         step, voice = vad.VoiceActivity._step, hearing.HearingSense._voice  # pyright: ignore[reportPrivateUsage]
         direction, words = hearing.HearingSense._direction, hearing.HearingSense._words  # pyright: ignore[reportPrivateUsage]
+        begin, feed = hearing.HearingSense._begin_live, hearing.HearingSense._feed_live  # pyright: ignore[reportPrivateUsage]
+        finish = hearing.HearingSense._finish_live  # pyright: ignore[reportPrivateUsage]
         probe = self
 
         def closing(detector: vad.VoiceActivity, probability: float) -> Segment | None:
@@ -74,6 +79,7 @@ class _Probe:
                 "read_s": source.position_s if source is not None else float("nan"),
                 "direction_s": probe.now.pop("direction", 0.0),
                 "words_s": probe.now.pop("words", 0.0),
+                "live_s": probe.now.pop("live", 0.0),
             })  # fmt: skip
             return observation
 
@@ -81,12 +87,18 @@ class _Probe:
         hearing.HearingSense._voice = voicing  # type: ignore[method-assign]
         hearing.HearingSense._direction = self.timed(direction, "direction")  # type: ignore[method-assign]
         hearing.HearingSense._words = self.timed(words, "words")  # type: ignore[method-assign]
+        hearing.HearingSense._finish_live = self.timed(finish, "words")  # type: ignore[method-assign]
+        hearing.HearingSense._begin_live = self.timed(begin, "live")  # type: ignore[method-assign]
+        hearing.HearingSense._feed_live = self.timed(feed, "live")  # type: ignore[method-assign]
 
         def undo() -> None:
             vad.VoiceActivity._step = step  # type: ignore[method-assign]
             hearing.HearingSense._voice = voice  # type: ignore[method-assign]
             hearing.HearingSense._direction = direction  # type: ignore[method-assign]
             hearing.HearingSense._words = words  # type: ignore[method-assign]
+            hearing.HearingSense._finish_live = finish  # type: ignore[method-assign]
+            hearing.HearingSense._begin_live = begin  # type: ignore[method-assign]
+            hearing.HearingSense._feed_live = feed  # type: ignore[method-assign]
 
         return undo
 
@@ -120,6 +132,9 @@ def split(seed: int, scenes: int, folder: Path) -> dict[str, float]:
         "total": [r["read_s"] + r["direction_s"] + r["words_s"] - r["true_end_s"] for r in rows],
     }
     out = {k: 1000 * statistics.median(v) for k, v in parts.items() if v}
+    live = [r["live_s"] for r in rows]
+    out["voices heard live"] = float(sum(1 for v in live if v > 0))
+    out["words heard live, during the voice (CPU)"] = 1000 * statistics.median(live or [0.0])
     out["voices"] = float(len(rows))
     return out
 
@@ -135,7 +150,9 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     found = split(args.seed, args.scenes, folder)
     print(f"seed {args.seed}, {args.scenes} scenes, {found['voices']:.0f} voices; median ms:")
     for part, ms in found.items():
-        if part != "voices":
+        if part == "voices heard live":
+            print(f"  ({ms:.0f} of the voices heard live; median CPU while they went on:)")
+        elif part != "voices":
             print(f"  {part:34s} {ms:6.0f}")
     return found
 

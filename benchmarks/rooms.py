@@ -158,6 +158,10 @@ class Recorded(KeywordSpotter):
         self.last = super().spot_views(views, rate, words)
         return self.last
 
+    def finish_views(self) -> list[WordHit]:
+        self.last = super().finish_views()
+        return self.last
+
 
 # -- scenes ----------------------------------------------------------------------------------
 

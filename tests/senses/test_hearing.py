@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
 from types import ModuleType
@@ -17,7 +17,9 @@ from prefrontal import Config, Percept, open_system
 from prefrontal.seam.render import one_line
 from prefrontal.senses.base import Observation
 from prefrontal.senses.hearing.calibrate import UNSURE, UNSURE_BELOW
+from prefrontal.senses.hearing.keywords import KeywordSpotter
 from prefrontal.senses.hearing.sense import HearingSense
+from prefrontal.senses.hearing.words import WordHit
 from prefrontal.senses.sources import speech
 from prefrontal.senses.sources.scene import Placed, beep, door, knock, render, write
 from prefrontal.testing import MemoryJournal, load_script
@@ -205,6 +207,62 @@ async def test_a_voice_resuming_after_a_short_pause_continues_the_last_percept(
     heard = [o for o in await _hear(tmp_path / "pause.wav") if o.name == "speech"]
     assert [o.fields["continues"] for o in heard] == [False, True, False]
     assert [o.fields["side"] for o in heard] == ["left", "left", "right"]
+
+
+class _Whole:
+    """The sense's keyword spotter, heard only once a voice has closed."""
+
+    def __init__(self) -> None:
+        self.spotter = KeywordSpotter()
+
+    def spot(
+        self, audio: npt.NDArray[np.floating], rate: int, words: Sequence[str]
+    ) -> list[WordHit]:
+        return self.spotter.spot(audio, rate, words)
+
+    def spot_views(
+        self, views: Sequence[npt.NDArray[np.floating]], rate: int, words: Sequence[str]
+    ) -> list[WordHit]:
+        return self.spotter.spot_views(views, rate, words)
+
+
+class _Counted(KeywordSpotter):
+    def __init__(self) -> None:
+        super().__init__()
+        self.finished = 0
+        self.whole = 0
+
+    def spot_views(
+        self, views: Sequence[npt.NDArray[np.floating]], rate: int, words: Sequence[str]
+    ) -> list[WordHit]:
+        self.whole += 1
+        return super().spot_views(views, rate, words)
+
+    def finish_views(self) -> list[WordHit]:
+        self.finished += 1
+        return super().finish_views()
+
+
+async def test_a_long_voice_is_heard_while_it_speaks_and_says_what_its_whole_says(
+    tmp_path: Path,
+) -> None:
+    long = _said("Alex, the taxi is waiting outside and the driver would like to go soon.")
+    short = _said("Yes.", "rms")
+    stereo, _ = render(
+        [Placed("speech", 0.5, -40.0, long), Placed("speech", 6.5, 30.0, short)],
+        rate=RATE, duration_s=8.0, snr_db=25.0, seed=11,
+    )  # fmt: skip
+    write(tmp_path / "taxi.wav", stereo, RATE)
+    live = _Counted()
+    heard = [o for o in await _hear(tmp_path / "taxi.wav", spotter=live) if o.name == "speech"]
+    whole = [o for o in await _hear(tmp_path / "taxi.wav", spotter=_Whole()) if o.name == "speech"]
+    assert len(heard) == 2
+    # the long voice heard live; the short one (open under a second) whole, once it closed
+    assert (live.finished, live.whole) == (1, 1)
+    assert [o.fields["words"] for o in heard] == [o.fields["words"] for o in whole]
+    assert heard[0].fields["words"] == ["alex"]
+    assert heard[0].rendering == whole[0].rendering
+    assert heard[0].confidence == whole[0].confidence
 
 
 def test_the_room_benchmark_runs_and_scores_a_tiny_scene(tmp_path: Path) -> None:
