@@ -5,12 +5,15 @@ whole sense and splits each voice percept's latency into: the voice detector see
 end (the true end to its first quiet window: Silero's lag and the room's tail), the
 hangover (that window to the segment's close), the rest of the block the close fell in,
 and the compute of the direction and of the word decodes after the close (CPU time of the
-threads that ran them, so the figure does not depend on how busy the machine is). Words
-heard live (``LiveViewsSpotter``) leave only a finalisation after the close; what they cost
-while the voice went on is printed apart (it is not latency while the sense keeps up with
+threads that ran them, so the figure does not depend on how busy the machine is). The
+views' decodes run in threads of their own: the percept waits for the longest one on a
+machine with a core per view (the total), for all of them on one core (printed apart).
+``--live S`` hears the words while the voice speaks, from S seconds into it
+(``HearingSense.live_after_s``): only a finalisation is left after the close; what they
+cost while the voice went on is printed apart (not latency while the sense keeps up with
 the audio). Prints medians in ms.
 
-Usage: python benchmarks/latency.py [--seed 7] [--scenes 12] [--cache DIR]
+Usage: python benchmarks/latency.py [--seed 7] [--scenes 12] [--cache DIR] [--live S]
 """
 
 from __future__ import annotations
@@ -18,8 +21,10 @@ from __future__ import annotations
 import argparse
 import statistics
 import tempfile
+import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -30,6 +35,7 @@ import numpy as np
 from prefrontal.senses.base import Observation
 from prefrontal.senses.hearing import sense as hearing
 from prefrontal.senses.hearing import vad
+from prefrontal.senses.hearing.keywords import KeywordSpotter
 from prefrontal.senses.hearing.vad import Segment
 from prefrontal.testing import load_script
 
@@ -42,6 +48,7 @@ class _Probe:
     """Wraps the sense's steps to time them; one record per voice percept."""
 
     def __init__(self) -> None:
+        self.views: list[float] = []  # CPU of each view's decode since the last percept
         self.now: dict[str, float] = {}
         self.records: list[dict[str, float]] = []
 
@@ -60,6 +67,16 @@ class _Probe:
         direction, words = hearing.HearingSense._direction, hearing.HearingSense._words  # pyright: ignore[reportPrivateUsage]
         begin, feed = hearing.HearingSense._begin_live, hearing.HearingSense._feed_live  # pyright: ignore[reportPrivateUsage]
         finish = hearing.HearingSense._finish_live  # pyright: ignore[reportPrivateUsage]
+        candidates = KeywordSpotter.candidates
+
+        def decode(spotter: KeywordSpotter, *args: Any, **options: Any) -> Any:
+            begun = time.thread_time()  # in the view's own thread
+            try:
+                return candidates(spotter, *args, **options)
+            finally:
+                if threading.current_thread().name.startswith("kws-view"):
+                    probe.views.append(time.thread_time() - begun)  # else counted in words
+
         probe = self
 
         def closing(detector: vad.VoiceActivity, probability: float) -> Segment | None:
@@ -73,14 +90,17 @@ class _Probe:
         ) -> Observation:
             observation = await voice(sense, segment, rate, heard)
             source = sense._source  # pyright: ignore[reportPrivateUsage]
+            words_s = probe.now.pop("words", 0.0)  # in the thread that called the views
             probe.records.append({
                 "end_s": segment.end_s - sense.vad.pad_s,
                 "close_s": probe.now.pop("close_s", float("nan")),
                 "read_s": source.position_s if source is not None else float("nan"),
                 "direction_s": probe.now.pop("direction", 0.0),
-                "words_s": probe.now.pop("words", 0.0),
+                "words_s": words_s + max(probe.views, default=0.0),
+                "words_one_core_s": words_s + sum(probe.views),
                 "live_s": probe.now.pop("live", 0.0),
             })  # fmt: skip
+            probe.views = []
             return observation
 
         vad.VoiceActivity._step = closing  # type: ignore[method-assign]
@@ -90,6 +110,7 @@ class _Probe:
         hearing.HearingSense._finish_live = self.timed(finish, "words")  # type: ignore[method-assign]
         hearing.HearingSense._begin_live = self.timed(begin, "live")  # type: ignore[method-assign]
         hearing.HearingSense._feed_live = self.timed(feed, "live")  # type: ignore[method-assign]
+        KeywordSpotter.candidates = decode  # type: ignore[method-assign]
 
         def undo() -> None:
             vad.VoiceActivity._step = step  # type: ignore[method-assign]
@@ -99,11 +120,14 @@ class _Probe:
             hearing.HearingSense._finish_live = finish  # type: ignore[method-assign]
             hearing.HearingSense._begin_live = begin  # type: ignore[method-assign]
             hearing.HearingSense._feed_live = feed  # type: ignore[method-assign]
+            KeywordSpotter.candidates = candidates  # type: ignore[method-assign]
 
         return undo
 
 
-def split(seed: int, scenes: int, folder: Path) -> dict[str, float]:
+def split(
+    seed: int, scenes: int, folder: Path, live_after_s: float | None = None
+) -> dict[str, float]:
     """Median milliseconds of each part, over every voice percept matched to an utterance."""
     rooms = _rooms()
     spotter = rooms.Recorded()
@@ -115,7 +139,7 @@ def split(seed: int, scenes: int, folder: Path) -> dict[str, float]:
         for index in range(scenes):
             scene = rooms.make_scene(seed, index, rooms.NAMES["held"], folder)
             probe.records = []
-            anyio.run(rooms._hear, scene, spotter)
+            anyio.run(partial(rooms._hear, live_after_s=live_after_s), scene, spotter)
             ends = [e.end_s for e in scene.events if e.kind == "speech"]
             for record in probe.records:
                 true_end = min(ends, key=lambda end: abs(end - record["end_s"]))
@@ -129,6 +153,7 @@ def split(seed: int, scenes: int, folder: Path) -> dict[str, float]:
         "rest of the block": [r["read_s"] - r["close_s"] for r in rows],
         "direction (CPU)": [r["direction_s"] for r in rows],
         "word decodes (CPU)": [r["words_s"] for r in rows],
+        "word decodes (CPU), one core": [r["words_one_core_s"] for r in rows],
         "total": [r["read_s"] + r["direction_s"] + r["words_s"] - r["true_end_s"] for r in rows],
     }
     out = {k: 1000 * statistics.median(v) for k, v in parts.items() if v}
@@ -144,10 +169,11 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--scenes", type=int, default=12)
     parser.add_argument("--cache", type=Path, help="folder for rendered scenes (kept)")
+    parser.add_argument("--live", type=float, help="hear the words from this far into a voice")
     args = parser.parse_args(argv)
     folder = args.cache or Path(tempfile.mkdtemp(prefix="latency-"))
     folder.mkdir(parents=True, exist_ok=True)
-    found = split(args.seed, args.scenes, folder)
+    found = split(args.seed, args.scenes, folder, args.live)
     print(f"seed {args.seed}, {args.scenes} scenes, {found['voices']:.0f} voices; median ms:")
     for part, ms in found.items():
         if part == "voices heard live":

@@ -18,7 +18,7 @@ from prefrontal.seam.render import one_line
 from prefrontal.senses.base import Observation
 from prefrontal.senses.hearing.calibrate import UNSURE, UNSURE_BELOW
 from prefrontal.senses.hearing.keywords import KeywordSpotter
-from prefrontal.senses.hearing.sense import HearingSense
+from prefrontal.senses.hearing.sense import LIVE_AFTER_S, HearingSense
 from prefrontal.senses.hearing.words import WordHit
 from prefrontal.senses.sources import speech
 from prefrontal.senses.sources.scene import Placed, beep, door, knock, render, write
@@ -254,7 +254,8 @@ async def test_a_long_voice_is_heard_while_it_speaks_and_says_what_its_whole_say
     )  # fmt: skip
     write(tmp_path / "taxi.wav", stereo, RATE)
     live = _Counted()
-    heard = [o for o in await _hear(tmp_path / "taxi.wav", spotter=live) if o.name == "speech"]
+    heard = await _hear(tmp_path / "taxi.wav", spotter=live, live_after_s=LIVE_AFTER_S)
+    heard = [o for o in heard if o.name == "speech"]
     whole = [o for o in await _hear(tmp_path / "taxi.wav", spotter=_Whole()) if o.name == "speech"]
     assert len(heard) == 2
     # the long voice heard live; the short one (open under a second) whole, once it closed
@@ -291,10 +292,11 @@ def test_the_latency_split_times_each_part_of_a_voice_percept(tmp_path: Path) ->
     found = _benchmark("latency").split(7, 1, tmp_path)
     assert found["voices"] >= 1
     # the hangover is the voice detector's wait (0.1 s, 0.3 s for a short voice), in 32 ms
-    # windows; the block's rest is under one 50 ms block
+    # windows; a block is one such window, so a voice closes where its block ends
     assert 0.09 <= found["hangover"] / 1000 <= 0.34
-    assert 0.0 <= found["rest of the block"] / 1000 <= 0.05
-    assert found["word decodes (CPU)"] > 0
+    assert abs(found["rest of the block"]) < 1e-3
+    # the views decode in threads: the percept waits for the longest, one core for all
+    assert 0 < found["word decodes (CPU)"] < found["word decodes (CPU), one core"]
     assert found["total"] > found["hangover"]
 
 

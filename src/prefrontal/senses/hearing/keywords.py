@@ -21,6 +21,7 @@ import math
 import re
 import tempfile
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -87,17 +88,21 @@ class KeywordSpotter:
         pronunciations: int = LIMIT,
         remove_noise: bool = False,
         explicit: Mapping[str, Sequence[Phones]] | None = None,
+        parallel: bool = True,
     ) -> None:
         """``explicit``: pronunciations of a word given by the principal (config), heard
-        besides the ones derived for it; ``pronunciations``: at most this many per word."""
+        besides the ones derived for it; ``pronunciations``: at most this many per word;
+        ``parallel``: each view of ``spot_views`` decoded in a thread of its own."""
         self.threshold = threshold
+        self.parallel = parallel
         self.remove_noise = remove_noise
         self.pronunciations = pronunciations
         self.explicit = {w.lower(): tuple(map(tuple, p)) for w, p in (explicit or {}).items()}
         self._decoder: Any = None
         self._searches: dict[int, dict[tuple[str, ...], str]] = {}  # per decoder
         self._lists: dict[tuple[str, ...], Path] = {}
-        self._live: list[Any] = []  # a decoder per view, for ``begin_views``
+        self._views: list[Any] = []  # a decoder per view: ``spot_views``, ``begin_views``
+        self._pool: ThreadPoolExecutor | None = None
         self._streaming = 0  # views being heard live
         self._entries: dict[str, Pronunciation] = {}
         self._folder = tempfile.TemporaryDirectory(prefix="prefrontal-kws-")
@@ -153,13 +158,13 @@ class KeywordSpotter:
         return name
 
     def candidates(
-        self, audio: npt.NDArray[np.floating], rate: int, words: Sequence[str]
+        self, audio: npt.NDArray[np.floating], rate: int, words: Sequence[str], decoder: Any = None
     ) -> list[Candidate]:
         """Every detection the search made, with its ratio, best first."""
         if rate != self.rate:
             raise ValueError(f"KeywordSpotter needs {self.rate} Hz audio, not {rate}")
-        decoder = self._ready()
-        decoder.activate_search(self._search(words))
+        decoder = decoder or self._ready()
+        decoder.activate_search(self._search(words, decoder))
         decoder.reinit_feat()  # fresh cepstral means: answers must not depend on the last one
         decoder.start_utt()
         decoder.process_raw(_pcm(audio), full_utt=True)
@@ -187,8 +192,24 @@ class KeywordSpotter:
     ) -> list[WordHit]:
         """The words heard in any of ``views`` (the same stretch of audio, each its own
         way), each with its best detection: where one view's noise or reflections hide
-        the name, another's often do not (measured: README, name spotting)."""
-        return self._hits([c for audio in views for c in self.candidates(audio, rate, words)])
+        the name, another's often do not (measured: README, name spotting). Each view
+        has a decoder and a thread of its own (PocketSphinx lets go of the interpreter while
+        it decodes): on as many cores, the words come after the longest view's decode
+        rather than after all of them, and each view's answer is the same."""
+        if len(views) < 2 or not self.parallel:
+            return self._hits([c for a in views for c in self.candidates(a, rate, words)])
+        self._search(words)  # derive the pronunciations once, before the threads
+        self.cancel_views()
+        while len(self._views) < len(views):
+            self._views.append(self._new_decoder())
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(len(views), thread_name_prefix="kws-view")
+
+        def heard(audio: npt.NDArray[np.floating], decoder: Any) -> list[Candidate]:
+            return self.candidates(audio, rate, words, decoder)
+
+        found = self._pool.map(heard, views, self._views[: len(views)])
+        return self._hits([c for part in found for c in part])
 
     # -- live: the views of a voice heard while it still speaks ---------------------------
 
@@ -201,9 +222,9 @@ class KeywordSpotter:
         if rate != self.rate:
             raise ValueError(f"KeywordSpotter needs {self.rate} Hz audio, not {rate}")
         self.cancel_views()
-        while len(self._live) < len(views):
-            self._live.append(self._new_decoder())
-        for decoder, audio in zip(self._live, views, strict=False):
+        while len(self._views) < len(views):
+            self._views.append(self._new_decoder())
+        for decoder, audio in zip(self._views, views, strict=False):
             decoder.activate_search(self._search(words, decoder))
             decoder.reinit_feat()
             decoder.start_utt()
@@ -211,20 +232,20 @@ class KeywordSpotter:
         self._streaming = len(views)
 
     def feed_views(self, views: Sequence[npt.NDArray[np.floating]]) -> None:
-        for decoder, audio in zip(self._live[: self._streaming], views, strict=True):
+        for decoder, audio in zip(self._views[: self._streaming], views, strict=True):
             if len(audio):
                 decoder.process_raw(_pcm(audio), False, False)
 
     def finish_views(self) -> list[WordHit]:
         """The words heard in the views fed since ``begin_views``, as ``spot_views``."""
-        live, self._streaming = self._live[: self._streaming], 0
+        live, self._streaming = self._views[: self._streaming], 0
         for decoder in live:
             decoder.end_utt()
         return self._hits([c for decoder in live for c in self._found(decoder)])
 
     def cancel_views(self) -> None:
         """Drop a voice being heard live (it was too short to be one)."""
-        for decoder in self._live[: self._streaming]:
+        for decoder in self._views[: self._streaming]:
             decoder.end_utt()
         self._streaming = 0
 

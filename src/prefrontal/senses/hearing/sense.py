@@ -6,10 +6,11 @@ mix feeds the onset detector, and the stereo block goes into a ring buffer. When
 segment closes, its stereo window gives the direction (the time difference of arrival
 accumulated over the whole utterance) and its views (``frontend.views``: each microphone,
 the pair steered at the voice, that filtered) go to the word spotter; the window is kept as
-evidence. A spotter that can hear a voice while it speaks (``LiveViewsSpotter``) gets its
-views block by block from ``_LIVE_AFTER_S`` into it on (steered at the direction of that
-much), so that only a short finalisation is left when the segment closes. Sound events
-that overlap a voice are dropped; the rest get a direction too.
+evidence. With ``live_after_s``, a spotter that can hear a voice while it speaks
+(``LiveViewsSpotter``) gets its views block by block from that far into it on (steered at
+the direction of that much), so that only a short finalisation is left when the segment
+closes; off by default, as it hears fewer names (below). Sound events that overlap a voice
+are dropped; the rest get a direction too.
 """
 
 from __future__ import annotations
@@ -83,11 +84,14 @@ Stereo = npt.NDArray[np.float32]
 Mono16 = npt.NDArray[np.float32]
 _CATCH_UP_S = 2.0  # mono audio kept to start the recogniser at a voice's onset
 _WORD_PAD_S = 0.05  # the words are heard in the voice's segment and this much each side
-# Heard live from this far into a voice: its first part sets the recogniser's cepstral mean
-# for the rest (PocketSphinx's batch mean, of the whole segment, needs its end). Measured
-# on flite utterances: the name's ratio within 4 nats of the whole segment's but one (+7)
-# after 1 s, off by up to 16 after 0.5 s. A shorter voice is heard whole when it closes.
-_LIVE_AFTER_S = 1.0
+# Heard live from this far into a voice (``live_after_s``): its first part sets the
+# recogniser's cepstral mean for the rest (PocketSphinx's batch mean, of the whole segment,
+# needs its end). On flite utterances the name's ratio came within 4 nats of the whole
+# segment's but one (+7) after 1 s, off by up to 16 after 0.5 s; in rooms (held seed 7, 24
+# scenes) it heard the name in 3 utterances against 5, a view's ratio off by up to 13 nats
+# and one view's detection (30 nats) lost: so the words wait for the close by default. A
+# voice shorter than this is heard whole when it closes.
+LIVE_AFTER_S = 1.0
 
 
 class HearingSense:
@@ -102,9 +106,10 @@ class HearingSense:
         channels: int = 2,
         listen_for: Sequence[str] = (),
         principal: str = "",
-        block_s: float = 0.05,
+        block_s: float = 0.032,
         evidence: EvidenceStore | None = None,
         spotter: WordSpotter | None = None,
+        live_after_s: float | None = None,
     ) -> None:
         self.name = name
         self.path = path
@@ -113,6 +118,7 @@ class HearingSense:
         self.listen_for = tuple(w.lower() for w in listen_for)
         self.principal = principal.lower()
         self.block_s = block_s
+        self.live_after_s = live_after_s
         self.evidence = evidence
         self.spotter: WordSpotter = spotter or KeywordSpotter()
         self.noise = NoiseFloor()
@@ -248,10 +254,10 @@ class HearingSense:
         self, samples: Stereo, rate: int, closed: Sequence[Segment]
     ) -> dict[Segment, list[str]]:
         """Hear a voice's words while it speaks (a ``LiveViewsSpotter`` on a pair): from
-        ``_LIVE_AFTER_S`` into the voice on, each block's views go to the spotter; the
+        ``live_after_s`` into the voice on, each block's views go to the spotter; the
         words of the segments that closed in this block and were heard so."""
-        spotter = self.spotter
-        if not isinstance(spotter, LiveViewsSpotter) or not self.listen_for:
+        spotter, after = self.spotter, self.live_after_s
+        if after is None or not isinstance(spotter, LiveViewsSpotter) or not self.listen_for:
             return {}
         if self.channels != 2:
             return {}
@@ -268,7 +274,7 @@ class HearingSense:
             spotter.cancel_views()  # too short to be a voice
             self._live, self._live_since = None, None
         if self._live is None and since is not None:
-            if self._n16 / VAD_RATE - since >= _LIVE_AFTER_S:
+            if self._n16 / VAD_RATE - since >= after:
                 self._begin_live(since, rate)
         elif self._live is not None:
             self._feed_live()
