@@ -5,9 +5,7 @@ whole sense and splits each voice percept's latency into: the voice detector see
 end (the true end to its first quiet window: Silero's lag and the room's tail), the
 hangover (that window to the segment's close), the rest of the block the close fell in,
 and the compute of the direction and of the word decodes after the close (CPU time of the
-threads that ran them, so the figure does not depend on how busy the machine is). The
-views' decodes run in threads of their own: the percept waits for the longest one on a
-machine with a core per view (the total), for all of them on one core (printed apart).
+threads that ran them, so the figure does not depend on how busy the machine is).
 ``--live S`` hears the words while the voice speaks, from S seconds into it
 (``HearingSense.live_after_s``): only a finalisation is left after the close; what they
 cost while the voice went on is printed apart (not latency while the sense keeps up with
@@ -21,7 +19,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from functools import partial
@@ -35,7 +32,6 @@ import numpy as np
 from prefrontal.senses.base import Observation
 from prefrontal.senses.hearing import sense as hearing
 from prefrontal.senses.hearing import vad
-from prefrontal.senses.hearing.keywords import KeywordSpotter
 from prefrontal.senses.hearing.vad import Segment
 from prefrontal.testing import load_script
 
@@ -48,7 +44,6 @@ class _Probe:
     """Wraps the sense's steps to time them; one record per voice percept."""
 
     def __init__(self) -> None:
-        self.views: list[float] = []  # CPU of each view's decode since the last percept
         self.now: dict[str, float] = {}
         self.records: list[dict[str, float]] = []
 
@@ -67,15 +62,6 @@ class _Probe:
         direction, words = hearing.HearingSense._direction, hearing.HearingSense._words  # pyright: ignore[reportPrivateUsage]
         begin, feed = hearing.HearingSense._begin_live, hearing.HearingSense._feed_live  # pyright: ignore[reportPrivateUsage]
         finish = hearing.HearingSense._finish_live  # pyright: ignore[reportPrivateUsage]
-        candidates = KeywordSpotter.candidates
-
-        def decode(spotter: KeywordSpotter, *args: Any, **options: Any) -> Any:
-            begun = time.thread_time()  # in the view's own thread
-            try:
-                return candidates(spotter, *args, **options)
-            finally:
-                if threading.current_thread().name.startswith("kws-view"):
-                    probe.views.append(time.thread_time() - begun)  # else counted in words
 
         probe = self
 
@@ -90,17 +76,14 @@ class _Probe:
         ) -> Observation:
             observation = await voice(sense, segment, rate, heard)
             source = sense._source  # pyright: ignore[reportPrivateUsage]
-            words_s = probe.now.pop("words", 0.0)  # in the thread that called the views
             probe.records.append({
                 "end_s": segment.end_s - sense.vad.pad_s,
                 "close_s": probe.now.pop("close_s", float("nan")),
                 "read_s": source.position_s if source is not None else float("nan"),
                 "direction_s": probe.now.pop("direction", 0.0),
-                "words_s": words_s + max(probe.views, default=0.0),
-                "words_one_core_s": words_s + sum(probe.views),
+                "words_s": probe.now.pop("words", 0.0),
                 "live_s": probe.now.pop("live", 0.0),
             })  # fmt: skip
-            probe.views = []
             return observation
 
         vad.VoiceActivity._step = closing  # type: ignore[method-assign]
@@ -110,7 +93,6 @@ class _Probe:
         hearing.HearingSense._finish_live = self.timed(finish, "words")  # type: ignore[method-assign]
         hearing.HearingSense._begin_live = self.timed(begin, "live")  # type: ignore[method-assign]
         hearing.HearingSense._feed_live = self.timed(feed, "live")  # type: ignore[method-assign]
-        KeywordSpotter.candidates = decode  # type: ignore[method-assign]
 
         def undo() -> None:
             vad.VoiceActivity._step = step  # type: ignore[method-assign]
@@ -120,7 +102,6 @@ class _Probe:
             hearing.HearingSense._finish_live = finish  # type: ignore[method-assign]
             hearing.HearingSense._begin_live = begin  # type: ignore[method-assign]
             hearing.HearingSense._feed_live = feed  # type: ignore[method-assign]
-            KeywordSpotter.candidates = candidates  # type: ignore[method-assign]
 
         return undo
 
@@ -153,7 +134,6 @@ def split(
         "rest of the block": [r["read_s"] - r["close_s"] for r in rows],
         "direction (CPU)": [r["direction_s"] for r in rows],
         "word decodes (CPU)": [r["words_s"] for r in rows],
-        "word decodes (CPU), one core": [r["words_one_core_s"] for r in rows],
         "total": [r["read_s"] + r["direction_s"] + r["words_s"] - r["true_end_s"] for r in rows],
     }
     out = {k: 1000 * statistics.median(v) for k, v in parts.items() if v}

@@ -217,19 +217,3 @@ def test_a_voice_heard_live_gives_the_words_heard_whole() -> None:
     spotter.begin_views([np.zeros(RATE, np.float32)] * 2, RATE, ["priya"])
     spotter.cancel_views()  # a voice too short to be one: dropped, and the next starts clean
     assert spotter.finish_views() == []
-
-
-@needs_flite
-def test_views_decoded_in_threads_give_what_one_decoder_gives_them_in_turn() -> None:
-    rng = np.random.default_rng(6)
-    clips = [speech.say(t.replace("Alex", "Priya"), v) for t, v in
-             [(speech.WITH_NAME[0], "slt"), (speech.WITH_NAME[1], "rms"),
-              (speech.WITHOUT_NAME[1], "awb")]]  # fmt: skip
-    threaded, serial = KeywordSpotter(), KeywordSpotter(parallel=False)
-    for clip in clips:
-        views = [clip + 0.01 * rng.normal(size=len(clip)).astype(np.float32) for _ in range(4)]
-        one = serial.spot_views(views, RATE, ["priya"])
-        assert threaded.spot_views(views, RATE, ["priya"]) == one
-        again = [serial.candidates(v, RATE, ["priya"]) for v in views]
-        assert [threaded.candidates(v, RATE, ["priya"]) for v in views] == again
-    assert len(threaded._views) == 4  # pyright: ignore[reportPrivateUsage]

@@ -21,7 +21,6 @@ import math
 import re
 import tempfile
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,21 +87,17 @@ class KeywordSpotter:
         pronunciations: int = LIMIT,
         remove_noise: bool = False,
         explicit: Mapping[str, Sequence[Phones]] | None = None,
-        parallel: bool = True,
     ) -> None:
         """``explicit``: pronunciations of a word given by the principal (config), heard
-        besides the ones derived for it; ``pronunciations``: at most this many per word;
-        ``parallel``: each view of ``spot_views`` decoded in a thread of its own."""
+        besides the ones derived for it; ``pronunciations``: at most this many per word."""
         self.threshold = threshold
-        self.parallel = parallel
         self.remove_noise = remove_noise
         self.pronunciations = pronunciations
         self.explicit = {w.lower(): tuple(map(tuple, p)) for w, p in (explicit or {}).items()}
         self._decoder: Any = None
         self._searches: dict[int, dict[tuple[str, ...], str]] = {}  # per decoder
         self._lists: dict[tuple[str, ...], Path] = {}
-        self._views: list[Any] = []  # a decoder per view: ``spot_views``, ``begin_views``
-        self._pool: ThreadPoolExecutor | None = None
+        self._views: list[Any] = []  # a decoder per view, for ``begin_views``
         self._streaming = 0  # views being heard live
         self._entries: dict[str, Pronunciation] = {}
         self._folder = tempfile.TemporaryDirectory(prefix="prefrontal-kws-")
@@ -158,13 +153,13 @@ class KeywordSpotter:
         return name
 
     def candidates(
-        self, audio: npt.NDArray[np.floating], rate: int, words: Sequence[str], decoder: Any = None
+        self, audio: npt.NDArray[np.floating], rate: int, words: Sequence[str]
     ) -> list[Candidate]:
         """Every detection the search made, with its ratio, best first."""
         if rate != self.rate:
             raise ValueError(f"KeywordSpotter needs {self.rate} Hz audio, not {rate}")
-        decoder = decoder or self._ready()
-        decoder.activate_search(self._search(words, decoder))
+        decoder = self._ready()
+        decoder.activate_search(self._search(words))
         decoder.reinit_feat()  # fresh cepstral means: answers must not depend on the last one
         decoder.start_utt()
         decoder.process_raw(_pcm(audio), full_utt=True)
@@ -192,24 +187,10 @@ class KeywordSpotter:
     ) -> list[WordHit]:
         """The words heard in any of ``views`` (the same stretch of audio, each its own
         way), each with its best detection: where one view's noise or reflections hide
-        the name, another's often do not (measured: README, name spotting). Each view
-        has a decoder and a thread of its own (PocketSphinx lets go of the interpreter while
-        it decodes): on as many cores, the words come after the longest view's decode
-        rather than after all of them, and each view's answer is the same."""
-        if len(views) < 2 or not self.parallel:
-            return self._hits([c for a in views for c in self.candidates(a, rate, words)])
-        self._search(words)  # derive the pronunciations once, before the threads
-        self.cancel_views()
-        while len(self._views) < len(views):
-            self._views.append(self._new_decoder())
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(len(views), thread_name_prefix="kws-view")
-
-        def heard(audio: npt.NDArray[np.floating], decoder: Any) -> list[Candidate]:
-            return self.candidates(audio, rate, words, decoder)
-
-        found = self._pool.map(heard, views, self._views[: len(views)])
-        return self._hits([c for part in found for c in part])
+        the name, another's often do not (measured: README, name spotting). One after
+        another: PocketSphinx holds the interpreter while it decodes (measured: a Python
+        thread ran 1% of its pace beside a decode), so threads would not overlap them."""
+        return self._hits([c for a in views for c in self.candidates(a, rate, words)])
 
     # -- live: the views of a voice heard while it still speaks ---------------------------
 
