@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         if part == "voices heard live":
             print(f"  ({ms:.0f} of the voices heard live; median CPU while they went on:)")
         elif part != "voices":
-            print(f"  {part:34s} {ms:6.0f}")
+            print(f"  {part:34s} {ms if abs(ms) >= 0.5 else 0.0:6.0f}")  # no "-0"
     return found
 
 

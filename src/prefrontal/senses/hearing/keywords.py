@@ -13,6 +13,11 @@ Measured in those rooms (README, hearing): full recognition with a language mode
 name in none of the utterances that held it, also clean and dry for names the dictionary
 lacks, because the language model never proposes a word it has no statistics for; keyword
 search needs no language model, and the whole sense's real-time factor fell from 0.71 to 0.05.
+
+``begin_views``/``feed_views``/``finish_views`` hear a voice while it speaks, a decoder per
+view whose cepstral mean the voice's first part sets (PocketSphinx's batch mean needs the
+whole segment): only a finalisation is left when it closes, but a ratio moves by up to 13
+nats with the mean, and in rooms fewer names were heard (``sense.LIVE_AFTER_S``).
 """
 
 from __future__ import annotations
