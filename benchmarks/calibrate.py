@@ -20,10 +20,8 @@ earlier by ``--dump`` (or by ``rooms.py --dump``) without hearing the scenes aga
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
-import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from prefrontal.senses.hearing import calibrate
+from prefrontal.testing import load_script
 
 Array = npt.NDArray[np.float64]
 # Chosen by leaving each tuning seed out (seeds 1-6, 24 scenes each, 1149 percepts): pooled
@@ -134,14 +133,7 @@ def judged(table: calibrate.Calibration, rows: Sequence[dict[str, Any]]) -> floa
 
 
 def _rooms() -> ModuleType:
-    path = Path(__file__).with_name("rooms.py")
-    spec = importlib.util.spec_from_file_location("bench_rooms", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script(Path(__file__).with_name("rooms.py"))
 
 
 def hear(seeds: Sequence[int], scenes: int, folder: Path, jobs: int = 1) -> list[dict[str, Any]]:

@@ -35,6 +35,7 @@ import time
 from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -156,6 +157,10 @@ class Recorded(KeywordSpotter):
 
     def spot_views(self, views: Sequence[Any], rate: int, words: Sequence[str]) -> list[WordHit]:
         self.last = super().spot_views(views, rate, words)
+        return self.last
+
+    def finish_views(self) -> list[WordHit]:
+        self.last = super().finish_views()
         return self.last
 
 
@@ -320,14 +325,15 @@ def _block_clock() -> Generator[dict[str, float]]:
         wav.WavSource.blocks = original  # type: ignore[method-assign]
 
 
-async def _hear(scene: Scene, spotter: Recorded) -> Run:
+async def _hear(scene: Scene, spotter: Recorded, live_after_s: float | None = None) -> Run:
     try:
         spotter.check([scene.name])
         listen_for: tuple[str, ...] = (scene.name,)
     except ValueError:  # a spotter that cannot listen for this name hears no name at all
         listen_for = ()
     sense = HearingSense("ears", scene.path, listen_for=listen_for, principal=scene.name,
-                         spacing_m=SPACING_M, spotter=spotter)  # fmt: skip
+                         spacing_m=SPACING_M, spotter=spotter,
+                         live_after_s=live_after_s)  # fmt: skip
     heard: list[Heard] = []
     with _block_clock() as clock:
 
@@ -667,6 +673,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--name-threshold", type=float, default=THRESHOLD.base,
                         help="the keyword search's threshold in nats (to tune it)")  # fmt: skip
     parser.add_argument("--cache", type=Path, help="folder for rendered scenes (kept)")
+    parser.add_argument("--live", type=float,
+                        help="hear words from this far into a voice (live_after_s)")  # fmt: skip
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--verbose", action="store_true", help="print every percept")
     parser.add_argument("--dump", type=Path, help="write every percept, scored, as JSON lines")
@@ -690,7 +698,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     try:
         for index in range(scenes):
             scene = make_scene(args.seed, index, names, folder, seconds)
-            run = anyio.run(_hear, scene, spotter)
+            run = anyio.run(partial(_hear, live_after_s=args.live), scene, spotter)
             tally.runs.append(run)
             print(f"scene {index}: {len(run.heard)} percepts, {run.cpu_s:.1f} s CPU", flush=True)
             if args.verbose:

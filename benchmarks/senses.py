@@ -15,10 +15,8 @@ Usage: python benchmarks/senses.py [--quick] [--json PATH]
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -34,6 +32,7 @@ from prefrontal.senses.hearing.sense import HearingSense
 from prefrontal.senses.hearing.vad import VoiceActivity
 from prefrontal.senses.sources import speech
 from prefrontal.senses.sources.scene import Placed, knock, render, voiced, write
+from prefrontal.testing import load_script
 
 HERE = Path(__file__).parent
 RATE = 16_000
@@ -138,13 +137,7 @@ def _run_other(name: str, quick: bool) -> dict[str, Any] | None:
     path = HERE / f"{name}.py"
     if not path.exists():
         return None
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module.main(["--quick"] if quick else [])
+    return load_script(path).main(["--quick"] if quick else [])
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

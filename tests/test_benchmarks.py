@@ -12,7 +12,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from prefrontal.sandbox import Bubblewrap
+from prefrontal.testing import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -145,3 +148,20 @@ def test_ask_benchmark_runs_tiny(tmp_path: Path) -> None:
     assert figures["queued_cli_answered"] == 2
     assert 0 < figures["queued_client_s"] <= figures["queued_client_max_s"]
     assert figures["driving_client_s"] > 0
+
+
+def test_a_script_loaded_by_path_is_one_module_and_a_broken_one_is_not_kept(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "helper.py").write_text("COUNT = [0]\nCOUNT[0] += 1\n")
+    first = load_script(tmp_path / "helper.py", "bench_test_helper")
+    again = load_script(tmp_path / "helper.py", "bench_test_helper")
+    assert first is again
+    assert first.COUNT == [1]  # ran once: every loader shares it
+    (tmp_path / "broken.py").write_text("raise RuntimeError('half-built')\n")
+    with pytest.raises(RuntimeError, match="half-built"):
+        load_script(tmp_path / "broken.py", "bench_test_broken")
+    assert "bench_test_broken" not in sys.modules
+    with pytest.raises(FileNotFoundError):
+        load_script(tmp_path / "absent.txt", "bench_test_absent")
+    del sys.modules["bench_test_helper"]

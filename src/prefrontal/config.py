@@ -222,7 +222,8 @@ class HearingSenseConfig(_Section):
     spacing_m: float = Field(default=0.18, gt=0.0, le=2.0)
     channels: int = Field(default=2, ge=2, le=2)
     listen_for: tuple[str, ...] = ()
-    block_s: float = Field(default=0.05, gt=0.0, le=1.0)
+    # One voice-detector window (512 samples at 16 kHz): a voice's close ends its block.
+    block_s: float = Field(default=0.032, gt=0.0, le=1.0)
     stall_s: float = Field(default=10.0, gt=0, le=3600)
 
 

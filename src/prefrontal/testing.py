@@ -8,12 +8,18 @@
 - ``echo``/``echo_worker``: a tool worker that returns its input.
 - ``SyntheticSense``: a sense that emits scripted observations, and can crash once.
 - ``forbid_model_requests``: pydantic-ai's switch that makes any real model call raise.
+- ``load_script``: a Python file loaded as a module by its path (the benchmark scripts,
+  which are not a package: a sibling import fails when a test loads one by path).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import sys
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import anyio
@@ -211,6 +217,25 @@ def forbid_model_requests() -> None:
     pydantic_ai.models.ALLOW_MODEL_REQUESTS = False
 
 
+def load_script(path: Path, name: str | None = None) -> ModuleType:
+    """The Python file at ``path`` as a module (``bench_<stem>`` unless ``name`` is given),
+    loaded once: a second call returns the module the first one registered."""
+    name = name or f"bench_{path.stem}"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise FileNotFoundError(f"no Python script at {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses and pickling look their module up here
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
+
+
 __all__ = [
     "FakeClock",
     "MemoryJournal",
@@ -219,6 +244,7 @@ __all__ = [
     "echo",
     "echo_worker",
     "forbid_model_requests",
+    "load_script",
     "prompt_tokens",
     "response_tokens",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
+import itertools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,10 +11,11 @@ import pytest
 
 from prefrontal import Config, ConfigError
 from prefrontal.senses.hearing import g2p
-from prefrontal.senses.hearing.frontend import NoiseFloor, denoise, steer
+from prefrontal.senses.hearing.frontend import LiveViews, NoiseFloor, denoise, steer, views
 from prefrontal.senses.hearing.keywords import KeywordSpotter
 from prefrontal.senses.hearing.pronounce import bundled, pronunciations
 from prefrontal.senses.sources import speech
+from prefrontal.testing import load_script
 
 RATE = 16_000
 needs_flite = pytest.mark.skipif(not speech.available(), reason=speech.MISSING)
@@ -156,14 +157,63 @@ def test_config_pronunciations_are_checked_against_the_phone_set(
 @needs_flite
 def test_the_word_benchmark_measures_keyword_search_against_full_recognition() -> None:
     path = Path(__file__).parents[2] / "benchmarks" / "words.py"
-    spec = importlib.util.spec_from_file_location("words_benchmark", path)
-    assert spec is not None
-    assert spec.loader is not None
-    words = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(words)
+    words = load_script(path)
     figures = words.main(["--quick", "--names", "keira", "--utterances", "1"])
     clean = figures["keira keywords clean"]
     assert clean["utterances"] == 2
     assert clean["recall"] >= 0.5  # flite's own reading of keira: heard clean (slt)
     assert figures["keira full clean"]["recall"] == 0.0  # no language model knows keira
     assert 0 < clean["rtf"] < 1
+
+
+def test_live_views_join_to_the_views_of_the_whole() -> None:
+    rng = np.random.default_rng(5)
+    t = np.arange(RATE) / RATE
+    voice = 0.3 * np.sin(2 * np.pi * 300 * t) * (1 + np.sin(2 * np.pi * 3 * t))
+    delay = 4.3  # samples
+    late = np.interp(np.arange(RATE) - delay, np.arange(RATE), voice)
+    pair = np.stack([voice, late], 1) + 0.01 * rng.normal(size=(RATE, 2))
+    floor = NoiseFloor()
+    floor.learn(0.01 * rng.normal(size=RATE))
+    for tau in (delay / RATE, None):
+        whole = views(pair, tau, RATE, floor.power)
+        live = LiveViews(tau, RATE, floor.power)
+        pieces: list[list[np.ndarray]] = [[] for _ in whole]
+        edges = [0, *sorted(rng.integers(1, RATE, 40)), RATE]
+        for lo, hi in itertools.pairwise(edges):
+            for got, piece in zip(pieces, live.push(pair[lo:hi]), strict=True):
+                got.append(piece)
+        for got, piece in zip(pieces, live.close(), strict=True):
+            got.append(piece)
+        joined = [np.concatenate(p) for p in pieces]
+        assert [len(j) for j in joined] == [RATE] * len(whole)
+        if tau is not None:  # the microphones as they are
+            assert np.array_equal(joined[0], whole[0])
+            assert np.array_equal(joined[1], whole[1])
+        # steered by a short filter rather than a phase turn: the same voice within 1%
+        error = joined[-2][50:-50] - whole[-2][50:-50]
+        assert np.sqrt(np.mean(error**2)) < 0.01 * np.sqrt(np.mean(voice**2))
+        # the noise filter, fed in pieces, gives what it gives the whole steered voice
+        assert np.allclose(joined[-1], denoise(joined[-2], floor.power), atol=1e-12)
+
+
+@needs_flite
+def test_a_voice_heard_live_gives_the_words_heard_whole() -> None:
+    spotter = KeywordSpotter()
+    said = [speech.say(t.replace("Alex", "Priya"), v) for t in speech.WITH_NAME[:3]
+            for v in ("slt", "rms")] + [speech.say(speech.WITHOUT_NAME[0])]  # fmt: skip
+    agreed = 0
+    for clip in said:
+        audio = np.concatenate([np.zeros(RATE // 10, np.float32), clip])
+        whole = spotter.spot_views([audio], RATE, ["priya"])
+        first = RATE  # the first second sets the cepstral mean, as a sense does
+        spotter.begin_views([audio[:first]], RATE, ["priya"])
+        for lo in range(first, len(audio), 800):
+            spotter.feed_views([audio[lo : lo + 800]])
+        live = spotter.finish_views()
+        agreed += [h.word for h in live] == [h.word for h in whole]
+        assert all(h.word == "priya" and 0.5 <= h.confidence <= 1 for h in live)
+    assert agreed >= len(said) - 1, agreed
+    spotter.begin_views([np.zeros(RATE, np.float32)] * 2, RATE, ["priya"])
+    spotter.cancel_views()  # a voice too short to be one: dropped, and the next starts clean
+    assert spotter.finish_views() == []

@@ -10,7 +10,6 @@ shift in 21-50 s in 9 of 10 seeds (the tenth hides in the wander), a 5σ drift o
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 from pathlib import Path
@@ -35,6 +34,7 @@ from prefrontal.senses.telemetry.sources import (
     read_csv,
     read_jsonl,
 )
+from prefrontal.testing import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = range(10)
@@ -489,13 +489,7 @@ def test_a_threshold_must_be_a_positive_number(bad: float) -> None:
 def test_the_benchmark_runs_quick_and_reports_every_figure(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    spec = importlib.util.spec_from_file_location(
-        "telemetry_benchmark", ROOT / "benchmarks" / "telemetry.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_script(ROOT / "benchmarks" / "telemetry.py")
 
     figures = module.main(["--quick"])
 

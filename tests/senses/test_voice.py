@@ -114,3 +114,28 @@ def test_the_spotter_is_replaceable() -> None:
 
     spotter: WordSpotter = Keyword()
     assert spotter.spot(np.zeros(10), RATE, ["alex"])[0].word == "alex"
+
+
+@needs_flite
+def test_the_earliest_end_of_an_open_voice_never_passes_where_it_ends() -> None:
+    parts = [_gap(0.5)]
+    for text in speech.WITHOUT_NAME[:3]:
+        parts += [speech.say(text), _gap(0.2 if len(parts) == 2 else 1.0)]
+    audio = speech.noisy(np.concatenate(parts), 20.0)
+    vad = VoiceActivity(RATE)
+    bounds: list[float] = []
+    closed: list[tuple[list[float], Segment]] = []
+    for i in range(0, len(audio), 800):
+        for segment in vad.push(audio[i : i + 800]):
+            closed.append((bounds, segment))
+            bounds = []
+        if vad.earliest_end is not None:
+            bounds.append(vad.earliest_end)
+    assert vad.open_since is None
+    assert vad.earliest_end is None
+    assert len(closed) >= 2
+    for seen, segment in closed:
+        # what a live listener was told while the voice went on: never beyond its end
+        assert seen
+        assert max(seen) <= segment.end_s + 1e-9
+        assert max(seen) >= segment.end_s - 0.04  # and told it at the end (one window)

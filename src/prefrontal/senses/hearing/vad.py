@@ -74,6 +74,15 @@ class VoiceActivity:
         """When the voice segment now open began (with its pad), or ``None``."""
         return None if self._start is None else max(0.0, self._start - self.pad_s)
 
+    @property
+    def earliest_end(self) -> float | None:
+        """The earliest the open segment can still end (with its pad), or ``None``: a
+        segment ends where its silence began, and a silence not yet begun begins later."""
+        if self._start is None:
+            return None
+        quiet = self._silent_since if self._silent_since is not None else self._t
+        return quiet + self.pad_s
+
     def push(self, samples: npt.NDArray[np.floating]) -> list[Segment]:
         """Feed the next samples; returns the segments that closed."""
         data = np.asarray(samples, dtype=np.float32)

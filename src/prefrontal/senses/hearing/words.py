@@ -64,6 +64,23 @@ class StreamingSpotter(Protocol):
     def finish(self, words: Sequence[str]) -> list[WordHit]: ...
 
 
+@runtime_checkable
+class LiveViewsSpotter(Protocol):
+    """A views spotter that hears a voice while it still speaks: ``begin_views`` with the
+    views of its first part, ``feed_views`` each view's next samples, ``finish_views`` when
+    the segment closes (only a short finalisation left then), or ``cancel_views``."""
+
+    def begin_views(
+        self, views: Sequence[npt.NDArray[np.floating]], rate: int, words: Sequence[str]
+    ) -> None: ...
+
+    def feed_views(self, views: Sequence[npt.NDArray[np.floating]]) -> None: ...
+
+    def finish_views(self) -> list[WordHit]: ...
+
+    def cancel_views(self) -> None: ...
+
+
 class PocketSphinxSpotter:
     """Full recognition with PocketSphinx's bundled US English models, at 16 kHz."""
 
