@@ -64,36 +64,13 @@ from prefrontal.seam import (
     WorkerLimits,
 )
 from prefrontal.seam.codec import encode_event
+from prefrontal.testing import load_script
 
 ROWS_PER_REQUEST = 8
 BATCH = 10_000
 START = datetime(2026, 1, 1, 7, 0, tzinfo=UTC)
-CONFIG = """
-[journal]
-url = "sqlite:///journal.db"
-
-[workers.echo]
-kind = "tool"
-function = "prefrontal.testing:echo"
-
-[domains.home]
-charter = "the house"
-policy = "startup_rules:policy"
-workers = ["echo"]
-"""
+ECHO_FLOW = load_script(Path(__file__).with_name("echo_flow.py"))
 COMMANDS = (("status",), ("costs",), ("inbox",), ("journal", "--last", "20"))
-
-
-RULES = """
-from prefrontal import Decision, CommissionAction, ReplyAction, Report, RoutedEvent
-
-def policy(state, event):
-    if isinstance(event, RoutedEvent):
-        return Decision.of(CommissionAction(worker="echo", inputs={"text": event.text}))
-    if isinstance(event, Report):
-        return Decision.of(ReplyAction(text=f"done: {event.output}"))
-    return Decision.of()
-"""
 
 
 # -- generating a journal ------------------------------------------------------------------
@@ -183,10 +160,7 @@ def _rows(templates: list[tuple[str, str | None, str]], n: int) -> list[tuple[An
 
 def generate(folder: Path, events: int) -> Path:
     """A journal of about ``events`` rows (whole requests) and its config in ``folder``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    config = folder / "prefrontal.toml"
-    config.write_text(CONFIG, encoding="utf-8")
-    (folder / "startup_rules.py").write_text(RULES, encoding="utf-8")
+    config = ECHO_FLOW.write(folder, "startup_rules")
     open_journal(f"sqlite:///{folder / 'journal.db'}").close()
     templates = _templates()
     requests = max(events // ROWS_PER_REQUEST, 1)
