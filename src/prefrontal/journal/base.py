@@ -148,6 +148,12 @@ class JournalReads(Protocol):
 
     def last_seq(self) -> int: ...
 
+    def data_version(self) -> int | None:
+        """A number that changes whenever a commit lands in the database, read without
+        touching a table (SQLite's ``PRAGMA data_version``); ``None`` where the database
+        has no such number (PostgreSQL)."""
+        ...
+
     def snapshot(self, *, upto: int | None = None) -> tuple[int, str] | None:
         """The newest snapshot in today's format (at or before ``upto``): (seq, body)."""
         ...

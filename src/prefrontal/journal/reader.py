@@ -245,6 +245,18 @@ class JournalReader:
     def last_seq(self) -> int:
         return int(self._run("SELECT coalesce(max(seq), 0) FROM events")[0][0])
 
+    def data_version(self) -> int | None:
+        if not self._qmark:
+            return None
+        cursor: _Cursor = self._connection.cursor()
+        try:
+            cursor.execute("PRAGMA data_version", ())
+            return int(cursor.fetchall()[0][0])
+        except self._errors as error:
+            raise JournalError(f"cannot read the journal at {self.url!r}: {error}") from error
+        finally:
+            cursor.close()
+
     def unreadable(self, chunk: int = 5000) -> list[str]:
         """Every row that cannot be decoded, as ``#seq (kind): why``; empty when all can."""
         problems: list[str] = []

@@ -66,7 +66,12 @@ if TYPE_CHECKING:
 
     from prefrontal.senses.base import Sense
 
-__all__ = ["Observer", "System", "Tracker", "open_system"]
+__all__ = ["WAKE_S", "Observer", "System", "Tracker", "open_system"]
+
+WAKE_S = 0.025
+"""Seconds between a resting driver's looks at the journal's data version (SQLite): a
+pragma on its reader connection (about 5 µs); the timer wake-ups cost about 1% of a
+core at rest on the development machine (0.4% polling alone every 0.1 s)."""
 
 
 class System:
@@ -403,11 +408,28 @@ class System:
         return found
 
     async def serve(self, *, poll_s: float = 0.1, stop: anyio.Event | None = None) -> None:
-        """Run until ``stop`` is set: process, poll the journal, fire timers as they fall due."""
+        """Run until ``stop`` is set: process, poll the journal, fire timers as they fall due.
+
+        What a poll finds is handled at once, not a poll later. Between polls it rests
+        ``poll_s``, or less on SQLite: it wakes within ``WAKE_S`` of another process's
+        commit (a queued ``ask`` or answer), seen in the journal's data version.
+        """
         while stop is None or not stop.is_set():
             await self.run_until_idle()
-            self.poll()
+            if self.poll():
+                continue
+            await self._rest(poll_s, stop)
+
+    async def _rest(self, poll_s: float, stop: anyio.Event | None) -> None:
+        version = self.journal.data_version()
+        if version is None or poll_s <= WAKE_S:
             await anyio.sleep(poll_s)
+            return
+        deadline = anyio.current_time() + poll_s
+        while (left := deadline - anyio.current_time()) > 0:
+            await anyio.sleep(min(WAKE_S, left))
+            if (stop is not None and stop.is_set()) or self.journal.data_version() != version:
+                return
 
 
 @asynccontextmanager
