@@ -208,8 +208,12 @@ class Executor:
                 inputs = self.handles.expand(
                     inputs, domain=commission.domain, thread_id=commission.thread_id
                 )
-            with anyio.fail_after(limits.timeout_s):
+            # A bare scope with a deadline: ``fail_after`` costs twice as much per attempt.
+            result: WorkerResult | None = None
+            with anyio.CancelScope(deadline=anyio.current_time() + limits.timeout_s):
                 result = await worker.run(inputs, context)
+            if result is None:  # the deadline passed
+                raise TimeoutError
             limit = min(self._max_output.get(commission.worker, Bounds.PAYLOAD), Bounds.PAYLOAD)
             check_payload(
                 f"output of worker {commission.worker!r}",
