@@ -19,7 +19,7 @@ from prefrontal import (
     open_system,
 )
 from prefrontal.journal import Journal
-from prefrontal.runtime.state import THREADS_KEPT, DomainState
+from prefrontal.runtime.state import THREADS_KEPT, DomainState, inputs_key
 from prefrontal.testing import MemoryJournal
 
 pytestmark = pytest.mark.anyio
@@ -279,3 +279,16 @@ def test_open_work_per_thread_is_counted_as_it_opens_and_closes_and_after_a_rest
     again.restore(state.dump())
     assert [again.open_in(t) for t in "abcd"] == [1, 0, 1, 0]
     assert again.dump() == state.dump()
+
+
+def test_the_inputs_key_is_the_same_for_equal_work_and_kept_per_action() -> None:
+    first = CommissionAction(worker="fetch", inputs={"b": 2, "a": [1, "x"]})
+    again = CommissionAction(worker="fetch", inputs={"a": [1, "x"], "b": 2})
+    other = CommissionAction(worker="fetch", inputs={"a": [1, "y"], "b": 2})
+    assert inputs_key(first) == inputs_key(again) == '["fetch", {"a": [1, "x"], "b": 2}]'
+    assert inputs_key(other) != inputs_key(first)
+    assert inputs_key(first) is inputs_key(first)  # computed once, then kept
+    for n in range(1000):  # many other actions later, each still gets its own key
+        action = CommissionAction(worker="fetch", inputs={"n": n})
+        assert inputs_key(action) == f'["fetch", {{"n": {n}}}]'
+    assert inputs_key(first) == '["fetch", {"a": [1, "x"], "b": 2}]'

@@ -187,3 +187,19 @@ def test_an_old_report_without_provenance_opens_and_every_string_is_sealed() -> 
     assert sealed.error is not None
     assert str(sealed.error.message).startswith("⟦#7.error.message: text")
     assert seal(report, 7) == sealed  # deterministic: replay renders the same context
+
+
+def test_a_report_with_nothing_tainted_is_its_own_sealed_form() -> None:
+    body = (
+        '{"kind":"report","commission_id":"home-2-0","domain":"home","worker":"fetch",'
+        '"status":"ok","output":{"n":1,"note":"hi"},"thread_id":"r-1","source":"request",'
+        '"at":"2026-01-05T07:00:00Z","provenance":{"origin":"worker \'fetch\'","tainted":[]}}'
+    )
+    report = decode_event(body)
+    assert isinstance(report, Report)
+    assert seal(report, 7) is report  # no copy made
+    with_evidence = report.model_copy(update={"evidence": ("a page it read",)})
+    sealed = seal(with_evidence, 7)
+    assert isinstance(sealed, Report)
+    assert str(sealed.evidence[0]).startswith("⟦#7.evidence.0: text")
+    assert sealed.output == {"n": 1, "note": "hi"}

@@ -38,17 +38,28 @@ def _closed(error: PrefrontalError) -> PrefrontalError:
     return error
 
 
-class _Unlimited:
-    """Stands in for a worker limiter that could never bind."""
+class _Slots:
+    """A slot of each limiter, in order, released in reverse: taken at once where one is
+    free (no checkpoint: the usual case costs no trip through the event loop), else waited
+    for."""
+
+    __slots__ = ("_held", "_limiters")
+
+    def __init__(self, *limiters: anyio.CapacityLimiter | None) -> None:
+        self._limiters = [limiter for limiter in limiters if limiter is not None]
+        self._held: list[anyio.CapacityLimiter] = []
 
     async def __aenter__(self) -> None:
-        return None
+        for limiter in self._limiters:
+            try:
+                limiter.acquire_nowait()
+            except anyio.WouldBlock:
+                await limiter.acquire()
+            self._held.append(limiter)
 
     async def __aexit__(self, *_: object) -> None:
-        return None
-
-
-_UNLIMITED = _Unlimited()
+        while self._held:
+            self._held.pop().release()
 
 
 def error_code(error: PrefrontalError) -> str:
@@ -123,7 +134,7 @@ class Executor:
                     # The worker's own slot first: commissions queued on a stuck worker
                     # wait there, not on global slots that other domains' work needs.
                     own = self._limiters.get(commission.worker)
-                    async with own if own is not None else _UNLIMITED, self._global:
+                    async with _Slots(own, self._global):
                         for attempt in range(1, commission.limits.retries + 2):
                             attempts = attempt
                             started(
@@ -197,8 +208,12 @@ class Executor:
                 inputs = self.handles.expand(
                     inputs, domain=commission.domain, thread_id=commission.thread_id
                 )
-            with anyio.fail_after(limits.timeout_s):
+            # A bare scope with a deadline: ``fail_after`` costs twice as much per attempt.
+            result: WorkerResult | None = None
+            with anyio.CancelScope(deadline=anyio.current_time() + limits.timeout_s):
                 result = await worker.run(inputs, context)
+            if result is None:  # the deadline passed
+                raise TimeoutError
             limit = min(self._max_output.get(commission.worker, Bounds.PAYLOAD), Bounds.PAYLOAD)
             check_payload(
                 f"output of worker {commission.worker!r}",

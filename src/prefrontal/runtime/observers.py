@@ -87,20 +87,26 @@ class Feed:
                 continue
             # What is buffered is taken without a trip through the event loop per event,
             # up to ``_RUN`` events in a row; then the others get their turn.
+            # The observer is called right here, not through a coroutine per event: a feed
+            # takes every journaled event, so each frame less is one less per event.
             for _ in range(_RUN):
                 if not buffer:
                     break
-                await self._take(buffer.popleft())
+                stored = buffer.popleft()
+                if stored.seq not in self._read:
+                    result = self.observer(stored)
+                    if result is not None and inspect.isawaitable(result):
+                        await result
+                    self.delivered += 1
+                    if stored.seq > self.last_seq:
+                        self.last_seq = stored.seq
+                if self.behind and not buffer:
+                    await self._catch_up()
+                self._pending -= 1
+                if self._pending == 0:
+                    self._idle.set()
             if buffer:
                 await anyio.lowlevel.checkpoint()
-
-    async def _take(self, stored: Stored) -> None:
-        await self._deliver(stored)
-        if self.behind and not self._buffer:
-            await self._catch_up()
-        self._pending -= 1
-        if self._pending == 0:
-            self._idle.set()
 
     async def _catch_up(self) -> None:
         # From clearing ``behind`` to the read, nothing awaits: what is committed meanwhile
@@ -112,13 +118,9 @@ class Feed:
             self.read_back += 1
             await self._call(stored)
 
-    async def _deliver(self, stored: Stored) -> None:
-        if stored.seq not in self._read:
-            await self._call(stored)
-
     async def _call(self, stored: Stored) -> None:
         result = self.observer(stored)
-        if inspect.isawaitable(result):
+        if result is not None and inspect.isawaitable(result):
             await result
         self.delivered += 1
         self.last_seq = max(self.last_seq, stored.seq)

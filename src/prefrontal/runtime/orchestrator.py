@@ -71,6 +71,8 @@ def resolve_limits(roster: Mapping[str, WorkerSpec], action: CommissionAction) -
 
 
 _MAX_BACKLOG = 64
+_RUN = 8
+"""Events decided in a row before the loop lets other tasks run."""
 
 
 def _escalation(trips: list[GuardTrip], guard: str, detail: str) -> PolicyResult:
@@ -444,8 +446,10 @@ class Orchestrator:
         return decision
 
     async def run(self, writer: Writer, inbox: Inbox, done: Callable[[], None]) -> None:
+        run = 0
         while True:
             while not self.mailbox:
+                run = 0
                 await self._wake.wait()
                 self._wake = anyio.Event()
             stored = self.mailbox.popleft()
@@ -454,4 +458,8 @@ class Orchestrator:
             except BaseException:
                 done()
                 raise
-            await anyio.lowlevel.checkpoint()
+            run += 1
+            if run % _RUN == 0:
+                # A full mailbox must not starve the other tasks; a trip through the event
+                # loop per event, though, cost more than the decision on a cheap rule.
+                await anyio.lowlevel.checkpoint()

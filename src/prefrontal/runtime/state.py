@@ -42,8 +42,24 @@ def commission_id(domain: str, cause_seq: int, index: int) -> str:
     return f"{domain}-{cause_seq}-{index}"
 
 
+_KEYS: dict[int, tuple[CommissionAction, str]] = {}
+_KEYS_KEPT = 256
+
+
 def inputs_key(action: CommissionAction) -> str:
-    return json.dumps([action.worker, action.inputs], sort_keys=True, default=str)
+    """What makes two commissions the same work: the worker and its inputs, as JSON.
+
+    The guards and the fold both ask for every commission issued, so the key of the last few
+    hundred actions is kept (by identity: an entry holds its action, so its id is not reused).
+    """
+    found = _KEYS.get(id(action))
+    if found is not None and found[0] is action:
+        return found[1]
+    key = json.dumps([action.worker, action.inputs], sort_keys=True, default=str)
+    if len(_KEYS) >= _KEYS_KEPT:
+        del _KEYS[next(iter(_KEYS))]
+    _KEYS[id(action)] = (action, key)
+    return key
 
 
 def _touch(counter: Counter[Any], key: Any, value: int) -> None:

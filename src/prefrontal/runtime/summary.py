@@ -66,15 +66,17 @@ class Summary:
         event = stored.event
         self.seq = max(self.seq, stored.seq)
         if isinstance(event, DecisionEvent):
-            figures = self.domains.setdefault(event.domain, DomainFigures())
+            figures = self._figures(event.domain)
             figures.decisions += 1
             figures.context_tokens += event.context_tokens
             figures.context_max = max(figures.context_max, event.context_tokens)
-            self._spend(event.domain, event.at.date().isoformat(), event.usage)
-            self._cost(event.domain, "(policy)", event.source, event.usage)
+            if event.usage:
+                self._spend(event.domain, event.at.date().isoformat(), event.usage)
+                self._cost(event.domain, "(policy)", event.source, event.usage)
         elif isinstance(event, Report):
-            self._spend(event.domain, event.at.date().isoformat(), event.usage)
-            self._cost(event.domain, event.worker, event.source, event.usage)
+            if event.usage:
+                self._spend(event.domain, event.at.date().isoformat(), event.usage)
+                self._cost(event.domain, event.worker, event.source, event.usage)
         elif isinstance(event, RoutedEvent):
             self._cost("(router)", "(router)", "request", event.usage)
         elif isinstance(event, InboxItem):
@@ -86,10 +88,17 @@ class Summary:
             if not event.name.startswith("sense."):
                 sense.heard_s = max(sense.heard_s, event.span[1])
 
+    def _figures(self, domain: str) -> DomainFigures:
+        # Not ``setdefault``: it would build a DomainFigures for every event it folds.
+        figures = self.domains.get(domain)
+        if figures is None:
+            figures = self.domains[domain] = DomainFigures()
+        return figures
+
     def _spend(self, domain: str, day: str, usage: tuple[Usage, ...]) -> None:
         if not usage:
             return
-        totals = self.domains.setdefault(domain, DomainFigures()).spent.setdefault(day, Totals())
+        totals = self._figures(domain).spent.setdefault(day, Totals())
         for item in usage:
             totals.add(item)
 

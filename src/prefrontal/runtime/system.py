@@ -44,6 +44,7 @@ from prefrontal.runtime.snapshot import (
     fold_tail,
     load_snapshot,
 )
+from prefrontal.runtime.spawn import Spawner
 from prefrontal.runtime.summary import Summary, fold_summary
 from prefrontal.runtime.timers import DueTimers
 from prefrontal.runtime.tracker import Tracker
@@ -96,6 +97,7 @@ class System:
         self.summary = Summary()
         self.feeds = Feeds(journal)
         self._tg: TaskGroup | None = None
+        self._spawner = Spawner()
         self._polled = 0
         self._own: set[int] = set()
         self._routed_with: set[str] = set()
@@ -158,7 +160,7 @@ class System:
                 self.orchestrators[domain].deliver(stored)
         elif isinstance(event, Commission):
             self.tracker.add()
-            self._tg.start_soon(self._execute, event)
+            self._spawner.spawn(self._execute, event)
         elif isinstance(event, AttentionEvent) and self.sense_host is not None:
             percepts = self.sense_host.attend(event)
             if percepts:
@@ -221,9 +223,15 @@ class System:
     async def _execute(self, commission: Commission) -> None:
         try:
             report = await self.executor.execute(commission, started=self._started)
-            await self.writer.commit([report])
-        finally:
+        except BaseException:
             self.tracker.done()
+            raise
+        # Nobody waits on the report's commit: the work is done once it is stored (a write
+        # that fails for good stops the writer, and with it the system).
+        self.writer.enqueue([report], after=self._reported)
+
+    def _reported(self, _: list[Stored | None]) -> None:
+        self.tracker.done()
 
     def _started(self, record: CommissionStarted) -> None:
         # Lifecycle records ride along with the next group commit; nobody waits on them.
@@ -233,6 +241,7 @@ class System:
         """Recover from the journal and start the parts' tasks in ``tg``."""
         self._tg = tg
         tg.start_soon(self.writer.run)
+        self._spawner.start(tg)
         self.feeds.start(tg)
         self._recover()
         self._resume_senses()

@@ -61,6 +61,9 @@ def _seal_report(event: Report, seq: int) -> Report:
         paths = event.provenance.tainted
     else:
         paths = tuple(tainted_paths(event.output, None, "output", keys_closed=True))
+    error = event.error
+    if not paths and not event.evidence and (error is None or error.trusted):
+        return event  # nothing tainted (a trusted tool's answer): no copy to make
     update: dict[str, Any] = {
         "output": _replace(event.output, "output", frozenset(paths), seq, origin),
         "evidence": tuple(
@@ -68,7 +71,6 @@ def _seal_report(event: Report, seq: int) -> Report:
             for i, line in enumerate(event.evidence)
         ),
     }
-    error = event.error
     if error is not None and not error.trusted:
         message = make_handle(f"#{seq}.error.message", error.message, origin)
         update["error"] = ReportError(
