@@ -210,9 +210,9 @@ class Executor:
                 )
             # A bare scope with a deadline: ``fail_after`` costs twice as much per attempt.
             result: WorkerResult | None = None
-            with anyio.CancelScope(deadline=anyio.current_time() + limits.timeout_s):
+            with anyio.CancelScope(deadline=anyio.current_time() + limits.timeout_s) as limit_scope:
                 result = await worker.run(inputs, context)
-            if result is None:  # the deadline passed
+            if limit_scope.cancelled_caught or result is None:  # the deadline passed
                 raise TimeoutError
             limit = min(self._max_output.get(commission.worker, Bounds.PAYLOAD), Bounds.PAYLOAD)
             check_payload(
