@@ -224,6 +224,9 @@ class HearingSenseConfig(_Section):
     listen_for: tuple[str, ...] = ()
     # One voice-detector window (512 samples at 16 kHz): a voice's close ends its block.
     block_s: float = Field(default=0.032, gt=0.0, le=1.0)
+    # Hear a voice's words while it speaks, from this far into it: its percept comes about
+    # 250 ms sooner, but the name is heard less often (README: Latency, again). Off: None.
+    live_after_s: float | None = Field(default=None, ge=0.5, le=10.0)
     stall_s: float = Field(default=10.0, gt=0, le=3600)
 
 

@@ -48,6 +48,7 @@ def build_sense(name: str, spec: SenseConfig, *, config: Config, evidence: Evide
         listen_for=spec.listen_for or (principal.name.lower(),),
         principal=principal.name,
         block_s=spec.block_s,
+        live_after_s=spec.live_after_s,
         evidence=evidence,
         spotter=KeywordSpotter(explicit={principal.name.lower(): said}),
     )
