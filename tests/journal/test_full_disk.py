@@ -43,27 +43,10 @@ from prefrontal.runtime.principal import new_request
 from prefrontal.runtime.router import Router
 from prefrontal.seam import InboxItem
 from prefrontal.seam.events import Event
+from support.noted import CONFIG, MODULE
 from support.records import request
 
 pytestmark = pytest.mark.anyio
-
-CONFIG = """
-[journal]
-url = "sqlite:///{db}"
-
-[domains.home]
-charter = "the house"
-policy = "full_mod:home"
-"""
-
-MODULE = """
-from prefrontal import *
-
-def home(state, event):
-    if isinstance(event, RoutedEvent):
-        return Decision.of(ReplyAction(text="noted: " + event.text[:40]))
-    return Decision.of()
-"""
 
 
 @pytest.fixture
@@ -147,7 +130,7 @@ async def test_the_driver_pauses_on_a_full_disk_and_resumes_with_nothing_lost(
 ) -> None:
     """``inline``: the rule decides inside the request's own transaction, which the full disk
     rolls back again and again; each retry must bring back the same decision, once."""
-    config = write_config(CONFIG.format(db=disk / "j.db"), full_mod=MODULE)
+    config = write_config(CONFIG.format(db=disk / "j.db", module="full_mod"), full_mod=MODULE)
     caplog.set_level(logging.WARNING, logger="prefrontal")
     acknowledged: list[str] = []
     async with open_system(config) as system:

@@ -17,26 +17,9 @@ import pytest
 
 from prefrontal import Config, InboxItem, RequestEvent, open_journal, open_system
 from prefrontal.runtime.system import WAKE_S
+from support.noted import CONFIG, MODULE
 
 pytestmark = pytest.mark.anyio
-
-CONFIG = """
-[journal]
-url = "sqlite:///{db}"
-
-[domains.home]
-charter = "the house"
-policy = "serve_mod:home"
-"""
-
-MODULE = """
-from prefrontal import *
-
-def home(state, event):
-    if isinstance(event, RoutedEvent):
-        return Decision.of(ReplyAction(text="noted"))
-    return Decision.of()
-"""
 
 
 def test_the_data_version_moves_with_another_connections_commit_only(tmp_path: Path) -> None:
@@ -57,9 +40,10 @@ def test_the_data_version_moves_with_another_connections_commit_only(tmp_path: P
 async def test_a_resting_driver_answers_a_queued_request_long_before_its_next_poll(
     tmp_path: Path, write_config: Callable[..., Config]
 ) -> None:
-    config = write_config(CONFIG.format(db=tmp_path / "j.db"), serve_mod=MODULE)
+    config = write_config(CONFIG.format(db=tmp_path / "j.db", module="serve_mod"), serve_mod=MODULE)
     poll_s = 30.0
     other = open_journal(config.journal_url())  # another process's connection
+    waited = float("inf")
     async with open_system(config) as system:
         stop = anyio.Event()
         async with anyio.create_task_group() as tg:
@@ -69,7 +53,7 @@ async def test_a_resting_driver_answers_a_queued_request_long_before_its_next_po
             other.append([RequestEvent(request_id="q1", text="@home hi", at=datetime.now(UTC))])
             with anyio.fail_after(10):
                 while not any(
-                    isinstance(s.event, InboxItem) and s.event.text == "noted"
+                    isinstance(s.event, InboxItem) and s.event.text.startswith("noted: ")
                     for s in other.read(kinds=["inbox"])
                 ):
                     await anyio.sleep(0.01)
