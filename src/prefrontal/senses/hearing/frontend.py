@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -102,12 +103,7 @@ def denoise(audio: npt.ArrayLike, noise: Array | None) -> Array:
     gains = np.empty(spec.shape)
     last: Array | None = None
     for i, frame in enumerate(spec):
-        posterior = np.abs(frame) ** 2 / (OVER_SUBTRACT * floor)
-        fresh = np.maximum(posterior - 1, 0)
-        prior = fresh if last is None else SMOOTHING * last + (1 - SMOOTHING) * fresh
-        gain = np.maximum(prior / (1 + prior), GAIN_FLOOR)
-        gains[i] = gain
-        last = gain**2 * posterior
+        gains[i], last = _wiener_gain(frame, floor, last)
     frames = np.fft.irfft(spec * gains, FRAME, axis=1) * _WINDOW
     out = np.zeros(HOP * (len(frames) - 1) + FRAME)
     for i, frame in enumerate(frames):
@@ -115,6 +111,16 @@ def denoise(audio: npt.ArrayLike, noise: Array | None) -> Array:
     result = np.zeros(len(x))
     result[: min(len(x), len(out))] = out[: len(x)]
     return result
+
+
+def _wiener_gain(frame: npt.NDArray[Any], floor: Array, last: Array | None) -> tuple[Array, Array]:
+    """One frame's Wiener gain with decision-directed a-priori SNR, and what the next
+    frame's estimate starts from (``last``: ``None`` for the first frame)."""
+    posterior = np.abs(frame) ** 2 / (OVER_SUBTRACT * floor)
+    fresh = np.maximum(posterior - 1, 0)
+    prior = fresh if last is None else SMOOTHING * last + (1 - SMOOTHING) * fresh
+    gain = np.maximum(prior / (1 + prior), GAIN_FLOOR)
+    return gain, gain**2 * posterior
 
 
 def snr_db(audio: npt.ArrayLike, noise: Array | None) -> float:
@@ -215,12 +221,7 @@ class _LiveDenoise:
         assert self.floor is not None
         start = index * HOP
         spec = np.fft.rfft(self._x[start : start + FRAME] * _WINDOW)
-        posterior = np.abs(spec) ** 2 / (OVER_SUBTRACT * self.floor)
-        fresh = np.maximum(posterior - 1, 0)
-        last = self._last
-        prior = fresh if last is None else SMOOTHING * last + (1 - SMOOTHING) * fresh
-        gain = np.maximum(prior / (1 + prior), GAIN_FLOOR)
-        self._last = gain**2 * posterior
+        gain, self._last = _wiener_gain(spec, self.floor, self._last)
         frame = np.fft.irfft(spec * gain, FRAME) * _WINDOW
         need = start + FRAME - self._given
         if len(self._out) < need:
