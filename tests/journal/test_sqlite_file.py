@@ -129,6 +129,7 @@ def test_only_a_journal_file_in_todays_format_opens(tmp_path: Path) -> None:
         ("sqlite:////var/lib/p/j.db", Path("/var/lib/p")),
         ("sqlite+pysqlite:///data/j.db", Path("data")),
         ("sqlite:///data/j.db?timeout=5", Path("data")),
+        ("sqlite:///my%20data/j.db", Path("my data")),  # the file SQLite opens is decoded
         ("sqlite:///:memory:", None),
         ("sqlite://", None),
         ("postgresql://me@localhost/prefrontal", None),

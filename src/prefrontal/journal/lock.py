@@ -127,12 +127,12 @@ class NoLock:
 
 def driver_lock(journal: Journal) -> DriverLock:
     """The lock that keeps a second process from driving ``journal``."""
+    from prefrontal.journal.reader import JournalReader
     from prefrontal.journal.space import sqlite_path
-    from prefrontal.journal.sqlite_file import SqliteFile
 
-    if isinstance(journal, SqliteFile):
-        path = sqlite_path(journal.url)
-        assert path is not None  # a SqliteFile is always a file
+    # Every SqliteFile's URL is plain, and most SqlJournals' on SQLite: one reading of it.
+    path = sqlite_path(journal.url) if isinstance(journal, JournalReader) else None
+    if path is not None:
         return FileLock(Path(f"{path}.lock"))
     import sqlalchemy as sa
 

@@ -25,9 +25,12 @@ _FULL_TEXTS = ("disk is full", "no space left", "disk full", "quota exceeded")
 
 
 def sqlite_path(url: str) -> Path | None:
-    """The file of a plain ``sqlite:///PATH`` URL; ``None`` for anything else or memory."""
+    """The file of a plain ``sqlite:///PATH`` URL; ``None`` for anything else or memory.
+
+    A URL with a query or a percent escape is not plain: SQLAlchemy's parser reads it (it
+    decodes ``%20`` to a space, and the file it opens is the decoded one)."""
     prefix = "sqlite:///"
-    if not url.startswith(prefix) or "?" in url:
+    if not url.startswith(prefix) or "?" in url or "%" in url:
         return None
     path = url[len(prefix) :]
     return None if path in ("", ":memory:") else Path(path)
