@@ -41,13 +41,14 @@ def _closed(error: PrefrontalError) -> PrefrontalError:
 class _Slots:
     """A slot of each limiter, in order, released in reverse: taken at once where one is
     free (no checkpoint: the usual case costs no trip through the event loop), else waited
-    for."""
+    for. The limiters are semaphores: a ``CapacityLimiter`` also records which task holds
+    each token, which asks asyncio for the current task on every take and release."""
 
     __slots__ = ("_held", "_limiters")
 
-    def __init__(self, *limiters: anyio.CapacityLimiter | None) -> None:
+    def __init__(self, *limiters: anyio.Semaphore | None) -> None:
         self._limiters = [limiter for limiter in limiters if limiter is not None]
-        self._held: list[anyio.CapacityLimiter] = []
+        self._held: list[anyio.Semaphore] = []
 
     async def __aenter__(self) -> None:
         for limiter in self._limiters:
@@ -88,11 +89,11 @@ class Executor:
         self.trusted = frozenset(trusted)
         self.clock = clock
         self.backoff_s = backoff_s
-        self._global = anyio.CapacityLimiter(concurrency)
+        self._global = anyio.Semaphore(concurrency)
         # A worker's own limit only where it binds (below the global one): an equal or
         # larger one could never hold a commission back, and would cost a limiter per run.
         self._limiters = {
-            name: anyio.CapacityLimiter(limit)
+            name: anyio.Semaphore(limit)
             for name in workers
             if (limit := (per_worker or {}).get(name, concurrency)) < concurrency
         }
