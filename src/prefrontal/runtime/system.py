@@ -48,7 +48,7 @@ from prefrontal.runtime.spawn import Spawner
 from prefrontal.runtime.summary import Summary, fold_summary
 from prefrontal.runtime.timers import DueTimers
 from prefrontal.runtime.tracker import Tracker
-from prefrontal.runtime.writer import Writer
+from prefrontal.runtime.writer import Pending, Writer
 from prefrontal.seam.events import (
     INBOUND_KINDS,
     AttentionEvent,
@@ -101,6 +101,7 @@ class System:
         self._polled = 0
         self._own: set[int] = set()
         self._routed_with: set[str] = set()
+        self._starting: dict[str, Pending] = {}
         self.snapshots = Snapshots(journal, config, clock)
         self._committed_seq = 0
         self.timers = DueTimers(journal)
@@ -226,6 +227,13 @@ class System:
         except BaseException:
             self.tracker.done()
             raise
+        finally:
+            started = self._starting.pop(commission.commission_id, None)
+        if started is not None:
+            # Not committed yet: the report, in the same commit or the next, says as much
+            # (its attempts and duration), so the record of a start that no commit ever saw
+            # in flight is not written at all.
+            self.writer.withdraw(started)
         # Nobody waits on the report's commit: the work is done once it is stored (a write
         # that fails for good stops the writer, and with it the system).
         self.writer.enqueue([report], after=self._reported)
@@ -235,7 +243,7 @@ class System:
 
     def _started(self, record: CommissionStarted) -> None:
         # Lifecycle records ride along with the next group commit; nobody waits on them.
-        self.writer.enqueue([record])
+        self._starting[record.commission_id] = self.writer.enqueue([record])
 
     async def start(self, tg: TaskGroup) -> None:
         """Recover from the journal and start the parts' tasks in ``tg``."""

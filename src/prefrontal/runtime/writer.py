@@ -104,6 +104,14 @@ class Writer:
         self._wake.set()
         return pending
 
+    def withdraw(self, pending: Pending) -> bool:
+        """Take back a queued write that nobody waits on, if it is not committed yet
+        (``True``); one already committed stays (``False``)."""
+        if pending.finished:
+            return False
+        pending.events = ()
+        return True
+
     async def run(self) -> None:
         while True:
             await self._wake.wait()

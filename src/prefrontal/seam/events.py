@@ -104,6 +104,10 @@ class Commission(_Record):
 
 
 class CommissionStarted(_Record):
+    """An attempt at a commission began, journaled only if a commit sees it in flight: an
+    attempt whose report is queued before the next commit leaves only the report (its
+    ``attempts`` and ``duration_s`` say the same)."""
+
     kind: Literal["started"] = "started"
     commission_id: str
     domain: str
