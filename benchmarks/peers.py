@@ -67,7 +67,7 @@ PEERS: dict[str, Peer] = {
         "modules": ("prefrontal",),
         "packages": ("prefrontal",),
         "isolate": False,
-        "note": "8 rows journaled per request",
+        "note": "7-8 rows journaled per request (started only if a commit sees it running)",
     },
     "prefrontal-baseline": {
         "modules": ("prefrontal",),
