@@ -114,8 +114,8 @@ def test_peers_benchmark_runs_tiny(tmp_path: Path) -> None:
         assert peer["one"] > 0
         assert peer["many"] > 0
         assert len(peer["rounds"]) == 1
-    # The floors insert exactly the rows one Prefrontal request journals.
-    assert figures["peers"]["sqlite-request"]["rounds"][0]["rows"] == 8
+    # The floors insert exactly the rows one Prefrontal request journals (no started row).
+    assert figures["peers"]["sqlite-request"]["rounds"][0]["rows"] == 7
 
 
 def test_memory_benchmark_runs_tiny(tmp_path: Path) -> None:
@@ -123,7 +123,7 @@ def test_memory_benchmark_runs_tiny(tmp_path: Path) -> None:
     assert "RSS last / first round" in printed
     rounds = figures["rounds"]
     assert [r["round"] for r in rounds] == [1, 2, 3]
-    assert [r["events"] for r in rounds] == [240, 480, 720]  # 8 rows per request
+    assert [r["events"] for r in rounds] == [210, 420, 630]  # 7 rows per request (no started)
     assert all(r["rss_mib"] > 0 for r in rounds)
     assert figures["last_over_first"] > 0
     assert figures["traced_growth"] == []  # traced only when asked
